@@ -1,0 +1,1 @@
+/* PLACEHOLDER: jwt_alg.c */

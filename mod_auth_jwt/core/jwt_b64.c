@@ -1,0 +1,1 @@
+/* PLACEHOLDER: jwt_b64.c */

@@ -1,0 +1,14 @@
+/* One Check suite per core file; test_main.c runs them all. */
+#ifndef TEST_SUITES_H
+#define TEST_SUITES_H
+#include <check.h>
+Suite *suite_b64(void);
+Suite *suite_json(void);
+Suite *suite_alg(void);
+Suite *suite_key(void);
+Suite *suite_jws(void);
+Suite *suite_claims(void);
+Suite *suite_secrets(void);
+Suite *suite_rfc_vectors(void);
+Suite *suite_wycheproof(void);
+#endif
