@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# One entry point for developers and CI.
+#   ./dev.sh demo    install what is missing, build, start the demo httpd on 127.0.0.1
+#   ./dev.sh test    install what is missing, build, run every test group
+#   ./dev.sh stop    stop the demo
+#   ./dev.sh deps    only install missing Debian / npm packages
+#   ./dev.sh build   only (re)generate, configure and build in ./build
+# Safe to run again: every step checks what is already there first.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")" && pwd)"
+BUILD_DIR="$ROOT/build"
+cd "$ROOT"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as root: directly when we are root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else die "need root (or sudo) to run: $*"
+    fi
+}
+
+# Debian packages the build, the tests and the demo need.
+DEB_PACKAGES=(
+    apache2 apache2-dev libssl-dev libjson-c-dev libcurl4-openssl-dev
+    autoconf automake libtool pkg-config make gcc
+    check clang libclang-rt-14-dev
+    wrk curl openssl chromium
+)
+
+deb_installed() {
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
+}
+
+cmd_deps() {
+    local wanted=("${DEB_PACKAGES[@]}") missing=() p
+    # node/npm may come from outside dpkg (nodesource, nvm): only ask apt when absent.
+    command -v node >/dev/null 2>&1 || wanted+=(nodejs)
+    command -v npm >/dev/null 2>&1 || wanted+=(npm)
+    for p in "${wanted[@]}"; do
+        deb_installed "$p" || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing Debian packages: ${missing[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    if [ ! -d "$ROOT/tests/node_modules" ]; then
+        log "installing npm packages in tests/"
+        if [ -f "$ROOT/tests/package-lock.json" ]; then
+            (cd "$ROOT/tests" && npm ci --no-audit --no-fund)
+        else
+            (cd "$ROOT/tests" && npm install --no-audit --no-fund)
+        fi
+    fi
+}
+
+# True when configure is missing or older than any of its inputs.
+configure_stale() {
+    [ -x "$ROOT/configure" ] || return 0
+    local f
+    for f in "$ROOT/configure.ac" "$ROOT/Makefile.am" "$ROOT"/*/Makefile.inc "$ROOT"/*/*/Makefile.inc; do
+        [ -e "$f" ] || continue
+        [ "$f" -nt "$ROOT/configure" ] && return 0
+        [ -e "$ROOT/Makefile.in" ] && [ "$f" -nt "$ROOT/Makefile.in" ] && return 0
+    done
+    return 1
+}
+
+cmd_build() {
+    if configure_stale; then
+        log "autoreconf -fi"
+        autoreconf -fi
+    fi
+    mkdir -p "$BUILD_DIR"
+    if [ ! -f "$BUILD_DIR/config.status" ] || [ "$ROOT/configure" -nt "$BUILD_DIR/config.status" ]; then
+        log "configure --enable-werror (in build/)"
+        (cd "$BUILD_DIR" && "$ROOT/configure" --enable-werror)
+    fi
+    log "make -j2 (in build/)"
+    make -C "$BUILD_DIR" -j2
+}
+
+cmd_test() {
+    cmd_deps
+    # A build that fails is a failed test run, reported in the same one-line form.
+    if ! "$ROOT/dev.sh" build; then
+        echo "build failed"
+        echo "0 passed, 1 failed, 0 skipped"
+        exit 1
+    fi
+    JWT_BUILD_DIR="$BUILD_DIR" exec "$ROOT/tests/run-all.sh"
+}
+
+cmd_demo() {
+    cmd_deps
+    cmd_build
+    JWT_BUILD_DIR="$BUILD_DIR" exec "$ROOT/demo/demo.sh" start
+}
+
+cmd_stop() {
+    exec "$ROOT/demo/demo.sh" stop
+}
+
+usage() {
+    sed -n '2,8s/^# \{0,1\}//p' "$0"
+}
+
+case "${1:-}" in
+    deps)  cmd_deps ;;
+    build) cmd_build ;;
+    test)  cmd_test ;;
+    demo)  cmd_demo ;;
+    stop)  cmd_stop ;;
+    -h|--help|help|"") usage ;;
+    *) usage >&2; exit 2 ;;
+esac
