@@ -6,6 +6,7 @@
 # same form; the exit status is non-zero when anything failed.
 #
 # Env: JWT_BUILD_DIR  configured build dir (default: ./build next to tests/)
+#      GROUP_TIMEOUT  seconds one group may run before it is killed (default 1800)
 #      TEST_GROUPS    (or GROUPS) space-separated group names to run, e.g. "unit integration".
 #                     Note: bash ignores `GROUPS=...` typed in front of a command in a bash
 #                     shell (GROUPS is a bash built-in variable); TEST_GROUPS always works.
@@ -79,22 +80,29 @@ for name in "${groups[@]}"; do
     log="$OUT_DIR/$name.log"
     printf '\n===== group %s =====\n' "$name"
     start=$SECONDS
-    bash "$TESTS_DIR/groups/$name.sh" 2>&1 | tee "$log"
+    # A hung group must not hang CI: it is killed and counted as failed.
+    timeout -k 10 "${GROUP_TIMEOUT:-1800}" bash "$TESTS_DIR/groups/$name.sh" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     secs=$((SECONDS - start))
     last="$(tail -n 1 "$log" | tr -d '\r')"
     note=""
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        last=""   # killed by the timeout: whatever it printed last is not its result
+        rc_text="timed out after ${GROUP_TIMEOUT:-1800} s"
+    else
+        rc_text="exit status $rc"
+    fi
     if [[ "$last" =~ $RESULT_RE ]]; then
         p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[3]}
         if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
             f=1
-            note="exit status $rc with 0 failed reported: counted as 1 failed"
+            note="$rc_text with 0 failed reported: counted as 1 failed"
         elif [ "$rc" -eq 0 ] && [ "$f" -ne 0 ]; then
             note="reported failures but exited 0"
         fi
     else
         p=0 f=1 s=0
-        note="no 'N passed, N failed, N skipped' last line (exit status $rc): counted as 1 failed"
+        note="no 'N passed, N failed, N skipped' last line ($rc_text): counted as 1 failed"
     fi
     total_pass=$((total_pass + p))
     total_fail=$((total_fail + f))
