@@ -48,11 +48,11 @@ make_keys() {
     mkdir -p "$KEYS"
     chmod 755 "$KEYS"
     if [ ! -s "$KEYS/ec256.key.pem" ]; then
-        (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEYS/ec256.key.pem")
+        (umask 077 && openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEYS/ec256.key.pem")
         openssl pkey -in "$KEYS/ec256.key.pem" -pubout -out "$KEYS/ec256.pub.pem"
     fi
     if [ ! -s "$KEYS/rsa2048.key.pem" ]; then
-        (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/rsa2048.key.pem")
+        (umask 077 && openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/rsa2048.key.pem")
         openssl pkey -in "$KEYS/rsa2048.key.pem" -pubout -out "$KEYS/rsa2048.pub.pem"
     fi
     chmod 644 "$KEYS/ec256.pub.pem" "$KEYS/rsa2048.pub.pem"
