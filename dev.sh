@@ -48,7 +48,10 @@ cmd_deps() {
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
     fi
-    if [ ! -d "$ROOT/tests/node_modules" ]; then
+    # Missing, or older than the lock file (someone added a package): (re)install.
+    local stamp="$ROOT/tests/node_modules/.package-lock.json"
+    if [ ! -d "$ROOT/tests/node_modules" ] || { [ -f "$ROOT/tests/package-lock.json" ] && \
+            { [ ! -f "$stamp" ] || [ "$ROOT/tests/package-lock.json" -nt "$stamp" ]; }; }; then
         log "installing npm packages in tests/"
         if [ -f "$ROOT/tests/package-lock.json" ]; then
             (cd "$ROOT/tests" && npm ci --no-audit --no-fund)
@@ -87,6 +90,7 @@ cmd_build() {
 cmd_test() {
     cmd_deps
     # A build that fails is a failed test run, reported in the same one-line form.
+    # A separate process: `set -e` does not apply inside an `if` condition.
     if ! "$ROOT/dev.sh" build; then
         echo "build failed"
         echo "0 passed, 1 failed, 0 skipped"
