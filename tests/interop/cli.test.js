@@ -139,8 +139,8 @@ test('key files the core refuses are reported with the code', () => {
 test('HMAC secret bound to the algorithms its length allows', () => {
   /* a 32-byte secret is too short for HS384 / HS512 */
   const r = cli(['sign', '--key', keys.hs256.signArg, '--alg', 'HS512', '--claims', '{"sub":"x"}']);
-  assert.equal(r.status, 1, r.stderr);
-  assert.ok(['key_weak', 'key_usage', 'no_key'].includes(refusal(r).code), r.stderr);
+  const got = assertRefused(r, 'key_usage');
+  assert.match(got.message, /HS512/);
   const token = sign(keys.hs512.signArg, 'HS256', { sub: 'x' });
   assert.equal(cli(['verify', '--key', keys.hs512.verifyArg, '--require', '', token]).status, 0);
 });

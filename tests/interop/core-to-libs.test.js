@@ -7,6 +7,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const jwt = require('jsonwebtoken');
+const crypto = require('node:crypto');
 const jose = require('jose');
 const { cli, makeKeys, ALGS, ISS, AUD, claimsFor, refusal } = require('./lib/interop');
 
@@ -87,5 +88,38 @@ test('core ECDSA signatures are raw R||S of exact length', () => {
     const a = ALGS.find((x) => x.alg === alg);
     const token = coreSign(a, keys[kind], claimsFor(alg));
     assert.equal(Buffer.from(token.split('.')[2], 'base64url').length, len, alg);
+  }
+});
+
+/* RFC 9864 fully-specified names "Ed25519" / "Ed448": jose 5 and jsonwebtoken do not
+ * know them, so the signature bytes are checked with node:crypto (OpenSSL underneath,
+ * but a separate code path from the core), both ways. */
+test('RFC 9864 Ed25519 / Ed448 names: core <-> node:crypto', async (t) => {
+  for (const [name, kind] of [['Ed25519', 'ed25519'], ['Ed448', 'ed448']]) {
+    await t.test(name, () => {
+      const k = keys[kind];
+      const claims = claimsFor(`rfc9864-${name}`);
+      const token = coreSign({ alg: name }, k, claims);
+      const [h, p, s] = token.split('.');
+      assert.deepEqual(JSON.parse(Buffer.from(h, 'base64url')), { alg: name, typ: 'JWT' });
+      assert.ok(crypto.verify(null, Buffer.from(`${h}.${p}`), k.pubPem, Buffer.from(s, 'base64url')),
+        'node:crypto verifies the core signature');
+      assert.deepEqual(JSON.parse(Buffer.from(p, 'base64url')), claims);
+
+      const h2 = Buffer.from(JSON.stringify({ alg: name })).toString('base64url');
+      const p2 = Buffer.from(JSON.stringify(claims)).toString('base64url');
+      const sig = crypto.sign(null, Buffer.from(`${h2}.${p2}`), k.privPem).toString('base64url');
+      const r = cli(['verify', '--key', k.verifyArg, '--algs', name, '--iss', ISS, '--aud', AUD, `${h2}.${p2}.${sig}`]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), claims);
+
+      /* the name pins the curve: the same bytes under the other curve's name find no key */
+      const otherName = name === 'Ed25519' ? 'Ed448' : 'Ed25519';
+      const h3 = Buffer.from(JSON.stringify({ alg: otherName })).toString('base64url');
+      const sig3 = crypto.sign(null, Buffer.from(`${h3}.${p2}`), k.privPem).toString('base64url');
+      const r3 = cli(['verify', '--key', k.verifyArg, '--iss', ISS, '--aud', AUD, `${h3}.${p2}.${sig3}`]);
+      assert.equal(r3.status, 1, r3.stdout);
+      assert.equal(refusal(r3).code, 'no_key', r3.stderr);
+    });
   }
 });

@@ -116,6 +116,17 @@ test('HS256 token keyed with the RSA public key PEM is refused (alg confusion)',
   assertRefused(verify(forged, k.verifyArg, ['--algs', 'HS256 RS256']), 'no_key');
 });
 
+/* jose signs HS512 with any secret length; the core binds a 32-byte secret to HS256
+ * only (RFC 7518 3.2: key >= hash output), so the same secret cannot verify HS512. */
+test('jose HS512 token made with a 32-byte secret finds no key (no_key)', async () => {
+  const claims = claimsFor('short-hs512');
+  const token = await joseToken('HS512', keys.hs256, claims);
+  const got = assertRefused(verify(token, keys.hs256.verifyArg), 'no_key');
+  assert.match(got.message, /HS512/);
+  const ok = await joseToken('HS256', keys.hs256, claims);
+  assertAccepted(verify(ok, keys.hs256.verifyArg), claims);
+});
+
 /* jose refuses to make an unsecured JWT with SignJWT; UnsecuredJWT is its "none". */
 test('jose UnsecuredJWT (alg none) is refused with alg_none', async () => {
   const claims = claimsFor('none');
