@@ -1,0 +1,127 @@
+'use strict';
+// What the handler and the backend see: REMOTE_USER (AuthJWTUserClaim), JWT_CLAIM_* in a
+// CGI's environment (AuthJWTClaimsEnv), and AuthJWTForwardClaim headers at a CGI and at a
+// proxied node backend, with client-sent copies of those headers removed.
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startHttpd, request, parseEnv } = require('./lib/httpd');
+const { generateKeys } = require('./lib/keys');
+const T = require('./lib/tokens');
+const A = require('./lib/assertions');
+const F = require('./lib/fixture');
+
+/* The one JWT_CLAIM_ variable for a claim name: the contract says "JWT_CLAIM_<name>, names
+ * sanitised"; the case of <name> is the module's choice, so look it up case-insensitively,
+ * but require exactly one match. */
+function claimVar(env, name) {
+  const want = `JWT_CLAIM_${name}`.toUpperCase();
+  const hits = Object.keys(env).filter((k) => k.toUpperCase() === want);
+  assert.ok(hits.length <= 1, `several variables for ${name}: ${hits}`);
+  return hits.length ? env[hits[0]] : undefined;
+}
+
+describe('environment and forwarded claims', () => {
+  let keys; let srv; let backend;
+  before(async () => {
+    keys = generateKeys({ only: ['rsa'] });
+    backend = await F.countingServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ rawHeaders: req.rawHeaders }));
+    });
+    const key = `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=rsa\n`;
+    const fwd = '  AuthJWTForwardClaim sub X-JWT-Sub\n  AuthJWTForwardClaim email X-JWT-Email\n  AuthJWTForwardClaim groups X-JWT-Groups\n';
+    srv = await startHttpd({
+      name: 'env',
+      modules: ['proxy', 'proxy_http'],
+      conf: [
+        F.location('/cgi', 'cgi', `${key}  AuthJWTClaimsEnv On\n${fwd}  Require valid-user`),
+        F.location('/quiet', 'quiet', `${key}  AuthJWTClaimsEnv Off\n  Require valid-user`),
+        F.location('/byemail', 'byemail', `${key}  AuthJWTUserClaim email\n  Require valid-user`),
+        `ProxyPass /backend/ ${backend.url}/\n`,
+        F.location('/backend', 'backend', `${key}${fwd}  Require valid-user`),
+      ].join('\n'),
+    });
+  });
+  after(async () => { await srv?.stop(); await backend?.close(); keys?.cleanup(); });
+
+  const tok = (extra) => T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'rsa' }, payload: T.claims(extra) });
+  async function cgiEnv(loc, token, headers = {}) {
+    const res = await request(srv.base, `${loc}/env.cgi`, { headers: { ...F.bearer(token), ...headers } });
+    assert.equal(res.status, 200, res.body.slice(0, 300));
+    return parseEnv(res.body);
+  }
+
+  test('REMOTE_USER is the sub claim and AUTH_TYPE is jwt', async () => {
+    const env = await cgiEnv('/cgi', tok({ sub: 'alice' }));
+    assert.equal(env.REMOTE_USER, 'alice');
+    assert.equal(env.AUTH_TYPE.toLowerCase(), 'jwt');
+  });
+
+  test('AuthJWTUserClaim email: REMOTE_USER is the email; a token without it is refused', async () => {
+    const env = await cgiEnv('/byemail', tok({ sub: 'alice', email: 'alice@example.com' }));
+    assert.equal(env.REMOTE_USER, 'alice@example.com');
+    const t = tok({ sub: 'alice' });
+    A.expectInvalidToken(await request(srv.base, '/byemail/ok.txt', { headers: F.bearer(t) }), 'byemail', t);
+  });
+
+  test('JWT_CLAIM_*: strings as is, numbers as digits, arrays and objects as JSON, names sanitised', async () => {
+    const t = T.now();
+    const env = await cgiEnv('/cgi', tok({
+      sub: 'alice', iat: t, exp: t + 600, email: 'alice@example.com', groups: ['eng', 'admin'],
+      org: { name: 'acme', id: 7 }, admin: true, 'https://example.com/tenant': 'blue', 'a-b.c': 'dots',
+    }));
+    assert.equal(claimVar(env, 'sub'), 'alice');
+    assert.equal(claimVar(env, 'email'), 'alice@example.com');
+    assert.equal(claimVar(env, 'exp'), String(t + 600));
+    assert.deepEqual(JSON.parse(claimVar(env, 'groups')), ['eng', 'admin']);
+    assert.deepEqual(JSON.parse(claimVar(env, 'org')), { name: 'acme', id: 7 });
+    assert.equal(claimVar(env, 'admin'), 'true');
+    const names = Object.keys(env).filter((k) => k.toUpperCase().startsWith('JWT_CLAIM_'));
+    for (const n of names) assert.match(n, /^[A-Za-z0-9_]+$/, `unsanitised variable name ${n}`);
+    assert.ok(Object.entries(env).some(([k, v]) => k.toUpperCase().startsWith('JWT_CLAIM_') && v === 'blue'), 'URL-named claim not exported');
+    assert.ok(Object.entries(env).some(([k, v]) => k.toUpperCase().startsWith('JWT_CLAIM_') && v === 'dots'), 'dotted-name claim not exported');
+  });
+
+  test('a client cannot inject JWT_CLAIM_ variables through request headers or claims it lacks', async () => {
+    const env = await cgiEnv('/cgi', tok({ sub: 'alice' }), { 'JWT-CLAIM-role': 'admin', 'X-JWT-Role': 'admin' });
+    assert.equal(claimVar(env, 'role'), undefined);
+  });
+
+  test('AuthJWTClaimsEnv Off: no JWT_CLAIM_ variables, REMOTE_USER still set', async () => {
+    const env = await cgiEnv('/quiet', tok({ sub: 'alice', email: 'a@example.com' }));
+    assert.equal(env.REMOTE_USER, 'alice');
+    assert.deepEqual(Object.keys(env).filter((k) => k.toUpperCase().startsWith('JWT_CLAIM_')), []);
+  });
+
+  test('forwarded claims reach a CGI; spoofed copies are removed', async () => {
+    const env = await cgiEnv('/cgi', tok({ sub: 'alice', groups: ['eng'] }), {
+      'X-JWT-Sub': 'mallory', 'x-jwt-email': 'mallory@evil.test', 'X-JWT-GROUPS': 'admin',
+    });
+    assert.equal(env.HTTP_X_JWT_SUB, 'alice');
+    assert.equal(env.HTTP_X_JWT_EMAIL, undefined, 'a spoofed header for a claim the token lacks survived');
+    assert.deepEqual(JSON.parse(env.HTTP_X_JWT_GROUPS), ['eng']);
+  });
+
+  test('forwarded claims reach a proxied backend exactly once; spoofed and repeated copies are removed', async () => {
+    const t = tok({ sub: 'alice', email: 'alice@example.com' });
+    const res = await request(srv.base, '/backend/thing', {
+      headers: ['Authorization', `Bearer ${t}`, 'X-JWT-Sub', 'mallory', 'x-jwt-sub', 'eve',
+        'X-JWT-Groups', '["admin"]', 'X-Other', 'kept'],
+    });
+    assert.equal(res.status, 200, res.body.slice(0, 200));
+    const raw = JSON.parse(res.body).rawHeaders;
+    const all = (name) => { const out = []; for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name) out.push(raw[i + 1]); return out; };
+    assert.deepEqual(all('x-jwt-sub'), ['alice']);
+    assert.deepEqual(all('x-jwt-email'), ['alice@example.com']);
+    assert.deepEqual(all('x-jwt-groups'), [], 'spoofed header for an absent claim reached the backend');
+    assert.deepEqual(all('x-other'), ['kept']);
+  });
+
+  test('an unauthenticated request never reaches the backend', async () => {
+    const before = backend.requests.length;
+    A.expectNoToken(await request(srv.base, '/backend/thing', { headers: { 'X-JWT-Sub': 'alice' } }), 'backend');
+    const bad = T.tamperSignature(tok({ sub: 'alice' }));
+    A.expectInvalidToken(await request(srv.base, '/backend/thing', { headers: F.bearer(bad) }), 'backend', bad);
+    assert.equal(backend.requests.length, before);
+  });
+});

@@ -1,0 +1,101 @@
+'use strict';
+// Claim validation directives: AuthJWTIssuer / AuthJWTAudience (repeatable, any of),
+// AuthJWTLeeway, AuthJWTRequireClaims, AuthJWTType (explicit typing), AuthJWTMaxLifetime.
+const { describe, test, before, after } = require('node:test');
+const { startHttpd, request } = require('./lib/httpd');
+const { generateKeys } = require('./lib/keys');
+const T = require('./lib/tokens');
+const A = require('./lib/assertions');
+const F = require('./lib/fixture');
+
+describe('claim validation', () => {
+  let keys; let srv;
+  before(async () => {
+    keys = generateKeys({ only: ['rsa', 'ec256'] });
+    const key = `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=rsa\n`;
+    srv = await startHttpd({
+      name: 'validation',
+      conf: [
+        F.location('/strict', 'strict', `${key}  AuthJWTIssuer https://idp.test/\n  AuthJWTIssuer https://idp2.test/\n  AuthJWTAudience orders-api\n  AuthJWTAudience billing-api\n  Require valid-user`),
+        F.location('/noleeway', 'noleeway', `${key}  AuthJWTLeeway 0\n  Require valid-user`),
+        F.location('/bigleeway', 'bigleeway', `${key}  AuthJWTLeeway 600\n  Require valid-user`),
+        F.location('/required', 'required', `${key}  AuthJWTRequireClaims exp jti sub\n  Require valid-user`),
+        F.location('/typed', 'typed', `${key}  AuthJWTType at+jwt\n  Require valid-user`),
+        F.location('/short', 'short', `${key}  AuthJWTMaxLifetime 3600\n  Require valid-user`),
+      ].join('\n'),
+    });
+  });
+  after(async () => { await srv?.stop(); keys?.cleanup(); });
+
+  const tok = (payload, header = {}) => T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa', ...header }, payload });
+  const get = (loc, token) => request(srv.base, `${loc}/ok.txt`, { headers: F.bearer(token) });
+  const ok = async (loc, token) => A.expectOk(await get(loc, token));
+  const bad = async (loc, token) => A.expectInvalidToken(await get(loc, token), loc.slice(1), token);
+
+  test('issuer: either configured issuer passes; wrong, missing, differently spelled or non-string iss is refused', async () => {
+    const c = (x) => T.claims({ aud: 'orders-api', ...x });
+    await ok('/strict', tok(c({ iss: 'https://idp.test/' })));
+    await ok('/strict', tok(c({ iss: 'https://idp2.test/' })));
+    await bad('/strict', tok(c({ iss: 'https://evil.test/' })));
+    await bad('/strict', tok(c({})));
+    await bad('/strict', tok(c({ iss: 'https://idp.test' })));
+    await bad('/strict', tok(c({ iss: 'HTTPS://IDP.TEST/' })));
+    await bad('/strict', tok(c({ iss: ['https://idp.test/'] })));
+    await bad('/strict', tok(c({ iss: 'https://idp.test/\u0000x' })));
+  });
+
+  test('audience: string or array containing a configured one passes; wrong, missing or bad type is refused', async () => {
+    const c = (x) => T.claims({ iss: 'https://idp.test/', ...x });
+    await ok('/strict', tok(c({ aud: 'orders-api' })));
+    await ok('/strict', tok(c({ aud: 'billing-api' })));
+    await ok('/strict', tok(c({ aud: ['other', 'billing-api'] })));
+    await bad('/strict', tok(c({ aud: 'other-api' })));
+    await bad('/strict', tok(c({ aud: ['other', 'third'] })));
+    await bad('/strict', tok(c({ aud: [] })));
+    await bad('/strict', tok(c({})));
+    await bad('/strict', tok(c({ aud: 42 })));
+    await bad('/strict', tok(c({ aud: 'orders-api ' })));
+  });
+
+  test('AuthJWTLeeway 0 refuses what the default 60 s accepts; 600 accepts 5 minutes of skew', async () => {
+    const t = T.now();
+    await bad('/noleeway', tok(T.claims({ exp: t - 20, iat: t - 600 })));
+    await bad('/noleeway', tok(T.claims({ nbf: t + 20 })));
+    await bad('/noleeway', tok(T.claims({ iat: t + 20, exp: t + 600 })));
+    await ok('/noleeway', tok(T.claims()));
+    await ok('/bigleeway', tok(T.claims({ exp: t - 300, iat: t - 900 })));
+    await ok('/bigleeway', tok(T.claims({ nbf: t + 300 })));
+    await bad('/bigleeway', tok(T.claims({ exp: t - 900, iat: t - 2000 })));
+  });
+
+  test('AuthJWTRequireClaims exp jti sub: each one missing is refused', async () => {
+    await ok('/required', tok(T.claims({ jti: 'j1' })));
+    await bad('/required', tok(T.claims()));
+    const { sub, ...noSub } = T.claims({ jti: 'j1' });
+    await bad('/required', tok(noSub));
+    const { exp, ...noExp } = T.claims({ jti: 'j1' });
+    await bad('/required', tok(noExp));
+  });
+
+  test('AuthJWTType at+jwt: typ at+jwt (and application/at+jwt) passes; JWT or missing typ is refused', async () => {
+    await ok('/typed', tok(T.claims(), { typ: 'at+jwt' }));
+    await ok('/typed', tok(T.claims(), { typ: 'application/at+jwt' }));
+    await bad('/typed', tok(T.claims(), { typ: 'JWT' }));
+    await bad('/typed', tok(T.claims(), { typ: 'at+jwt2' }));
+    await bad('/typed', T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa' }, payload: T.claims() }));
+  });
+
+  test('AuthJWTMaxLifetime 3600: a 2 h token is refused, a 30 min one passes', async () => {
+    const t = T.now();
+    await ok('/short', tok(T.claims({ iat: t, exp: t + 1800 })));
+    await bad('/short', tok(T.claims({ iat: t, exp: t + 7200 })));
+    await bad('/short', tok({ sub: 'alice', exp: t + 86400 * 365 }));
+  });
+
+  test('the server still answers and no child crashed', async () => {
+    await ok('/strict', tok(T.claims({ iss: 'https://idp.test/', aud: 'orders-api' })));
+    A.expectNoToken(await request(srv.base, '/strict/ok.txt'), 'strict');
+    const { doesNotMatch } = require('node:assert/strict');
+    doesNotMatch(srv.errorLog(), /exit signal|Segmentation fault/);
+  });
+});
