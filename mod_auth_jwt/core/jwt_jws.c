@@ -1,1 +1,735 @@
-/* PLACEHOLDER: jwt_jws.c */
+/* jwt_jws.c -- JWS compact serialization: parse, verify, sign (RFC 7515, RFC 7518,
+ * RFC 8037, RFC 8725).
+ *
+ * The shape of the defence:
+ *  - parse: cheap checks first (length cap, segment count), strict base64url, JSON with
+ *    limits and no duplicate members; "none", crit and b64:false never get past here;
+ *  - verify: the key decides the verifier. A key only verifies with an alg in
+ *    (key->algs & allowed), so the header cannot turn an RSA public key into an HMAC
+ *    secret, or an Ed448 key into an Ed25519 one;
+ *  - primitives: exact signature lengths, ECDSA r and s range-checked before OpenSSL sees
+ *    them, PSS with salt = hash length and MGF1 with the same hash, HMAC compared in
+ *    constant time.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <stdio.h>
+#include <apr_strings.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rsa.h>
+#include <openssl/ec.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include "jwt_jws.h"
+#include "jwt_b64.h"
+
+/* ------------------------------------------------------------------------------------ */
+/* algorithms                                                                           */
+
+typedef enum { FAM_HMAC, FAM_RSA, FAM_PSS, FAM_ECDSA, FAM_EDDSA, FAM_NONE } alg_family_t;
+
+static alg_family_t alg_family(jwt_alg_t alg)
+{
+    switch (alg) {
+    case JWT_ALG_HS256: case JWT_ALG_HS384: case JWT_ALG_HS512: return FAM_HMAC;
+    case JWT_ALG_RS256: case JWT_ALG_RS384: case JWT_ALG_RS512: return FAM_RSA;
+    case JWT_ALG_PS256: case JWT_ALG_PS384: case JWT_ALG_PS512: return FAM_PSS;
+    case JWT_ALG_ES256: case JWT_ALG_ES384: case JWT_ALG_ES512: return FAM_ECDSA;
+    case JWT_ALG_EDDSA: case JWT_ALG_ED25519: case JWT_ALG_ED448: return FAM_EDDSA;
+    default: return FAM_NONE;
+    }
+}
+
+static const EVP_MD *alg_md(jwt_alg_t alg)
+{
+    switch (jwt_alg_hash_len(alg)) {
+    case 32: return EVP_sha256();
+    case 48: return EVP_sha384();
+    case 64: return EVP_sha512();
+    default: return NULL;
+    }
+}
+
+/* Group orders n (big-endian, field length): ECDSA needs r, s in [1, n-1] (SEC1 4.1.4). */
+static const unsigned char order_p256[32] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+    0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+static const unsigned char order_p384[48] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf, 0x58, 0x1a, 0x0d, 0xb2,
+    0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
+};
+static const unsigned char order_p521[66] = {
+    0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfa, 0x51, 0x86,
+    0x87, 0x83, 0xbf, 0x2f, 0x96, 0x6b, 0x7f, 0xcc, 0x01, 0x48, 0xf7, 0x09,
+    0xa5, 0xd0, 0x3b, 0xb5, 0xc9, 0xb8, 0x89, 0x9c, 0x47, 0xae, 0xbb, 0x6f,
+    0xb7, 0x1e, 0x91, 0x38, 0x64, 0x09,
+};
+
+typedef struct {
+    jwt_alg_t alg;
+    const char *crv;
+    size_t field_len;
+    const unsigned char *order;
+} ecdsa_params_t;
+
+static const ecdsa_params_t ecdsa_table[] = {
+    { JWT_ALG_ES256, "P-256", 32, order_p256 },
+    { JWT_ALG_ES384, "P-384", 48, order_p384 },
+    { JWT_ALG_ES512, "P-521", 66, order_p521 },
+};
+
+static const ecdsa_params_t *ecdsa_params(jwt_alg_t alg)
+{
+    for (size_t i = 0; i < sizeof(ecdsa_table) / sizeof(ecdsa_table[0]); i++)
+        if (ecdsa_table[i].alg == alg)
+            return &ecdsa_table[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* log-safe text                                                                        */
+
+/* Copy an untrusted string (kid, names) for a log line: printable ASCII, at most 48. */
+static const char *safe_text(char *buf, size_t size, const char *s)
+{
+    size_t o = 0;
+    if (s == NULL)
+        s = "";
+    for (size_t i = 0; s[i] != '\0' && o + 4 < size && i < 48; i++) {
+        unsigned char c = (unsigned char)s[i];
+        buf[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
+    }
+    if (strlen(s) > 48 && o + 4 <= size) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* "kid=rs" or "without kid", for messages (no pool on the request path's error text). */
+static const char *key_label(char *buf, size_t size, const jwt_key_t *key)
+{
+    char kid[64];
+    if (key->kid == NULL)
+        snprintf(buf, size, "without kid");
+    else
+        snprintf(buf, size, "kid=%s", safe_text(kid, sizeof(kid), key->kid));
+    return buf;
+}
+
+static void format_algset(char *buf, size_t size, jwt_algset_t set)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < JWT_ALG__COUNT && o < size; i++) {
+        if ((set & JWT_ALGSET(i)) == 0)
+            continue;
+        int n = snprintf(buf + o, size - o, "%s%s", o ? " " : "", jwt_alg_name((jwt_alg_t)i));
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* parse                                                                                */
+
+static jwt_code_t decode_segment(apr_pool_t *p, const char *what, const char *s, size_t len,
+                                 unsigned char **out, size_t *outlen, jwt_err_t *err)
+{
+    jwt_err_t inner;
+    jwt_err_clear(&inner);
+    jwt_code_t rc = jwt_b64url_decode(p, s, len, out, outlen, &inner);
+    if (rc != JWT_OK)
+        return JWT_ERR(err, rc, "token %s: %s", what, inner.message);
+    return JWT_OK;
+}
+
+static jwt_code_t parse_json_segment(apr_pool_t *p, const char *what, const unsigned char *buf,
+                                     size_t len, const jwt_json_limits_t *lim, json_object **out,
+                                     jwt_err_t *err)
+{
+    jwt_err_t inner;
+    jwt_err_clear(&inner);
+    jwt_code_t rc = jwt_json_parse_object(p, (const char *)buf, len, lim, out, &inner);
+    if (rc != JWT_OK)
+        return JWT_ERR(err, rc, "token %s: %s", what, inner.message);
+    return JWT_OK;
+}
+
+/* Optional header member that must be a string without NUL bytes. */
+static jwt_code_t header_string(apr_pool_t *p, json_object *h, const char *name, const char **out,
+                                jwt_err_t *err)
+{
+    json_object *v = NULL;
+    *out = NULL;
+    if (!json_object_object_get_ex(h, name, &v))
+        return JWT_OK;
+    if (!json_object_is_type(v, json_type_string))
+        return JWT_ERR(err, JWT_ERR_HEADER, "token header \"%s\" is not a string", name);
+    const char *s = json_object_get_string(v);
+    if (strlen(s) != (size_t)json_object_get_string_len(v))
+        return JWT_ERR(err, JWT_ERR_HEADER, "token header \"%s\" contains a NUL byte", name);
+    *out = apr_pstrdup(p, s);
+    return JWT_OK;
+}
+
+/* RFC 7515 4.1.11: a recipient MUST reject a JWS whose crit names an extension it does
+ * not understand. We implement none, so any crit (also a malformed one) is refused. */
+static jwt_code_t check_crit(json_object *h, jwt_err_t *err)
+{
+    json_object *crit = NULL;
+    if (!json_object_object_get_ex(h, "crit", &crit))
+        return JWT_OK;
+    char names[120] = "", one[40];
+    if (json_object_is_type(crit, json_type_array)) {
+        size_t n = json_object_array_length(crit), o = 0;
+        for (size_t i = 0; i < n && o < sizeof(names); i++) {
+            json_object *e = json_object_array_get_idx(crit, i);
+            const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "?";
+            int w = snprintf(names + o, sizeof(names) - o, "%s%s", o ? ", " : "",
+                             safe_text(one, sizeof(one), s));
+            if (w < 0)
+                break;
+            o += (size_t)w;
+        }
+        if (n == 0)
+            return JWT_ERR(err, JWT_ERR_CRIT, "token header \"crit\" is an empty list");
+        return JWT_ERR(err, JWT_ERR_CRIT, "token header \"crit\" names extensions we do not "
+                       "implement: %s", names);
+    }
+    return JWT_ERR(err, JWT_ERR_CRIT, "token header \"crit\" is not a list");
+}
+
+/* RFC 7797: b64:false changes what is signed. We only do the standard encoding; an
+ * explicit b64:true is harmless, anything else is refused. */
+static jwt_code_t check_b64(json_object *h, jwt_err_t *err)
+{
+    json_object *b64 = NULL;
+    if (!json_object_object_get_ex(h, "b64", &b64))
+        return JWT_OK;
+    if (json_object_is_type(b64, json_type_boolean) && json_object_get_boolean(b64))
+        return JWT_OK;
+    return JWT_ERR(err, JWT_ERR_HEADER, "token header \"b64\" is not true (unencoded payloads "
+                   "are not supported)");
+}
+
+static jwt_code_t check_header(apr_pool_t *p, jwt_token_t *t, jwt_err_t *err)
+{
+    json_object *h = t->header;
+    const char *alg = NULL, *cty = NULL;
+    jwt_code_t rc;
+    if ((rc = header_string(p, h, "alg", &alg, err)) != JWT_OK)
+        return rc;
+    if (alg == NULL)
+        return JWT_ERR(err, JWT_ERR_HEADER, "token header has no \"alg\"");
+    if ((rc = jwt_alg_from_name(alg, &t->alg, err)) != JWT_OK)
+        return rc;
+    t->alg_name = alg;
+    if ((rc = check_crit(h, err)) != JWT_OK || (rc = check_b64(h, err)) != JWT_OK)
+        return rc;
+    if ((rc = header_string(p, h, "kid", &t->kid, err)) != JWT_OK
+        || (rc = header_string(p, h, "typ", &t->typ, err)) != JWT_OK
+        || (rc = header_string(p, h, "cty", &cty, err)) != JWT_OK)
+        return rc;
+    return JWT_OK;
+}
+
+/* Split into exactly three segments; the header must be non-empty. */
+static jwt_code_t split_compact(const char *s, size_t len, const char **d1, const char **d2,
+                                jwt_err_t *err)
+{
+    const char *a = memchr(s, '.', len);
+    const char *b = a ? memchr(a + 1, '.', len - (size_t)(a + 1 - s)) : NULL;
+    if (a == NULL || b == NULL)
+        return JWT_ERR(err, JWT_ERR_MALFORMED, "token has %d segment%s, not 3", a ? 2 : 1,
+                       a ? "s" : "");
+    if (memchr(b + 1, '.', len - (size_t)(b + 1 - s)) != NULL)
+        return JWT_ERR(err, JWT_ERR_MALFORMED, "token has more than 3 segments (JWE or "
+                       "JSON serialization are not accepted)");
+    if (a == s)
+        return JWT_ERR(err, JWT_ERR_MALFORMED, "token header segment is empty");
+    *d1 = a;
+    *d2 = b;
+    return JWT_OK;
+}
+
+jwt_code_t jwt_token_parse(apr_pool_t *p, const char *compact, size_t len,
+                           const jwt_parse_opts_t *opts, jwt_token_t **out, jwt_err_t *err)
+{
+    if (p == NULL || out == NULL || (compact == NULL && len > 0))
+        return JWT_ERR(err, JWT_ERR_ARG, "token parse: missing argument");
+    size_t cap = (opts && opts->max_token_len) ? opts->max_token_len : JWT_DEFAULT_MAX_TOKEN_LEN;
+    if (len > cap)   /* before any other work: a huge token costs us nothing */
+        return JWT_ERR(err, JWT_ERR_TOO_LARGE, "token of %zu bytes is over the %zu-byte limit",
+                       len, cap);
+    if (len == 0)
+        return JWT_ERR(err, JWT_ERR_MALFORMED, "token is empty");
+
+    const char *d1 = NULL, *d2 = NULL, *end = compact + len;
+    jwt_code_t rc = split_compact(compact, len, &d1, &d2, err);
+    if (rc != JWT_OK)
+        return rc;
+    const jwt_json_limits_t *lim = opts ? &opts->json : NULL;
+    jwt_token_t *t = apr_pcalloc(p, sizeof(*t));
+    unsigned char *hbuf, *pbuf;
+    size_t hlen, plen;
+
+    if ((rc = decode_segment(p, "header", compact, (size_t)(d1 - compact), &hbuf, &hlen, err)) != JWT_OK
+        || (rc = parse_json_segment(p, "header", hbuf, hlen, lim, &t->header, err)) != JWT_OK
+        || (rc = check_header(p, t, err)) != JWT_OK)
+        return rc;
+    if ((rc = decode_segment(p, "payload", d1 + 1, (size_t)(d2 - d1 - 1), &pbuf, &plen, err)) != JWT_OK)
+        return rc;
+    if (!(opts && opts->payload_any)
+        && (rc = parse_json_segment(p, "payload", pbuf, plen, lim, &t->payload, err)) != JWT_OK)
+        return rc;
+    if (d2 + 1 == end)
+        return JWT_ERR(err, JWT_ERR_MALFORMED, "token has an empty signature");
+    if ((rc = decode_segment(p, "signature", d2 + 1, (size_t)(end - d2 - 1), &t->sig,
+                             &t->sig_len, err)) != JWT_OK)
+        return rc;
+
+    t->compact = apr_pstrmemdup(p, compact, len);
+    t->signing_input_len = (size_t)(d2 - compact);
+    t->header_json = (const char *)hbuf;
+    t->payload_json = (const char *)pbuf;
+    *out = t;
+    return JWT_OK;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* primitives: verify                                                                   */
+
+static jwt_code_t crypto_failure(jwt_err_t *err, const char *what)
+{
+    JWT_ERR(err, JWT_ERR_CRYPTO, "%s failed: ", what);
+    jwt_err_append_openssl(err);
+    return JWT_ERR_CRYPTO;
+}
+
+static jwt_code_t bad_signature(jwt_err_t *err, jwt_alg_t alg, const jwt_key_t *key,
+                                const char *why)
+{
+    char lbl[80];
+    jwt_err_clear_openssl();      /* an expected failure: leave no stale errors behind */
+    return JWT_ERR(err, JWT_ERR_SIGNATURE, "signature does not verify with key %s (%s)%s%s",
+                   key_label(lbl, sizeof(lbl), key), jwt_alg_name(alg), why ? ": " : "",
+                   why ? why : "");
+}
+
+static jwt_code_t hmac_compute(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
+                               size_t len, unsigned char *mac, unsigned int *maclen, jwt_err_t *err)
+{
+    if (key->kty != JWT_KTY_OCT || key->secret == NULL || key->secret_len > INT32_MAX)
+        return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs a secret (oct) key", jwt_alg_name(alg));
+    if (HMAC(alg_md(alg), key->secret, (int)key->secret_len, data, len, mac, maclen) == NULL)
+        return crypto_failure(err, "HMAC");
+    return JWT_OK;
+}
+
+static jwt_code_t verify_hmac(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
+                              size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    jwt_code_t rc = hmac_compute(alg, key, data, len, mac, &maclen, err);
+    if (rc != JWT_OK)
+        return rc;
+    /* Full-length tags only (RFC 7518 3.2); the comparison does not leak where it differs. */
+    int ok = sig_len == maclen && CRYPTO_memcmp(mac, sig, maclen) == 0;
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return ok ? JWT_OK : bad_signature(err, alg, key, sig_len != maclen ? "wrong length" : NULL);
+}
+
+/* EVP_DigestVerify / EVP_DigestSign set-up shared by RSA, PSS, ECDSA and EdDSA. */
+static jwt_code_t digest_ctx_init(EVP_MD_CTX *mctx, int signing, jwt_alg_t alg,
+                                  const jwt_key_t *key, jwt_err_t *err)
+{
+    EVP_PKEY_CTX *pctx = NULL;
+    const EVP_MD *md = alg_md(alg);      /* NULL for EdDSA: it hashes internally */
+    int ok = signing ? EVP_DigestSignInit(mctx, &pctx, md, NULL, key->pkey)
+                     : EVP_DigestVerifyInit(mctx, &pctx, md, NULL, key->pkey);
+    if (ok != 1)
+        return crypto_failure(err, signing ? "signature set-up" : "verification set-up");
+    if (alg_family(alg) == FAM_PSS) {
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1
+            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, (int)jwt_alg_hash_len(alg)) != 1
+            || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)
+            return crypto_failure(err, "RSA-PSS set-up");
+    } else if (alg_family(alg) == FAM_RSA) {
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+            return crypto_failure(err, "RSA set-up");
+    }
+    return JWT_OK;
+}
+
+static jwt_code_t digest_verify(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
+                                size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
+{
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    if (mctx == NULL)
+        return crypto_failure(err, "verification context");
+    jwt_code_t rc = digest_ctx_init(mctx, 0, alg, key, err);
+    if (rc == JWT_OK && EVP_DigestVerify(mctx, sig, sig_len, data, len) != 1)
+        rc = bad_signature(err, alg, key, NULL);
+    EVP_MD_CTX_free(mctx);
+    return rc;
+}
+
+static int key_is(const jwt_key_t *key, const char *type)
+{
+    return key->pkey != NULL && EVP_PKEY_is_a(key->pkey, type);
+}
+
+static jwt_code_t verify_rsa(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
+                             size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
+{
+    if (key->kty != JWT_KTY_RSA || !key_is(key, "RSA"))
+        return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an RSA key", jwt_alg_name(alg));
+    /* RFC 8017 8.2.2 / 8.1.2: the signature is exactly k bytes. */
+    if (sig_len != (size_t)EVP_PKEY_get_size(key->pkey))
+        return bad_signature(err, alg, key, "wrong length");
+    return digest_verify(alg, key, data, len, sig, sig_len, err);
+}
+
+static int all_zero(const unsigned char *b, size_t n)
+{
+    unsigned char acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= b[i];
+    return acc == 0;
+}
+
+/* r or s (big-endian, field length) in [1, n-1]? A zero r and s is the "psychic
+ * signature" of CVE-2022-21449; r or s >= n has no place in a valid signature. */
+static int scalar_in_range(const unsigned char *v, const ecdsa_params_t *ep)
+{
+    return !all_zero(v, ep->field_len) && memcmp(v, ep->order, ep->field_len) < 0;
+}
+
+/* Raw R||S -> DER ECDSA-Sig-Value, the form OpenSSL verifies. *der is OPENSSL_malloc'd. */
+static jwt_code_t ecdsa_raw_to_der(const unsigned char *sig, size_t fl, unsigned char **der,
+                                   int *der_len, jwt_err_t *err)
+{
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig, (int)fl, NULL), *s = BN_bin2bn(sig + fl, (int)fl, NULL);
+    if (es == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
+        BN_free(r);
+        BN_free(s);
+        ECDSA_SIG_free(es);
+        return crypto_failure(err, "ECDSA signature conversion");
+    }
+    *der = NULL;
+    *der_len = i2d_ECDSA_SIG(es, der);          /* r and s now belong to es */
+    ECDSA_SIG_free(es);
+    if (*der_len <= 0)
+        return crypto_failure(err, "ECDSA signature encoding");
+    return JWT_OK;
+}
+
+static jwt_code_t check_ec_key(jwt_alg_t alg, const jwt_key_t *key, const ecdsa_params_t *ep,
+                               jwt_err_t *err)
+{
+    if (ep == NULL || key->kty != JWT_KTY_EC || !key_is(key, "EC") || key->crv == NULL
+        || strcmp(key->crv, ep->crv) != 0)
+        return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an EC %s key", jwt_alg_name(alg),
+                       ep ? ep->crv : "?");
+    return JWT_OK;
+}
+
+static jwt_code_t verify_ecdsa(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
+                               size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
+{
+    const ecdsa_params_t *ep = ecdsa_params(alg);
+    jwt_code_t rc = check_ec_key(alg, key, ep, err);
+    if (rc != JWT_OK)
+        return rc;
+    /* RFC 7518 3.4: exactly 2 * field bytes, R||S. DER signatures are not JWS. */
+    if (sig_len != 2 * ep->field_len)
+        return bad_signature(err, alg, key, "not a raw R||S signature of the right length");
+    if (!scalar_in_range(sig, ep) || !scalar_in_range(sig + ep->field_len, ep))
+        return bad_signature(err, alg, key, "r or s outside [1, n-1]");
+    unsigned char *der = NULL;
+    int der_len = 0;
+    if ((rc = ecdsa_raw_to_der(sig, ep->field_len, &der, &der_len, err)) != JWT_OK)
+        return rc;
+    rc = digest_verify(alg, key, data, len, der, (size_t)der_len, err);
+    OPENSSL_free(der);
+    return rc;
+}
+
+/* The alg's curve must be the key's: EdDSA takes either, Ed25519/Ed448 only their own. */
+static jwt_code_t check_okp_key(jwt_alg_t alg, const jwt_key_t *key, size_t *sig_len,
+                                jwt_err_t *err)
+{
+    int ed25519 = key_is(key, "ED25519"), ed448 = key_is(key, "ED448");
+    if (key->kty != JWT_KTY_OKP || (!ed25519 && !ed448)
+        || (alg == JWT_ALG_ED25519 && !ed25519) || (alg == JWT_ALG_ED448 && !ed448))
+        return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an %s key", jwt_alg_name(alg),
+                       alg == JWT_ALG_ED448 ? "Ed448" : alg == JWT_ALG_ED25519 ? "Ed25519"
+                                                                             : "Ed25519 or Ed448");
+    *sig_len = ed25519 ? 64 : 114;
+    return JWT_OK;
+}
+
+static jwt_code_t verify_eddsa(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
+                               size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
+{
+    size_t want;
+    jwt_code_t rc = check_okp_key(alg, key, &want, err);
+    if (rc != JWT_OK)
+        return rc;
+    if (sig_len != want)
+        return bad_signature(err, alg, key, "wrong length");
+    return digest_verify(alg, key, data, len, sig, sig_len, err);
+}
+
+/* alg must be one the key is bound to, and the key must permit the operation. */
+static jwt_code_t check_binding(jwt_alg_t alg, const jwt_key_t *key, int signing, jwt_err_t *err)
+{
+    char lbl[80];
+    if ((int)alg < 0 || alg >= JWT_ALG__COUNT || alg_family(alg) == FAM_NONE)
+        return JWT_ERR(err, JWT_ERR_ARG, "unknown algorithm");
+    if ((key->algs & JWT_ALGSET(alg)) == 0)
+        return JWT_ERR(err, JWT_ERR_KEY_USAGE, "key %s is not bound to %s",
+                       key_label(lbl, sizeof(lbl), key), jwt_alg_name(alg));
+    if (signing ? !key->can_sign : !key->can_verify)
+        return JWT_ERR(err, JWT_ERR_KEY_USAGE, "key %s may not %s", key_label(lbl, sizeof(lbl), key),
+                       signing ? "sign (no private part, or key_ops)" : "verify (key_ops)");
+    return JWT_OK;
+}
+
+jwt_code_t jwt_verify_raw(jwt_alg_t alg, const jwt_key_t *key,
+                          const unsigned char *data, size_t len,
+                          const unsigned char *sig, size_t sig_len, jwt_err_t *err)
+{
+    if (key == NULL || (data == NULL && len > 0) || (sig == NULL && sig_len > 0))
+        return JWT_ERR(err, JWT_ERR_ARG, "verify: missing argument");
+    static const unsigned char empty[1] = { 0 };
+    if (data == NULL) data = empty;
+    if (sig == NULL) sig = empty;
+    jwt_code_t rc = check_binding(alg, key, 0, err);
+    if (rc != JWT_OK)
+        return rc;
+    switch (alg_family(alg)) {
+    case FAM_HMAC:  return verify_hmac(alg, key, data, len, sig, sig_len, err);
+    case FAM_RSA:
+    case FAM_PSS:   return verify_rsa(alg, key, data, len, sig, sig_len, err);
+    case FAM_ECDSA: return verify_ecdsa(alg, key, data, len, sig, sig_len, err);
+    case FAM_EDDSA: return verify_eddsa(alg, key, data, len, sig, sig_len, err);
+    default:        return JWT_ERR(err, JWT_ERR_ARG, "unknown algorithm");
+    }
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* token verify                                                                         */
+
+/* RFC 8725 3.8: a key bound to an issuer verifies only that issuer's tokens. */
+static int issuer_matches(const jwt_token_t *t, const jwt_key_t *key)
+{
+    if (key->issuer == NULL)
+        return 1;
+    json_object *iss = NULL;
+    if (t->payload == NULL || !json_object_object_get_ex(t->payload, "iss", &iss)
+        || !json_object_is_type(iss, json_type_string))
+        return 0;
+    size_t len = (size_t)json_object_get_string_len(iss);
+    return len == strlen(key->issuer) && memcmp(json_object_get_string(iss), key->issuer, len) == 0;
+}
+
+jwt_code_t jwt_token_verify(const jwt_token_t *t, const jwt_keyring_t *ring,
+                            jwt_algset_t allowed, const jwt_key_t **used, jwt_err_t *err)
+{
+    char buf[160], kid[64];
+    if (used)
+        *used = NULL;
+    if (t == NULL || ring == NULL)
+        return JWT_ERR(err, JWT_ERR_ARG, "token verify: missing argument");
+    if ((allowed & JWT_ALGSET(t->alg)) == 0) {
+        format_algset(buf, sizeof(buf), allowed);
+        return JWT_ERR(err, JWT_ERR_ALG_NOT_ALLOWED, "algorithm %s is not allowed here (allowed: %s)",
+                       jwt_alg_name(t->alg), buf[0] ? buf : "none");
+    }
+    if (t->kid != NULL && jwt_keyring_find_kid(ring, t->kid) == NULL)
+        return JWT_ERR(err, JWT_ERR_UNKNOWN_KID, "no key has kid \"%s\"",
+                       safe_text(kid, sizeof(kid), t->kid));
+
+    int tried = 0, issuer_skipped = 0;
+    const jwt_key_t *last = NULL;
+    jwt_err_t first_failure;
+    jwt_err_clear(&first_failure);
+    for (int i = 0; i < ring->keys->nelts; i++) {
+        const jwt_key_t *k = APR_ARRAY_IDX(ring->keys, i, const jwt_key_t *);
+        if (t->kid != NULL && (k->kid == NULL || strcmp(k->kid, t->kid) != 0))
+            continue;
+        if (!k->can_verify || (k->algs & JWT_ALGSET(t->alg)) == 0)
+            continue;
+        if (!issuer_matches(t, k)) {
+            issuer_skipped++;
+            continue;
+        }
+        jwt_err_t kerr;
+        jwt_err_clear(&kerr);
+        jwt_code_t rc = jwt_verify_raw(t->alg, k, (const unsigned char *)t->compact,
+                                       t->signing_input_len, t->sig, t->sig_len, &kerr);
+        if (rc == JWT_OK) {
+            if (used)
+                *used = k;
+            return JWT_OK;
+        }
+        tried++;
+        last = k;
+        if (first_failure.code == JWT_OK || (first_failure.code == JWT_ERR_SIGNATURE && rc != JWT_ERR_SIGNATURE))
+            first_failure = kerr;
+    }
+    if (tried == 0)
+        return JWT_ERR(err, JWT_ERR_NO_KEY, "no key for %s%s%s%s", jwt_alg_name(t->alg),
+                       t->kid ? " with kid=" : "", t->kid ? safe_text(kid, sizeof(kid), t->kid) : "",
+                       issuer_skipped ? " (keys bound to another issuer were not used)" : "");
+    if (first_failure.code != JWT_ERR_SIGNATURE) {   /* an internal failure: report it as is */
+        if (err)
+            *err = first_failure;
+        return first_failure.code;
+    }
+    if (tried == 1)
+        return JWT_ERR(err, JWT_ERR_SIGNATURE, "signature does not verify with key %s (%s)",
+                       key_label(buf, sizeof(buf), last), jwt_alg_name(t->alg));
+    return JWT_ERR(err, JWT_ERR_SIGNATURE, "signature does not verify with any of %d keys for %s",
+                   tried, jwt_alg_name(t->alg));
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* sign                                                                                 */
+
+static jwt_code_t digest_sign(apr_pool_t *p, jwt_alg_t alg, const jwt_key_t *key,
+                              const unsigned char *data, size_t len, unsigned char **sig,
+                              size_t *sig_len, jwt_err_t *err)
+{
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    if (mctx == NULL)
+        return crypto_failure(err, "signature context");
+    size_t n = 0;
+    unsigned char *buf = NULL;
+    jwt_code_t rc = digest_ctx_init(mctx, 1, alg, key, err);
+    /* One-shot: EdDSA has no streaming mode, and it suits the others as well. */
+    if (rc == JWT_OK && EVP_DigestSign(mctx, NULL, &n, data, len) != 1)
+        rc = crypto_failure(err, "signature size");
+    if (rc == JWT_OK) {
+        buf = apr_palloc(p, n ? n : 1);
+        if (EVP_DigestSign(mctx, buf, &n, data, len) != 1)
+            rc = crypto_failure(err, "signing");
+    }
+    EVP_MD_CTX_free(mctx);
+    if (rc == JWT_OK) {
+        *sig = buf;
+        *sig_len = n;
+    }
+    return rc;
+}
+
+/* DER ECDSA-Sig-Value -> raw R||S, each left-padded to the field length. */
+static jwt_code_t ecdsa_der_to_raw(apr_pool_t *p, const unsigned char *der, size_t der_len,
+                                   size_t fl, unsigned char **out, size_t *out_len, jwt_err_t *err)
+{
+    const unsigned char *q = der;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)der_len);
+    if (es == NULL)
+        return crypto_failure(err, "ECDSA signature decoding");
+    const BIGNUM *r = NULL, *s = NULL;
+    ECDSA_SIG_get0(es, &r, &s);
+    unsigned char *raw = apr_palloc(p, 2 * fl);
+    int ok = BN_bn2binpad(r, raw, (int)fl) == (int)fl && BN_bn2binpad(s, raw + fl, (int)fl) == (int)fl;
+    ECDSA_SIG_free(es);
+    if (!ok)
+        return crypto_failure(err, "ECDSA signature conversion");
+    *out = raw;
+    *out_len = 2 * fl;
+    return JWT_OK;
+}
+
+jwt_code_t jwt_sign_raw(apr_pool_t *p, jwt_alg_t alg, const jwt_key_t *key,
+                        const unsigned char *data, size_t len,
+                        unsigned char **sig, size_t *sig_len, jwt_err_t *err)
+{
+    if (p == NULL || key == NULL || sig == NULL || sig_len == NULL || (data == NULL && len > 0))
+        return JWT_ERR(err, JWT_ERR_ARG, "sign: missing argument");
+    static const unsigned char empty[1] = { 0 };
+    if (data == NULL) data = empty;
+    jwt_code_t rc = check_binding(alg, key, 1, err);
+    if (rc != JWT_OK)
+        return rc;
+    size_t want;
+    switch (alg_family(alg)) {
+    case FAM_HMAC: {
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int maclen = 0;
+        if ((rc = hmac_compute(alg, key, data, len, mac, &maclen, err)) != JWT_OK)
+            return rc;
+        *sig = apr_pmemdup(p, mac, maclen);
+        *sig_len = maclen;
+        OPENSSL_cleanse(mac, sizeof(mac));
+        return JWT_OK;
+    }
+    case FAM_RSA:
+    case FAM_PSS:
+        if (key->kty != JWT_KTY_RSA || !key_is(key, "RSA"))
+            return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an RSA key", jwt_alg_name(alg));
+        return digest_sign(p, alg, key, data, len, sig, sig_len, err);
+    case FAM_ECDSA: {
+        const ecdsa_params_t *ep = ecdsa_params(alg);
+        unsigned char *der;
+        size_t der_len;
+        if ((rc = check_ec_key(alg, key, ep, err)) != JWT_OK
+            || (rc = digest_sign(p, alg, key, data, len, &der, &der_len, err)) != JWT_OK)
+            return rc;
+        return ecdsa_der_to_raw(p, der, der_len, ep->field_len, sig, sig_len, err);
+    }
+    case FAM_EDDSA:
+        if ((rc = check_okp_key(alg, key, &want, err)) != JWT_OK)
+            return rc;
+        return digest_sign(p, alg, key, data, len, sig, sig_len, err);
+    default:
+        return JWT_ERR(err, JWT_ERR_ARG, "unknown algorithm");
+    }
+}
+
+jwt_code_t jwt_sign_compact(apr_pool_t *p, jwt_alg_t alg, const jwt_key_t *key,
+                            const char *typ, json_object *payload, char **out,
+                            jwt_err_t *err)
+{
+    if (p == NULL || key == NULL || payload == NULL || out == NULL)
+        return JWT_ERR(err, JWT_ERR_ARG, "sign: missing argument");
+    if ((int)alg < 0 || alg >= JWT_ALG__COUNT)
+        return JWT_ERR(err, JWT_ERR_ARG, "unknown algorithm");
+    json_object *h = jwt_json_pool_own(p, json_object_new_object());
+    if (h == NULL)
+        return JWT_ERR(err, JWT_ERR_ARG, "out of memory");
+    json_object_object_add(h, "alg", json_object_new_string(jwt_alg_name(alg)));
+    if (key->kid != NULL)
+        json_object_object_add(h, "kid", json_object_new_string(key->kid));
+    if (typ != NULL)
+        json_object_object_add(h, "typ", json_object_new_string(typ));
+    const char *hjson = jwt_json_to_string(p, h), *pjson = jwt_json_to_string(p, payload);
+    if (hjson == NULL || pjson == NULL)
+        return JWT_ERR(err, JWT_ERR_ARG, "cannot serialise the token");
+    const char *input = apr_pstrcat(p, jwt_b64url_encode(p, (const unsigned char *)hjson, strlen(hjson)),
+                                    ".", jwt_b64url_encode(p, (const unsigned char *)pjson, strlen(pjson)),
+                                    NULL);
+    unsigned char *sig;
+    size_t sig_len;
+    jwt_code_t rc = jwt_sign_raw(p, alg, key, (const unsigned char *)input, strlen(input), &sig,
+                                 &sig_len, err);
+    if (rc != JWT_OK)
+        return rc;
+    *out = apr_pstrcat(p, input, ".", jwt_b64url_encode(p, sig, sig_len), NULL);
+    return JWT_OK;
+}

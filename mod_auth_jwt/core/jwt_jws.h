@@ -27,6 +27,9 @@
 typedef struct {
     size_t max_token_len;       /* 0 = JWT_DEFAULT_MAX_TOKEN_LEN */
     jwt_json_limits_t json;     /* for header and payload */
+    int payload_any;            /* 1: the payload need not be JSON (generic JWS, test
+                                   vectors); t->payload is then NULL. 0 (default): a JWT,
+                                   the payload must be a JSON object. */
 } jwt_parse_opts_t;
 
 typedef struct {

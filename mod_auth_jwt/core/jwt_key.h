@@ -63,6 +63,13 @@ jwt_code_t jwt_keys_from_buffer(jwt_keyring_t *ring, const char *buf, size_t len
                                 const char *source, const char *kid_override,
                                 int *count, jwt_err_t *err);
 
+/* Same, also reporting how many JWKS members were skipped (*skipped, may be NULL): unknown
+ * kty/crv/alg, or use/key_ops not for signatures. Other bad members fail the whole set, as
+ * does a set with no usable key or one mixing oct secrets with public keys. */
+jwt_code_t jwt_keys_from_buffer_ex(jwt_keyring_t *ring, const char *buf, size_t len,
+                                   const char *source, const char *kid_override,
+                                   int *count, int *skipped, jwt_err_t *err);
+
 /* Same, reading a file (size-capped, 1 MiB). source = path. */
 jwt_code_t jwt_keys_from_file(jwt_keyring_t *ring, const char *path,
                               const char *kid_override, int *count, jwt_err_t *err);
