@@ -1,6 +1,74 @@
-/* PLACEHOLDER: the module glue is being written (issue 3). */
-#include "httpd.h"
-#include "http_config.h"
-module AP_MODULE_DECLARE_DATA auth_jwt_module = {
-    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, NULL, NULL
+/* mod_auth_jwt.c -- the module record: command table, hooks, registration.
+ *
+ *   LoadModule auth_jwt_module modules/mod_auth_jwt.so
+ *
+ * The work is done in the files named in mod_auth_jwt.h. Directives of a feature that
+ * lives in its own file are contributed as a macro of AP_INIT_* entries from its header
+ * (JWT_LOGIN_CMDS from login.h), so adding a feature adds one line to this table.
+ */
+#define JWT_MODULE_RECORD
+#include "mod_auth_jwt.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+
+/* Key directives are RSRC_CONF | ACCESS_CONF only: never in .htaccess (a user who can
+ * write .htaccess must not be able to choose which keys the server trusts). */
+static const command_rec jwt_cmds[] = {
+    AP_INIT_TAKE12("AuthJWTKeyFile", jwt_cmd_key_file, NULL, RSRC_CONF | ACCESS_CONF,
+        "FILE [kid=ID]: PEM public key, certificate, JWK or JWKS that verifies tokens; "
+        "repeatable"),
+    AP_INIT_TAKE1("AuthJWTSecretsFile", jwt_cmd_secrets_file, NULL, RSRC_CONF | ACCESS_CONF,
+        "JWKS of HMAC secrets managed by the admin page; re-read when it changes"),
+    AP_INIT_RAW_ARGS("AuthJWTAlgorithms", jwt_cmd_algorithms, NULL, RSRC_CONF | OR_AUTHCFG,
+        "allowed JWS algorithms, e.g. RS256 ES256 EdDSA (default: all supported)"),
+    AP_INIT_TAKE1("AuthJWTIssuer", jwt_cmd_issuer, NULL, RSRC_CONF | OR_AUTHCFG,
+        "accepted iss value; repeatable (any of); when set, iss is required"),
+    AP_INIT_TAKE1("AuthJWTAudience", jwt_cmd_audience, NULL, RSRC_CONF | OR_AUTHCFG,
+        "accepted aud value; repeatable (any of); when set, aud is required"),
+    AP_INIT_TAKE1("AuthJWTLeeway", jwt_cmd_leeway, NULL, RSRC_CONF | OR_AUTHCFG,
+        "seconds of clock skew allowed for exp, nbf and iat (default 60)"),
+    AP_INIT_ITERATE("AuthJWTRequireClaims", jwt_cmd_require_claims, NULL,
+        RSRC_CONF | OR_AUTHCFG, "claims that must be present (default: exp)"),
+    AP_INIT_TAKE1("AuthJWTUserClaim", jwt_cmd_user_claim, NULL, RSRC_CONF | OR_AUTHCFG,
+        "claim (or dotted path) that becomes REMOTE_USER (default: sub)"),
+    AP_INIT_TAKE1("AuthJWTType", jwt_cmd_type, NULL, RSRC_CONF | OR_AUTHCFG,
+        "required typ header, e.g. at+jwt (RFC 8725 explicit typing)"),
+    AP_INIT_TAKE1("AuthJWTMaxLifetime", jwt_cmd_max_lifetime, NULL, RSRC_CONF | OR_AUTHCFG,
+        "longest accepted token lifetime in seconds (default 0: no limit)"),
+    AP_INIT_ITERATE("AuthJWTTokenFrom", jwt_cmd_token_from, NULL, RSRC_CONF | OR_AUTHCFG,
+        "where tokens are looked for: header, cookie=NAME, query=NAME (default: header)"),
+    AP_INIT_FLAG("AuthJWTClaimsEnv", jwt_cmd_claims_env, NULL, RSRC_CONF | OR_AUTHCFG,
+        "export claims as JWT_CLAIM_* environment variables (default On)"),
+    AP_INIT_TAKE2("AuthJWTForwardClaim", jwt_cmd_forward_claim, NULL, RSRC_CONF | OR_AUTHCFG,
+        "CLAIM HEADER: set a request header from a claim (client copies are removed)"),
+    JWT_LOGIN_CMDS,
+    { NULL }
+};
+
+static void jwt_register_hooks(apr_pool_t *p)
+{
+    /* as mod_auth_basic: run only on internal requests whose config differs */
+    ap_hook_check_authn(jwt_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_note_auth_failure(jwt_note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(jwt_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_header_parser(jwt_header_parser, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_post_config(jwt_login_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(jwt_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(jwt_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(jwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    jwt_register_authz_providers(p);
+}
+
+AP_DECLARE_MODULE(auth_jwt) = {
+    STANDARD20_MODULE_STUFF,
+    jwt_create_dir_conf,
+    jwt_merge_dir_conf,
+    jwt_create_server_conf,
+    jwt_merge_server_conf,
+    jwt_cmds,
+    jwt_register_hooks
 };

@@ -1,0 +1,496 @@
+/* authn.c -- AuthType jwt: find the bearer token, verify it through the one verify path,
+ * set r->user, and answer failures the RFC 6750 way.
+ *
+ * Hooked like mod_auth_basic: check_authn with AP_AUTH_INTERNAL_PER_CONF, declining unless
+ * the AuthType is "jwt" (case-insensitive), plus a note_auth_failure hook that writes the
+ * Bearer challenge when mod_authz_core turns a denied user into a 401.
+ */
+#include "mod_auth_jwt.h"
+#include "secrets_watch.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+/* ---------------------------------------------------------------- challenge */
+
+const char *jwt_quote(apr_pool_t *p, const char *s)
+{
+    size_t n = 0, i;
+    const char *c;
+    char *out;
+
+    for (c = s; *c; c++)
+        n += (*c == '"' || *c == '\\') ? 2 : 1;
+    out = apr_palloc(p, n + 1);
+    for (i = 0, c = s; *c; c++) {
+        if (apr_iscntrl(*c))
+            continue;                  /* never let a value break the header line */
+        if (*c == '"' || *c == '\\')
+            out[i++] = '\\';
+        out[i++] = *c;
+    }
+    out[i] = '\0';
+    return out;
+}
+
+void jwt_set_challenge(request_rec *r, const char *error, const char *description,
+                       const char *scope)
+{
+    const char *realm = ap_auth_name(r);
+    const char *parts[4];
+    int n = 0, i;
+    char *value = "Bearer";
+
+    /* AuthName is optional for Bearer (RFC 6750 3: realm MAY be included) */
+    if (realm)
+        parts[n++] = apr_pstrcat(r->pool, "realm=\"", jwt_quote(r->pool, realm), "\"", NULL);
+    if (error)
+        parts[n++] = apr_pstrcat(r->pool, "error=\"", error, "\"", NULL);
+    if (description)
+        parts[n++] = apr_pstrcat(r->pool, "error_description=\"",
+                                 jwt_quote(r->pool, description), "\"", NULL);
+    if (scope)
+        parts[n++] = apr_pstrcat(r->pool, "scope=\"", jwt_quote(r->pool, scope), "\"", NULL);
+    for (i = 0; i < n; i++)
+        value = apr_pstrcat(r->pool, value, i ? ", " : " ", parts[i], NULL);
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", value);
+}
+
+/* ---------------------------------------------------------------- token sources */
+
+typedef enum { TOKEN_NONE, TOKEN_FOUND, TOKEN_CONFLICT, TOKEN_BAD_REQUEST } token_find_t;
+
+typedef struct {
+    const char *token;       /* the token found so far */
+    const char *where;       /* its source, for the log */
+    const char *why;         /* conflict / bad request reason, for the log */
+} token_hunt_t;
+
+/* Record a candidate. Two candidates that differ are refused (RFC 6750 3.1: a request
+ * must not use more than one method to carry a token). */
+static token_find_t offer(apr_pool_t *p, token_hunt_t *h, const char *tok, const char *where)
+{
+    if (!h->token) {
+        h->token = tok;
+        h->where = where;
+        return TOKEN_FOUND;
+    }
+    if (strcmp(h->token, tok) != 0) {
+        h->why = apr_psprintf(p, "different tokens in %s and %s", h->where, where);
+        return TOKEN_CONFLICT;
+    }
+    return TOKEN_FOUND;
+}
+
+static int starts_with_bearer(const char *s)
+{
+    return ap_cstr_casecmpn(s, "Bearer", 6) == 0 && (s[6] == ' ' || s[6] == '\t' || s[6] == '\0');
+}
+
+/* httpd folds repeated request headers into one value joined by ", ", so a second
+ * "Bearer ..." after a comma means the client sent several Authorization headers. */
+static int has_folded_bearer(const char *v)
+{
+    const char *c;
+    for (c = strchr(v, ','); c; c = strchr(c + 1, ',')) {
+        const char *w = c + 1;
+        while (*w == ' ' || *w == '\t')
+            w++;
+        if (starts_with_bearer(w))
+            return 1;
+    }
+    return 0;
+}
+
+static token_find_t from_header(request_rec *r, token_hunt_t *h)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    const char *value = NULL, *tok;
+    char *end;
+    int i, count = 0;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && !ap_cstr_casecmp(e[i].key, "Authorization")) {
+            count++;
+            value = e[i].val;
+        }
+    }
+    if (count == 0)
+        return TOKEN_NONE;
+    if (count > 1 || has_folded_bearer(value)) {
+        h->why = "more than one Authorization header";
+        return TOKEN_CONFLICT;
+    }
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (!starts_with_bearer(value))
+        return TOKEN_NONE;             /* another scheme: not ours, no bearer token */
+    tok = value + 6;
+    while (*tok == ' ' || *tok == '\t')
+        tok++;
+    if (strchr(tok, ',')) {
+        h->why = "more than one Authorization header";
+        return TOKEN_CONFLICT;
+    }
+    end = apr_pstrdup(r->pool, tok);
+    for (i = (int)strlen(end); i > 0 && (end[i - 1] == ' ' || end[i - 1] == '\t'); i--)
+        end[i - 1] = '\0';
+    /* An empty "Bearer" still counts as a (malformed) token: the verifier says why. */
+    return offer(r->pool, h, end, "the Authorization header");
+}
+
+typedef struct {
+    request_rec *r;
+    const char *name;
+    token_hunt_t *h;
+    token_find_t result;
+} cookie_scan_t;
+
+static void scan_cookie_line(cookie_scan_t *cs, const char *line)
+{
+    char *copy = apr_pstrdup(cs->r->pool, line), *last = NULL, *pair;
+    size_t nlen = strlen(cs->name);
+
+    for (pair = apr_strtok(copy, ";,", &last); pair; pair = apr_strtok(NULL, ";,", &last)) {
+        char *v;
+        size_t vlen;
+        while (*pair == ' ' || *pair == '\t')
+            pair++;
+        if (strncmp(pair, cs->name, nlen) != 0 || pair[nlen] != '=')
+            continue;
+        v = pair + nlen + 1;
+        vlen = strlen(v);
+        while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+            v[--vlen] = '\0';
+        if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {   /* RFC 6265 quoted value */
+            v[vlen - 1] = '\0';
+            v++;
+        }
+        if (offer(cs->r->pool, cs->h, v,
+                  apr_pstrcat(cs->r->pool, "cookie ", cs->name, NULL)) == TOKEN_CONFLICT) {
+            cs->result = TOKEN_CONFLICT;
+            return;
+        }
+        cs->result = TOKEN_FOUND;
+    }
+}
+
+static token_find_t from_cookie(request_rec *r, const char *name, token_hunt_t *h)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    cookie_scan_t cs = { r, name, h, TOKEN_NONE };
+    int i;
+
+    for (i = 0; i < arr->nelts && cs.result != TOKEN_CONFLICT; i++) {
+        if (e[i].key && !ap_cstr_casecmp(e[i].key, "Cookie"))
+            scan_cookie_line(&cs, e[i].val);
+    }
+    return cs.result;
+}
+
+static token_find_t from_query(request_rec *r, const char *name, token_hunt_t *h)
+{
+    char *copy, *last = NULL, *pair;
+    token_find_t result = TOKEN_NONE;
+    const char *where;
+
+    if (!r->args || !*r->args)
+        return TOKEN_NONE;
+    where = apr_pstrcat(r->pool, "query parameter ", name, NULL);
+    copy = apr_pstrdup(r->pool, r->args);
+    for (pair = apr_strtok(copy, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        if (ap_unescape_urlencoded(pair) != OK || strcmp(pair, name) != 0)
+            continue;
+        if (ap_unescape_urlencoded(eq + 1) != OK) {
+            h->why = apr_psprintf(r->pool, "bad percent-encoding in %s", where);
+            return TOKEN_BAD_REQUEST;
+        }
+        if (offer(r->pool, h, eq + 1, where) == TOKEN_CONFLICT)
+            return TOKEN_CONFLICT;
+        result = TOKEN_FOUND;
+    }
+    return result;
+}
+
+/* Look in every configured source; the first found is the token, any different one
+ * found elsewhere is a conflict. */
+static token_find_t find_token(request_rec *r, const jwt_dir_conf_t *conf, token_hunt_t *h)
+{
+    token_find_t overall = TOKEN_NONE;
+    int i;
+
+    for (i = 0; i < conf->sources->nelts; i++) {
+        const jwt_token_source_t *s = &APR_ARRAY_IDX(conf->sources, i, jwt_token_source_t);
+        token_find_t got;
+        switch (s->kind) {
+        case JWT_SRC_HEADER: got = from_header(r, h); break;
+        case JWT_SRC_COOKIE: got = from_cookie(r, s->name, h); break;
+        default:             got = from_query(r, s->name, h); break;
+        }
+        if (got == TOKEN_CONFLICT || got == TOKEN_BAD_REQUEST)
+            return got;
+        if (got == TOKEN_FOUND)
+            overall = TOKEN_FOUND;
+    }
+    return overall;
+}
+
+/* ---------------------------------------------------------------- the verify path */
+
+/* Every keyring that may verify a token at this location, in order. Today: the key files
+ * of the section and the secrets file. Issue 4 adds the JWKS cache's keyrings here.
+ * Keyrings are built elsewhere (config time, reloads); this only picks them up. */
+static int jwt_location_keyrings(request_rec *r, const jwt_dir_conf_t *conf,
+                                 const jwt_keyring_t **rings, int max)
+{
+    int n = 0;
+    if (conf->keyring && n < max)
+        rings[n++] = conf->keyring;
+    if (conf->secrets && n < max)
+        rings[n++] = jwt_secrets_watch_acquire(conf->secrets, r)->ring;
+    return n;
+}
+
+static int location_has_key_source(const jwt_dir_conf_t *conf)
+{
+    return conf->keyring != NULL || conf->secrets != NULL;
+}
+
+/* When no keyring verifies, report the most telling failure: a key that was found but
+ * refused the signature beats "no key for this alg", which beats "unknown kid". */
+static int failure_rank(jwt_code_t code)
+{
+    switch (code) {
+    case JWT_ERR_UNKNOWN_KID: return 1;
+    case JWT_ERR_NO_KEY:      return 2;
+    default:                  return 3;
+    }
+}
+
+static jwt_code_t verify_signature(request_rec *r, const jwt_dir_conf_t *conf,
+                                   const jwt_token_t *t, const jwt_key_t **used,
+                                   jwt_err_t *err)
+{
+    const jwt_keyring_t *rings[8];
+    int n = jwt_location_keyrings(r, conf, rings, 8), i;
+    jwt_err_t best, e;
+
+    jwt_err_clear(&best);
+    if (n == 0)
+        return JWT_ERR(err, JWT_ERR_NO_KEY, "no key is configured for this location");
+    for (i = 0; i < n; i++) {
+        jwt_err_clear(&e);
+        if (jwt_token_verify(t, rings[i], conf->algs, used, &e) == JWT_OK)
+            return JWT_OK;
+        if (best.code == JWT_OK || failure_rank(e.code) > failure_rank(best.code))
+            best = e;
+    }
+    if (err)
+        *err = best;
+    return best.code;
+}
+
+static void claims_policy(request_rec *r, const jwt_dir_conf_t *conf, jwt_claims_policy_t *pol)
+{
+    memset(pol, 0, sizeof(*pol));
+    pol->now = (int64_t)apr_time_sec(r->request_time);
+    pol->leeway = conf->leeway;
+    pol->issuers = conf->issuers;
+    pol->audiences = conf->audiences;
+    pol->required = conf->required;
+    pol->typ = conf->typ;
+    pol->max_lifetime = conf->max_lifetime;
+}
+
+/* The single verification path for a location: parse, pick a key from the location's
+ * keyrings, verify the signature, validate the claims. A verified-token cache (issue 7)
+ * belongs at the top of this function, keyed by the token and the location's key set
+ * and settings; nothing else in the module verifies tokens. */
+jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
+                               const char *compact, size_t len, jwt_token_t **token,
+                               const jwt_key_t **used, jwt_err_t *err)
+{
+    jwt_claims_policy_t pol;
+    jwt_token_t *t = NULL;
+    jwt_code_t rc;
+
+    rc = jwt_token_parse(r->pool, compact, len, NULL, &t, err);
+    if (rc != JWT_OK)
+        return rc;
+    rc = verify_signature(r, conf, t, used, err);
+    if (rc != JWT_OK)
+        return rc;
+    claims_policy(r, conf, &pol);
+    rc = jwt_claims_validate(t, &pol, err);
+    if (rc != JWT_OK)
+        return rc;
+    *token = t;
+    return JWT_OK;
+}
+
+/* ---------------------------------------------------------------- the hooks */
+
+jwt_request_state_t *jwt_request_state(const request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &auth_jwt_module);
+}
+
+/* The user claim must be a non-empty string without control characters (it reaches
+ * logs and CGI environments). */
+static const char *user_from_claims(json_object *claims, const char *path)
+{
+    json_object *v = jwt_claim_path(claims, path);
+    const char *s, *c;
+
+    if (!v || !json_object_is_type(v, json_type_string))
+        return NULL;
+    s = json_object_get_string(v);
+    if (!s || !*s || strlen(s) != (size_t)json_object_get_string_len(v))
+        return NULL;
+    for (c = s; *c; c++) {
+        if (apr_iscntrl(*c))
+            return NULL;
+    }
+    return s;
+}
+
+static int refuse_no_token(request_rec *r)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0201)
+                  "no bearer token in the request to %s", r->uri);
+    jwt_set_challenge(r, NULL, NULL, NULL);
+    return HTTP_UNAUTHORIZED;
+}
+
+static int refuse_bad_request(request_rec *r, const token_hunt_t *h)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0202)
+                  "request refused: %s", h->why);
+    jwt_set_challenge(r, "invalid_request", "more than one token, or a malformed request",
+                      NULL);
+    return HTTP_BAD_REQUEST;
+}
+
+static int refuse_invalid_token(request_rec *r, const jwt_err_t *err, const char *where)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0204)
+                  "token from %s refused (%s): %s", where, jwt_code_name(err->code),
+                  ap_escape_logitem(r->pool, err->message));
+    jwt_set_challenge(r, "invalid_token", jwt_code_description(err->code), NULL);
+    return HTTP_UNAUTHORIZED;
+}
+
+int jwt_check_authn(request_rec *r)
+{
+    const char *type = ap_auth_type(r), *user;
+    jwt_dir_conf_t *conf;
+    jwt_request_state_t *st;
+    token_hunt_t hunt = { NULL, NULL, NULL };
+    jwt_token_t *t = NULL;
+    const jwt_key_t *key = NULL;
+    jwt_err_t err;
+
+    if (!type || ap_cstr_casecmp(type, JWT_AUTH_TYPE))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    r->ap_auth_type = (char *)type;
+    jwt_strip_forwarded_headers(r, conf);   /* also done in header_parser; cheap, certain */
+
+    switch (find_token(r, conf, &hunt)) {
+    case TOKEN_NONE:
+        return refuse_no_token(r);
+    case TOKEN_CONFLICT:
+    case TOKEN_BAD_REQUEST:
+        return refuse_bad_request(r, &hunt);
+    default:
+        break;
+    }
+    if (!location_has_key_source(conf)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0203)
+                      "AuthType jwt at %s has no keys: set AuthJWTKeyFile or "
+                      "AuthJWTSecretsFile", r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    jwt_err_clear(&err);
+    if (jwt_location_verify(r, conf, hunt.token, strlen(hunt.token), &t, &key, &err) != JWT_OK)
+        return refuse_invalid_token(r, &err, hunt.where);
+
+    user = user_from_claims(t->payload, conf->user_claim);
+    if (!user) {
+        jwt_err_clear(&err);
+        JWT_ERR(&err, JWT_ERR_CLAIM_MISSING, "user claim '%s' is missing, empty or not a "
+                "plain string", conf->user_claim);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0205)
+                      "token from %s refused: %s", hunt.where, err.message);
+        jwt_set_challenge(r, "invalid_token", jwt_code_description(err.code), NULL);
+        return HTTP_UNAUTHORIZED;
+    }
+    r->user = (char *)user;
+
+    st = apr_pcalloc(r->pool, sizeof(*st));
+    st->token = t;
+    st->claims = t->payload;
+    st->key = key;
+    ap_set_module_config(r->request_config, &auth_jwt_module, st);
+
+    if (conf->claims_env)
+        jwt_export_claims_env(r, conf, t->payload);
+    jwt_forward_claims(r, conf, t->payload);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0206)
+                  "user '%s' authenticated by a %s token from %s, key %s",
+                  ap_escape_logitem(r->pool, user), jwt_alg_name(t->alg), hunt.where,
+                  key ? jwt_key_describe(r->pool, key) : "(unknown)");
+    return OK;
+}
+
+/* mod_authz_core calls this when it answers 401 to an authenticated user (a Require rule
+ * failed and AuthzSendForbiddenOnFailure is Off). */
+int jwt_note_auth_failure(request_rec *r, const char *auth_type)
+{
+    const jwt_request_state_t *st;
+
+    if (!auth_type || ap_cstr_casecmp(auth_type, JWT_AUTH_TYPE))
+        return DECLINED;
+    st = jwt_request_state(r);
+    if (st && st->scope_missed)
+        jwt_set_challenge(r, "insufficient_scope", "the token lacks a required scope",
+                          st->scope_missed);
+    else
+        jwt_set_challenge(r, NULL, NULL, NULL);
+    return OK;
+}
+
+/* A 403 caused by a jwt-scope miss carries error="insufficient_scope" (RFC 6750 3.1).
+ * Done when the error response is built, not in the provider, because under <RequireAny>
+ * another rule may still grant the request. */
+void jwt_insert_error_filter(request_rec *r)
+{
+    const jwt_request_state_t *st;
+
+    if (r->status != HTTP_FORBIDDEN)
+        return;
+    st = jwt_request_state(r);
+    if (st && st->scope_missed)
+        jwt_set_challenge(r, "insufficient_scope", "the token lacks a required scope",
+                          st->scope_missed);
+}
+
+/* Early in every request (after the per-dir config is known, before authn): remove client
+ * copies of forwarded-claim headers, whether or not authentication runs or succeeds. */
+int jwt_header_parser(request_rec *r)
+{
+    const jwt_dir_conf_t *conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    if (conf)
+        jwt_strip_forwarded_headers(r, conf);
+    return DECLINED;
+}

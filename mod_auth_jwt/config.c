@@ -1,0 +1,423 @@
+/* config.c -- per-directory and per-server configuration of mod_auth_jwt.
+ *
+ * Setters validate everything they can at config time, so `apachectl configtest` stops
+ * with "Syntax error on line N of FILE: <directive> ...: <reason>" (httpd adds the file and
+ * line to the string a setter returns). Keys are loaded here, once; requests only read
+ * the keyrings built here.
+ */
+#include "mod_auth_jwt.h"
+#include "secrets_watch.h"
+
+#include <errno.h>
+#include <string.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include "http_core.h"
+
+/* ---------------------------------------------------------------- create / merge */
+
+void *jwt_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    jwt_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
+    jwt_token_source_t *src;
+
+    /* Defaults live in the struct; *_set says whether this section chose them. */
+    c->algs = JWT_ALGSET_ALL;
+    c->leeway = 60;
+    c->required = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(c->required, const char *) = "exp";
+    c->user_claim = "sub";
+    c->claims_env = 1;
+    c->sources = apr_array_make(p, 1, sizeof(jwt_token_source_t));
+    src = apr_array_push(c->sources);
+    src->kind = JWT_SRC_HEADER;
+    src->name = NULL;
+    c->login.lifetime = JWT_LOGIN_DEFAULT_LIFETIME;
+    c->login.delivery = JWT_DELIVER_JSON;
+    return c;
+}
+
+/* AuthJWTForwardClaim accumulates through nesting: a header forwarded by an enclosing
+ * section is still stripped from client requests in nested ones, so a nested section can
+ * never reopen a spoofing hole. A nested entry for the same header replaces the outer one. */
+static apr_array_header_t *merge_forwards(apr_pool_t *p, const apr_array_header_t *base,
+                                          const apr_array_header_t *add)
+{
+    apr_array_header_t *out;
+    int i, j;
+
+    if (!base || base->nelts == 0)
+        return (apr_array_header_t *)add;
+    if (!add || add->nelts == 0)
+        return (apr_array_header_t *)base;
+    out = apr_array_make(p, base->nelts + add->nelts, sizeof(jwt_forward_t));
+    for (i = 0; i < base->nelts; i++) {
+        const jwt_forward_t *b = &APR_ARRAY_IDX(base, i, jwt_forward_t);
+        int overridden = 0;
+        for (j = 0; j < add->nelts; j++) {
+            if (!ap_cstr_casecmp(b->header, APR_ARRAY_IDX(add, j, jwt_forward_t).header))
+                overridden = 1;
+        }
+        if (!overridden)
+            APR_ARRAY_PUSH(out, jwt_forward_t) = *b;
+    }
+    apr_array_cat(out, add);
+    return out;
+}
+
+#define JWT_MERGE(f) do { \
+        c->f = add->f##_set ? add->f : base->f; \
+        c->f##_set = add->f##_set || base->f##_set; \
+    } while (0)
+
+void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const jwt_dir_conf_t *base = basev, *add = addv;
+    jwt_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
+
+    JWT_MERGE(keyring);
+    JWT_MERGE(secrets);
+    JWT_MERGE(algs);
+    JWT_MERGE(issuers);
+    JWT_MERGE(audiences);
+    JWT_MERGE(leeway);
+    JWT_MERGE(required);
+    JWT_MERGE(user_claim);
+    JWT_MERGE(typ);
+    JWT_MERGE(max_lifetime);
+    JWT_MERGE(sources);
+    JWT_MERGE(claims_env);
+    c->forwards = merge_forwards(p, base->forwards, add->forwards);
+    jwt_login_conf_merge(&c->login, &base->login, &add->login);
+    return c;
+}
+
+void *jwt_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    jwt_server_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+    sc->signing_keys = apr_array_make(p, 2, sizeof(const jwt_key_t *));
+    sc->cookie_names = apr_array_make(p, 1, sizeof(const char *));
+    return sc;
+}
+
+/* A virtual host publishes its own signing keys and the main server's (Locations of the
+ * main server apply inside virtual hosts too). */
+void *jwt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    const jwt_server_conf_t *base = basev, *add = addv;
+    jwt_server_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+    sc->signing_keys = apr_array_append(p, base->signing_keys, add->signing_keys);
+    sc->cookie_names = apr_array_append(p, base->cookie_names, add->cookie_names);
+    return sc;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+const char *jwt_parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                              apr_int64_t max, apr_int64_t *out)
+{
+    char *end = NULL;
+    apr_int64_t v;
+
+    errno = 0;
+    if (!arg || !*arg || !apr_isdigit(*arg))
+        goto bad;
+    v = apr_strtoi64(arg, &end, 10);
+    if (errno || !end || *end != '\0')
+        goto bad;
+    if (v < min || v > max)
+        return apr_psprintf(cmd->pool, "%s: %s is out of range [%" APR_INT64_T_FMT
+                            ", %" APR_INT64_T_FMT "] seconds", cmd->cmd->name, arg, min, max);
+    *out = v;
+    return NULL;
+bad:
+    return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number of seconds",
+                        cmd->cmd->name, arg ? arg : "");
+}
+
+const char *jwt_resolve_path(cmd_parms *cmd, const char *arg, const char **out)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    if (!path)
+        return apr_psprintf(cmd->pool, "%s: invalid file path '%s'", cmd->cmd->name, arg);
+    *out = path;
+    return NULL;
+}
+
+int jwt_is_http_token(const char *s)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++) {
+        if (!apr_isalnum(*s) && !strchr(extra, *s))
+            return 0;
+    }
+    return 1;
+}
+
+/* Claim names and dotted paths: non-empty segments, no control characters. */
+static int is_claim_path(const char *s)
+{
+    size_t seg = 0;
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++) {
+        if (apr_iscntrl(*s))
+            return 0;
+        if (*s == '.') {
+            if (seg == 0)
+                return 0;
+            seg = 0;
+        }
+        else {
+            seg++;
+        }
+    }
+    return seg > 0;
+}
+
+/* Repeatable list directives: the first occurrence in a section starts a new list, so a
+ * nested section replaces (not extends) what it inherits. */
+static apr_array_header_t *own_list(apr_pool_t *p, apr_array_header_t **list, int *set,
+                                    int elt_size)
+{
+    if (!*set) {
+        *list = apr_array_make(p, 2, elt_size);
+        *set = 1;
+    }
+    return *list;
+}
+
+/* ---------------------------------------------------------------- key directives */
+
+const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *arg, const char *opt)
+{
+    jwt_dir_conf_t *c = mconfig;
+    const char *path, *msg, *kid = NULL;
+    jwt_err_t err;
+    int count = 0;
+
+    if ((msg = jwt_resolve_path(cmd, arg, &path)))
+        return msg;
+    if (opt) {
+        if (strncmp(opt, "kid=", 4) != 0 || opt[4] == '\0')
+            return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: unknown option '%s' "
+                                "(expected kid=ID)", path, opt);
+        kid = opt + 4;
+    }
+    if (!c->keyring)
+        c->keyring = jwt_keyring_make(cmd->pool);
+    jwt_err_clear(&err);
+    if (jwt_keys_from_file(c->keyring, path, kid, &count, &err) != JWT_OK)
+        return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: %s", path, err.message);
+    if (count == 0)
+        return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: the file holds no usable key", path);
+    c->keyring_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_secrets_file(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    const char *path, *msg;
+
+    if ((msg = jwt_resolve_path(cmd, arg, &path)))
+        return msg;
+    if ((msg = jwt_secrets_watch_get(cmd, path, &c->secrets)))
+        return msg;
+    c->secrets_set = 1;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- validation directives */
+
+const char *jwt_cmd_algorithms(cmd_parms *cmd, void *mconfig, const char *args)
+{
+    jwt_dir_conf_t *c = mconfig;
+    jwt_err_t err;
+    jwt_algset_t set = 0;
+
+    jwt_err_clear(&err);
+    if (jwt_algset_parse(args, &set, &err) != JWT_OK)
+        return apr_psprintf(cmd->pool, "AuthJWTAlgorithms: %s", err.message);
+    if (set == 0)
+        return "AuthJWTAlgorithms: needs at least one algorithm name";
+    c->algs = set;
+    c->algs_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_issuer(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    if (!*arg)
+        return "AuthJWTIssuer: the issuer must not be empty";
+    APR_ARRAY_PUSH(own_list(cmd->pool, &c->issuers, &c->issuers_set, sizeof(const char *)),
+                   const char *) = arg;
+    return NULL;
+}
+
+const char *jwt_cmd_audience(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    if (!*arg)
+        return "AuthJWTAudience: the audience must not be empty";
+    APR_ARRAY_PUSH(own_list(cmd->pool, &c->audiences, &c->audiences_set,
+                            sizeof(const char *)), const char *) = arg;
+    return NULL;
+}
+
+const char *jwt_cmd_leeway(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    const char *msg = jwt_parse_seconds(cmd, arg, 0, 3600, &c->leeway);
+    if (msg)
+        return msg;
+    c->leeway_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_require_claims(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    if (!is_claim_path(arg) || strchr(arg, '.'))
+        return apr_psprintf(cmd->pool, "AuthJWTRequireClaims: '%s' is not a claim name", arg);
+    APR_ARRAY_PUSH(own_list(cmd->pool, &c->required, &c->required_set, sizeof(const char *)),
+                   const char *) = arg;
+    return NULL;
+}
+
+const char *jwt_cmd_user_claim(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    if (!is_claim_path(arg))
+        return apr_psprintf(cmd->pool, "AuthJWTUserClaim: '%s' is not a claim name or "
+                            "dotted path", arg);
+    c->user_claim = arg;
+    c->user_claim_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_type(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    if (!*arg || ap_strchr_c(arg, ' '))
+        return "AuthJWTType: expected one media type such as at+jwt";
+    c->typ = arg;
+    c->typ_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_max_lifetime(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    /* 0 = no limit; at most ten years */
+    const char *msg = jwt_parse_seconds(cmd, arg, 0, APR_INT64_C(315360000), &c->max_lifetime);
+    if (msg)
+        return msg;
+    c->max_lifetime_set = 1;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- token sources */
+
+static const char *parse_source(cmd_parms *cmd, const char *arg, jwt_token_source_t *out)
+{
+    const char *name = NULL;
+
+    if (!ap_cstr_casecmp(arg, "header")) {
+        out->kind = JWT_SRC_HEADER;
+    }
+    else if (!ap_cstr_casecmpn(arg, "cookie=", 7)) {
+        out->kind = JWT_SRC_COOKIE;
+        name = arg + 7;
+    }
+    else if (!ap_cstr_casecmpn(arg, "query=", 6)) {
+        out->kind = JWT_SRC_QUERY;
+        name = arg + 6;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "AuthJWTTokenFrom: unknown source '%s' (expected "
+                            "header, cookie=NAME or query=NAME)", arg);
+    }
+    if (out->kind != JWT_SRC_HEADER && !jwt_is_http_token(name))
+        return apr_psprintf(cmd->pool, "AuthJWTTokenFrom: '%s' needs a valid name after '='",
+                            arg);
+    out->name = name;
+    return NULL;
+}
+
+const char *jwt_cmd_token_from(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    jwt_token_source_t src;
+    apr_array_header_t *list;
+    const char *msg;
+    int i;
+
+    if ((msg = parse_source(cmd, arg, &src)))
+        return msg;
+    list = own_list(cmd->pool, &c->sources, &c->sources_set, sizeof(jwt_token_source_t));
+    for (i = 0; i < list->nelts; i++) {
+        const jwt_token_source_t *s = &APR_ARRAY_IDX(list, i, jwt_token_source_t);
+        if (s->kind == src.kind && (s->kind == JWT_SRC_HEADER || !strcmp(s->name, src.name)))
+            return apr_psprintf(cmd->pool, "AuthJWTTokenFrom: '%s' is listed twice", arg);
+    }
+    APR_ARRAY_PUSH(list, jwt_token_source_t) = src;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- what success exports */
+
+const char *jwt_cmd_claims_env(cmd_parms *cmd, void *mconfig, int on)
+{
+    jwt_dir_conf_t *c = mconfig;
+    c->claims_env = on;
+    c->claims_env_set = 1;
+    return NULL;
+}
+
+/* Headers the module must never write: they frame the message or route it. */
+static int is_reserved_header(const char *h)
+{
+    static const char *const reserved[] = {
+        "Host", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "TE",
+        "Trailer", "Expect", "Keep-Alive", "Proxy-Connection", NULL
+    };
+    int i;
+    for (i = 0; reserved[i]; i++) {
+        if (!ap_cstr_casecmp(h, reserved[i]))
+            return 1;
+    }
+    return 0;
+}
+
+const char *jwt_cmd_forward_claim(cmd_parms *cmd, void *mconfig, const char *claim,
+                                  const char *header)
+{
+    jwt_dir_conf_t *c = mconfig;
+    jwt_forward_t *f;
+    int i;
+
+    if (!is_claim_path(claim))
+        return apr_psprintf(cmd->pool, "AuthJWTForwardClaim: '%s' is not a claim name or "
+                            "dotted path", claim);
+    if (!jwt_is_http_token(header))
+        return apr_psprintf(cmd->pool, "AuthJWTForwardClaim: '%s' is not a valid header name",
+                            header);
+    if (is_reserved_header(header))
+        return apr_psprintf(cmd->pool, "AuthJWTForwardClaim: the header %s cannot be set",
+                            header);
+    if (!c->forwards)
+        c->forwards = apr_array_make(cmd->pool, 2, sizeof(jwt_forward_t));
+    for (i = 0; i < c->forwards->nelts; i++) {
+        if (!ap_cstr_casecmp(APR_ARRAY_IDX(c->forwards, i, jwt_forward_t).header, header))
+            return apr_psprintf(cmd->pool, "AuthJWTForwardClaim: header %s is already "
+                                "forwarded in this section", header);
+    }
+    f = apr_array_push(c->forwards);
+    f->claim = claim;
+    f->header = header;
+    return NULL;
+}

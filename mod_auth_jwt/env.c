@@ -1,0 +1,113 @@
+/* env.c -- hand the verified identity to what runs after us: JWT_CLAIM_* environment
+ * variables (CGI, SSI, logs) and AuthJWTForwardClaim request headers (proxied backends).
+ */
+#include "mod_auth_jwt.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+
+const char *jwt_claim_text(apr_pool_t *p, json_object *v)
+{
+    const char *s;
+
+    if (!v)
+        return NULL;
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        return NULL;
+    case json_type_string:
+        s = json_object_get_string(v);
+        /* a JSON "\u0000" would silently cut the C string: refuse rather than truncate */
+        if (strlen(s) != (size_t)json_object_get_string_len(v))
+            return NULL;
+        return s;
+    default:
+        /* numbers and booleans as their JSON text; arrays and objects as compact JSON */
+        return jwt_json_to_string(p, v);
+    }
+}
+
+/* JWT_CLAIM_<NAME>: upper case, anything outside [A-Za-z0-9_] becomes '_'. */
+static char *env_name(apr_pool_t *p, const char *claim)
+{
+    size_t n = strlen(claim), i;
+    char *out = apr_palloc(p, sizeof("JWT_CLAIM_") + n);
+    memcpy(out, "JWT_CLAIM_", 10);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)claim[i];
+        out[10 + i] = (apr_isalnum(c) && c < 0x80) ? (char)apr_toupper(c) : '_';
+    }
+    out[10 + n] = '\0';
+    return out;
+}
+
+/* Top-level claims only. When two claim names sanitise to the same variable, the first
+ * one in the token wins (deterministic; later ones are logged at debug). */
+void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_object *claims)
+{
+    struct json_object_iterator it, end;
+
+    if (!claims || !json_object_is_type(claims, json_type_object))
+        return;
+    it = json_object_iter_begin(claims);
+    end = json_object_iter_end(claims);
+    for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+        const char *name = json_object_iter_peek_name(&it);
+        const char *value = jwt_claim_text(r->pool, json_object_iter_peek_value(&it));
+        char *var;
+
+        if (!value || !*name)
+            continue;
+        var = env_name(r->pool, name);
+        if (apr_table_get(r->subprocess_env, var)) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0401)
+                          "claim '%s' not exported: %s is already set",
+                          ap_escape_logitem(r->pool, name), var);
+            continue;
+        }
+        apr_table_setn(r->subprocess_env, var, value);
+    }
+}
+
+void jwt_strip_forwarded_headers(request_rec *r, const jwt_dir_conf_t *conf)
+{
+    int i;
+    if (!conf->forwards)
+        return;
+    for (i = 0; i < conf->forwards->nelts; i++)
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(conf->forwards, i, jwt_forward_t).header);
+}
+
+/* A header value must not carry control characters (no header splitting). */
+static int is_safe_header_value(const char *s)
+{
+    for (; *s; s++) {
+        if (apr_iscntrl(*s) && *s != '\t')
+            return 0;
+    }
+    return 1;
+}
+
+void jwt_forward_claims(request_rec *r, const jwt_dir_conf_t *conf, json_object *claims)
+{
+    int i;
+
+    if (!conf->forwards)
+        return;
+    for (i = 0; i < conf->forwards->nelts; i++) {
+        const jwt_forward_t *f = &APR_ARRAY_IDX(conf->forwards, i, jwt_forward_t);
+        const char *value = jwt_claim_text(r->pool, jwt_claim_path(claims, f->claim));
+
+        apr_table_unset(r->headers_in, f->header);
+        if (!value)
+            continue;                 /* absent claim: the header stays absent */
+        if (!is_safe_header_value(value)) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0402)
+                          "claim '%s' not forwarded in %s: it contains control characters",
+                          f->claim, f->header);
+            continue;
+        }
+        apr_table_setn(r->headers_in, f->header, value);
+    }
+}

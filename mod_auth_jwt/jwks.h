@@ -1,0 +1,87 @@
+/* jwks.h -- remote JWKS for mod_auth_jwt: directives, the server-wide shared cache and the
+ * per-process keyrings built from it.
+ *
+ * How the module hooks this in (the smallest possible contact surface):
+ *   - its per-directory config struct holds   jwks_dir_conf_t *jwks;   (NULL = none set);
+ *   - its command table lists   JWT_JWKS_CMDS(its_conf_type, jwks)
+ *     (the setters find the field through the offset, and create it on first use);
+ *   - its merge does   new->jwks = jwks_dir_merge(p, base->jwks, add->jwks);
+ *   - its register_hooks calls   jwks_register_hooks(p);
+ *   - its key selection calls jwks_verify() when jwks_configured(conf->jwks) and the
+ *     static keys did not verify the token.
+ *
+ * Sharing: the fetched document of each URL lives in one mod_socache_shmcb instance shared
+ * by every child, with its timestamps (fetched, last attempt, last unknown-kid refetch,
+ * fetch lease, failure streak). A global mutex guards every access to it (shmcb is not
+ * safe without one); it is never held during network I/O. A child that wants to fetch
+ * takes a time-limited "lease" in the shared entry, so one fetch per URL runs server-wide
+ * and a crashed fetcher cannot block the others past the lease.
+ */
+#ifndef MOD_AUTH_JWT_JWKS_H
+#define MOD_AUTH_JWT_JWKS_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "jwt_err.h"
+#include "jwt_alg.h"
+#include "jwt_jws.h"
+
+typedef struct jwks_dir_conf jwks_dir_conf_t;
+
+/* Directive setters; cmd->info is the offset of the jwks_dir_conf_t * field in the
+ * module's per-directory struct. */
+const char *jwks_cmd_url(cmd_parms *cmd, void *dirconf, int argc, char *const argv[]);
+const char *jwks_cmd_discovery(cmd_parms *cmd, void *dirconf, int argc, char *const argv[]);
+const char *jwks_cmd_seconds(cmd_parms *cmd, void *dirconf, const char *arg);
+const char *jwks_cmd_ca_file(cmd_parms *cmd, void *dirconf, const char *arg);
+
+/* Which setting a jwks_cmd_seconds directive sets (kept in the directive's name). */
+#define JWT_JWKS_CMDS(conf_type, field) \
+    AP_INIT_TAKE_ARGV("AuthJWTJWKSURL", jwks_cmd_url, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "URL [issuer=ISS] [allow-http]: a JWKS to fetch, cache and refresh; repeatable"), \
+    AP_INIT_TAKE_ARGV("AuthJWTIssuerDiscovery", jwks_cmd_discovery, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "ISSUER_URL [allow-http]: find jwks_uri in the issuer's discovery document; " \
+        "keys are bound to that issuer"), \
+    AP_INIT_TAKE1("AuthJWTJWKSRefresh", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS between scheduled JWKS refreshes (default 3600; max-age wins within [60, 86400])"), \
+    AP_INIT_TAKE1("AuthJWTJWKSRefetchInterval", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS: least time between fetches caused by unknown kids, and between retries " \
+        "after a failed fetch (default 60)"), \
+    AP_INIT_TAKE1("AuthJWTJWKSTimeout", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS for a whole JWKS fetch (default 5)"), \
+    AP_INIT_TAKE1("AuthJWTJWKSMaxStale", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS the last good keys keep serving while every fetch fails (default 86400)"), \
+    AP_INIT_TAKE1("AuthJWTJWKSCAFile", jwks_cmd_ca_file, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "PATH of a PEM CA bundle for JWKS fetches (default: the system store)")
+
+/* base and add may be NULL. */
+jwks_dir_conf_t *jwks_dir_merge(apr_pool_t *p, const jwks_dir_conf_t *base,
+                                const jwks_dir_conf_t *add);
+
+/* Any AuthJWTJWKSURL / AuthJWTIssuerDiscovery in effect? (c may be NULL) */
+int jwks_configured(const jwks_dir_conf_t *c);
+
+/* Verify t with the location's remote keys, fetching when needed (the first fetch, a
+ * token naming an unknown kid within the rate limit). Never waits on a scheduled refresh
+ * while usable keys are cached: that fetch runs after this request's response.
+ *   JWT_OK                 verified; *used is the key
+ *   JWT_ERR_FETCH          no usable keys (none ever fetched, or past max-stale) for an
+ *                          issuer this token could belong to: answer 503 with
+ *                          Retry-After: *retry_after seconds (a server-side fault)
+ *   other codes            the token's fault (UNKNOWN_KID, NO_KEY, SIGNATURE, ...) */
+jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token_t *t,
+                       jwt_algset_t allowed, const jwt_key_t **used, int *retry_after,
+                       jwt_err_t *err);
+
+/* pre_config (mutex type, curl_global_init), check_config (socache provider present),
+ * post_config (shared cache, global mutex), child_init (mutex re-attach). */
+void jwks_register_hooks(apr_pool_t *p);
+
+#endif

@@ -1,0 +1,732 @@
+/* login.c -- issuing tokens: jwt-login-handler (credentials checked by any Apache authn
+ * provider), jwt-logout-handler (clears the token cookie) and jwt-jwks-handler (the
+ * public half of the signing keys).
+ *
+ * The login answer follows RFC 6749 5.1/5.2: {"access_token", "token_type", "expires_in"}
+ * with Cache-Control: no-store; errors are {"error", "error_description"} JSON.
+ */
+#include "mod_auth_jwt.h"
+#include "secrets_watch.h"
+#include "jwt_b64.h"
+#include "jwt_json.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include <apr_md5.h>
+#include <apr_file_info.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include "ap_provider.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"
+
+#define LOGIN_HANDLER "jwt-login-handler"
+#define LOGOUT_HANDLER "jwt-logout-handler"
+#define JWKS_HANDLER "jwt-jwks-handler"
+#define JWKS_MAX_AGE "300"
+#define LOGIN_MAX_FIELD 1024            /* username / password bytes */
+#define DUMMY_BCRYPT_COST 5             /* htpasswd -B default */
+
+/* ---------------------------------------------------------------- config */
+
+#define LOGIN_MERGE(f) do { \
+        out->f = add->f##_set ? add->f : base->f; \
+        out->f##_set = add->f##_set || base->f##_set; \
+    } while (0)
+
+void jwt_login_conf_merge(jwt_login_conf_t *out, const jwt_login_conf_t *base,
+                          const jwt_login_conf_t *add)
+{
+    const jwt_login_conf_t *signer = add->signing_set ? add : base;
+
+    out->provider_name = add->provider_set ? add->provider_name : base->provider_name;
+    LOGIN_MERGE(provider);
+    /* a key FILE and secrets=PATH are one setting: both come from the same section */
+    out->signing_key = signer->signing_key;
+    out->signing_secrets = signer->signing_secrets;
+    out->signing_set = signer->signing_set;
+    LOGIN_MERGE(signing_alg);
+    LOGIN_MERGE(lifetime);
+    LOGIN_MERGE(group_file);
+    out->cookie_name = add->delivery_set ? add->cookie_name : base->cookie_name;
+    LOGIN_MERGE(delivery);
+}
+
+const char *jwt_cmd_login_provider(cmd_parms *cmd, void *mconfig, const char *name)
+{
+    jwt_dir_conf_t *c = mconfig;
+    const authn_provider *prov = ap_lookup_provider(AUTHN_PROVIDER_GROUP, name,
+                                                    AUTHN_PROVIDER_VERSION);
+    if (!prov)
+        return apr_psprintf(cmd->pool, "AuthJWTProvider: unknown authn provider '%s' "
+                            "(is mod_authn_%s loaded before this line?)", name, name);
+    if (!prov->check_password)
+        return apr_psprintf(cmd->pool, "AuthJWTProvider: authn provider '%s' cannot check "
+                            "passwords", name);
+    c->login.provider_name = name;
+    c->login.provider = prov;
+    c->login.provider_set = 1;
+    return NULL;
+}
+
+/* RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order.
+ * Used as the kid of a signing key that has none, so JWKS consumers can select it. */
+static const char *jwk_thumbprint(apr_pool_t *p, const jwt_key_t *key, jwt_err_t *err)
+{
+    static const char *const rsa[] = { "e", "kty", "n", NULL };
+    static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
+    static const char *const okp[] = { "crv", "kty", "x", NULL };
+    const char *const *names = key->kty == JWT_KTY_RSA ? rsa : key->kty == JWT_KTY_EC ? ec : okp;
+    json_object *jwk = NULL, *v;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char *text = "{";
+    int i;
+
+    if (jwt_key_public_jwk(p, key, &jwk, err) != JWT_OK)
+        return NULL;
+    for (i = 0; names[i]; i++) {
+        if (!json_object_object_get_ex(jwk, names[i], &v))
+            return NULL;
+        /* members are base64url or curve names: no JSON escaping needed */
+        text = apr_pstrcat(p, text, i ? "," : "", "\"", names[i], "\":\"",
+                           json_object_get_string(v), "\"", NULL);
+    }
+    text = apr_pstrcat(p, text, "}", NULL);
+    if (EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) != 1) {
+        jwt_err_clear_openssl();
+        return NULL;
+    }
+    return jwt_b64url_encode(p, md, mdlen);
+}
+
+static const char *signing_key_from_file(cmd_parms *cmd, jwt_dir_conf_t *c, const char *arg,
+                                         const char *opt)
+{
+    jwt_server_conf_t *sc = ap_get_module_config(cmd->server->module_config, &auth_jwt_module);
+    jwt_keyring_t *ring = jwt_keyring_make(cmd->pool);
+    const char *path, *msg, *kid = NULL;
+    jwt_key_t *key;
+    jwt_err_t err;
+    int count = 0;
+
+    if ((msg = jwt_resolve_path(cmd, arg, &path)))
+        return msg;
+    if (opt) {
+        if (strncmp(opt, "kid=", 4) != 0 || opt[4] == '\0')
+            return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: unknown option '%s' "
+                                "(expected kid=ID)", path, opt);
+        kid = opt + 4;
+    }
+    jwt_err_clear(&err);
+    if (jwt_keys_from_file(ring, path, kid, &count, &err) != JWT_OK)
+        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: %s", path, err.message);
+    if (count != 1)
+        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: the file must hold exactly one "
+                            "key, it holds %d", path, count);
+    key = APR_ARRAY_IDX(ring->keys, 0, jwt_key_t *);
+    if (!key->can_sign)
+        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: not a private key", path);
+    if (key->kty != JWT_KTY_OCT) {
+        if (!key->kid && !(key->kid = jwk_thumbprint(cmd->pool, key, &err)))
+            return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: cannot compute a kid: %s",
+                                path, err.message);
+        APR_ARRAY_PUSH(sc->signing_keys, const jwt_key_t *) = key;   /* for the JWKS */
+    }
+    c->login.signing_key = key;
+    c->login.signing_secrets = NULL;
+    return NULL;
+}
+
+const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
+                                const char *opt)
+{
+    jwt_dir_conf_t *c = mconfig;
+    const char *msg, *path;
+
+    if (!strncmp(arg, "secrets=", 8)) {
+        if (opt)
+            return "AuthJWTSigningKey secrets=PATH takes no further option";
+        if ((msg = jwt_resolve_path(cmd, arg + 8, &path)))
+            return msg;
+        if ((msg = jwt_secrets_watch_get(cmd, path, &c->login.signing_secrets)))
+            return msg;
+        c->login.signing_key = NULL;
+    }
+    else if ((msg = signing_key_from_file(cmd, c, arg, opt))) {
+        return msg;
+    }
+    c->login.signing_set = 1;
+    if (c->login.signing_alg_set && c->login.signing_key &&
+        !(c->login.signing_key->algs & JWT_ALGSET(c->login.signing_alg)))
+        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: the key cannot sign %s", arg,
+                            jwt_alg_name(c->login.signing_alg));
+    return NULL;
+}
+
+const char *jwt_cmd_signing_alg(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    jwt_err_t err;
+
+    jwt_err_clear(&err);
+    if (jwt_alg_from_name(arg, &c->login.signing_alg, &err) != JWT_OK)
+        return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm: %s", err.message);
+    c->login.signing_alg_set = 1;
+    if (c->login.signing_key && !(c->login.signing_key->algs & JWT_ALGSET(c->login.signing_alg)))
+        return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of this "
+                            "section cannot sign %s", arg, arg);
+    return NULL;
+}
+
+const char *jwt_cmd_token_lifetime(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    const char *msg = jwt_parse_seconds(cmd, arg, 1, 30 * 86400, &c->login.lifetime);
+    if (msg)
+        return msg;
+    c->login.lifetime_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_group_file(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_dir_conf_t *c = mconfig;
+    const char *path, *msg;
+    apr_finfo_t fi;
+
+    if ((msg = jwt_resolve_path(cmd, arg, &path)))
+        return msg;
+    if (apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS ||
+        fi.filetype != APR_REG)
+        return apr_psprintf(cmd->pool, "AuthJWTGroupFile %s: not a readable file", path);
+    c->login.group_file = path;
+    c->login.group_file_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, const char *name)
+{
+    jwt_dir_conf_t *c = mconfig;
+    jwt_server_conf_t *sc = ap_get_module_config(cmd->server->module_config, &auth_jwt_module);
+
+    if (!ap_cstr_casecmp(mode, "json") && !name) {
+        c->login.delivery = JWT_DELIVER_JSON;
+        c->login.cookie_name = NULL;
+    }
+    else if (!ap_cstr_casecmp(mode, "cookie") && name) {
+        if (!jwt_is_http_token(name))
+            return apr_psprintf(cmd->pool, "AuthJWTDelivery: '%s' is not a valid cookie name",
+                                name);
+        c->login.delivery = JWT_DELIVER_COOKIE;
+        c->login.cookie_name = name;
+        APR_ARRAY_PUSH(sc->cookie_names, const char *) = name;   /* for logout */
+    }
+    else {
+        return "AuthJWTDelivery: expected 'json' or 'cookie NAME'";
+    }
+    c->login.delivery_set = 1;
+    return NULL;
+}
+
+int jwt_login_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                          server_rec *s)
+{
+    unsigned char salt[16];
+    char hash[64];
+    server_rec *vs;
+    const char *dummy;
+
+    /* the hash an unknown user's password is checked against, so that a wrong user costs
+     * about as much as a wrong password (no user enumeration by timing) */
+    if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+        apr_bcrypt_encode("not a password", DUMMY_BCRYPT_COST, salt, sizeof(salt), hash,
+                          sizeof(hash)) != APR_SUCCESS) {
+        jwt_err_clear_openssl();
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, JWT_LOGNO(0610)
+                     "cannot make the dummy password hash");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    dummy = apr_pstrdup(pconf, hash);
+    for (vs = s; vs; vs = vs->next) {
+        jwt_server_conf_t *sc = ap_get_module_config(vs->module_config, &auth_jwt_module);
+        sc->dummy_hash = dummy;
+    }
+    return OK;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static int send_json(request_rec *r, int status, json_object *body)
+{
+    const char *text = jwt_json_to_string(r->pool, body);
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Pragma", "no-cache");
+    ap_set_content_length(r, (apr_off_t)strlen(text));
+    if (!r->header_only)
+        ap_rputs(text, r);
+    return OK;
+}
+
+static int send_error(request_rec *r, int status, const char *error, const char *description)
+{
+    json_object *o = jwt_json_pool_own(r->pool, json_object_new_object());
+    json_object_object_add(o, "error", json_object_new_string(error));
+    json_object_object_add(o, "error_description", json_object_new_string(description));
+    return send_json(r, status, o);
+}
+
+static int method_not_allowed(request_rec *r, const char *allow)
+{
+    apr_table_setn(r->headers_out, "Allow", allow);
+    return send_error(r, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
+                      apr_pstrcat(r->pool, "use ", allow, NULL));
+}
+
+/* ---------------------------------------------------------------- request body */
+
+typedef struct {
+    const char *username;
+    const char *password;
+} credentials_t;
+
+/* Reads at most JWT_LOGIN_MAX_BODY bytes; more -> 413 before the rest is read. */
+static int read_body(request_rec *r, char **out, apr_size_t *outlen)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    char *buf = apr_palloc(r->pool, JWT_LOGIN_MAX_BODY + 1);
+    apr_size_t len = 0;
+    long got;
+    int rc;
+
+    if (cl) {
+        char *end = NULL;
+        apr_int64_t n = apr_strtoi64(cl, &end, 10);
+        if (end && *end == '\0' && n > JWT_LOGIN_MAX_BODY)
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
+        return rc;
+    if (ap_should_client_block(r)) {
+        while ((got = ap_get_client_block(r, buf + len, JWT_LOGIN_MAX_BODY + 1 - len)) > 0) {
+            len += (apr_size_t)got;
+            if (len > JWT_LOGIN_MAX_BODY)
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+        if (got < 0)
+            return HTTP_BAD_REQUEST;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *outlen = len;
+    return OK;
+}
+
+/* Sets *field once; a second occurrence makes the request ambiguous (-> 400). */
+static int set_once(const char **field, const char *value)
+{
+    if (*field)
+        return 0;
+    *field = value;
+    return 1;
+}
+
+static int parse_form(request_rec *r, char *body, credentials_t *cr)
+{
+    char *last = NULL, *pair;
+
+    for (pair = apr_strtok(body, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(eq + 1) != OK)
+            return 0;
+        if (!strcmp(pair, "username") && !set_once(&cr->username, eq + 1))
+            return 0;
+        if (!strcmp(pair, "password") && !set_once(&cr->password, eq + 1))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *json_string_member(json_object *o, const char *name)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+        return NULL;                 /* embedded NUL */
+    return json_object_get_string(v);
+}
+
+static int parse_json(request_rec *r, const char *body, apr_size_t len, credentials_t *cr)
+{
+    jwt_json_limits_t lim = { JWT_LOGIN_MAX_BODY, 4 };
+    json_object *o = NULL;
+    jwt_err_t err;
+
+    jwt_err_clear(&err);
+    if (jwt_json_parse_object(r->pool, body, len, &lim, &o, &err) != JWT_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0602)
+                      "login body refused: %s", err.message);
+        return 0;
+    }
+    cr->username = json_string_member(o, "username");
+    cr->password = json_string_member(o, "password");
+    return 1;
+}
+
+static int media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+    return ct && !ap_cstr_casecmpn(ct, type, n) &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Answers a request error; returns its status so callers can stop with it. */
+static int refuse(request_rec *r, int status, const char *description)
+{
+    send_error(r, status, "invalid_request", description);
+    return status;
+}
+
+/* 0 = the credentials are in *cr; else the HTTP status already answered. */
+static int read_credentials(request_rec *r, credentials_t *cr)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    int is_json = media_type_is(ct, "application/json");
+    char *body = NULL;
+    apr_size_t len = 0;
+    int rc, ok;
+
+    memset(cr, 0, sizeof(*cr));
+    if (!is_json && !media_type_is(ct, "application/x-www-form-urlencoded"))
+        return refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                      "send application/x-www-form-urlencoded or application/json");
+    rc = read_body(r, &body, &len);
+    if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        r->connection->keepalive = AP_CONN_CLOSE;   /* the rest of the body is not read */
+        return refuse(r, rc, "request body too large");
+    }
+    if (rc != OK)
+        return refuse(r, HTTP_BAD_REQUEST, "cannot read the request body");
+    if (strlen(body) != len)
+        return refuse(r, HTTP_BAD_REQUEST, "NUL byte in the request body");
+    ok = is_json ? parse_json(r, body, len, cr) : parse_form(r, body, cr);
+    if (!ok)
+        return refuse(r, HTTP_BAD_REQUEST, "malformed request body");
+    if (!cr->username || !*cr->username || !cr->password || !*cr->password)
+        return refuse(r, HTTP_BAD_REQUEST, "username and password are required");
+    if (strlen(cr->username) > LOGIN_MAX_FIELD || strlen(cr->password) > LOGIN_MAX_FIELD)
+        return refuse(r, HTTP_BAD_REQUEST, "username or password too long");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- credentials */
+
+static authn_status check_credentials(request_rec *r, const jwt_login_conf_t *lc,
+                                      const jwt_server_conf_t *sc, const credentials_t *cr)
+{
+    authn_status st;
+
+    /* providers such as mod_authn_socache and mod_authnz_ldap read r->user */
+    r->user = (char *)cr->username;
+    apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, lc->provider_name);
+    st = lc->provider->check_password(r, cr->username, cr->password);
+    apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+    if (st == AUTH_USER_NOT_FOUND && sc->dummy_hash)
+        (void)apr_password_validate(cr->password, sc->dummy_hash);   /* equalise timing */
+    if (st != AUTH_GRANTED)
+        r->user = NULL;
+    return st;
+}
+
+/* ---------------------------------------------------------------- the token */
+
+/* Groups of user in an Apache group file ("group: user1 user2 ..."). */
+static jwt_code_t user_groups(request_rec *r, const char *path, const char *user,
+                              json_object *out, jwt_err_t *err)
+{
+    ap_configfile_t *f = NULL;
+    char line[MAX_STRING_LEN];
+    apr_status_t rv = ap_pcfg_openfile(&f, r->pool, path);
+
+    if (rv != APR_SUCCESS)
+        return JWT_ERR(err, JWT_ERR_IO, "cannot open group file %s", path);
+    while (ap_cfg_getline(line, sizeof(line), f) == APR_SUCCESS) {
+        const char *ll = line, *group, *member;
+        if (!line[0] || line[0] == '#')
+            continue;
+        group = ap_getword(r->pool, &ll, ':');
+        while (*ll) {
+            member = ap_getword_conf(r->pool, &ll);
+            if (*member && !strcmp(member, user)) {
+                json_object_array_add(out, json_object_new_string(group));
+                break;
+            }
+        }
+    }
+    ap_cfg_closefile(f);
+    return JWT_OK;
+}
+
+static const char *random_jti(apr_pool_t *p)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        jwt_err_clear_openssl();
+        return NULL;
+    }
+    return jwt_b64url_encode(p, b, sizeof(b));
+}
+
+static void add_audience(json_object *payload, const apr_array_header_t *auds)
+{
+    int i;
+    json_object *arr;
+
+    if (!auds || auds->nelts == 0)
+        return;
+    if (auds->nelts == 1) {
+        json_object_object_add(payload, "aud",
+                               json_object_new_string(APR_ARRAY_IDX(auds, 0, const char *)));
+        return;
+    }
+    arr = json_object_new_array();
+    for (i = 0; i < auds->nelts; i++)
+        json_object_array_add(arr, json_object_new_string(APR_ARRAY_IDX(auds, i, const char *)));
+    json_object_object_add(payload, "aud", arr);
+}
+
+static jwt_code_t build_claims(request_rec *r, const jwt_dir_conf_t *conf, const char *user,
+                               json_object **out, jwt_err_t *err)
+{
+    json_object *payload = jwt_json_pool_own(r->pool, json_object_new_object());
+    apr_int64_t now = apr_time_sec(r->request_time);
+    const char *jti = random_jti(r->pool);
+
+    if (!jti)
+        return JWT_ERR(err, JWT_ERR_CRYPTO, "RAND_bytes failed");
+    if (conf->issuers && conf->issuers->nelts > 0)
+        json_object_object_add(payload, "iss", json_object_new_string(
+                                   APR_ARRAY_IDX(conf->issuers, 0, const char *)));
+    add_audience(payload, conf->audiences);
+    json_object_object_add(payload, "sub", json_object_new_string(user));
+    json_object_object_add(payload, "iat", json_object_new_int64(now));
+    json_object_object_add(payload, "nbf", json_object_new_int64(now));
+    json_object_object_add(payload, "exp", json_object_new_int64(now + conf->login.lifetime));
+    json_object_object_add(payload, "jti", json_object_new_string(jti));
+    if (conf->login.group_file) {
+        json_object *groups = json_object_new_array();
+        json_object_object_add(payload, "groups", groups);
+        if (user_groups(r, conf->login.group_file, user, groups, err) != JWT_OK)
+            return err->code;
+    }
+    *out = payload;
+    return JWT_OK;
+}
+
+/* The default algorithm for a key: what its type signs with most commonly. */
+static jwt_alg_t default_alg(const jwt_key_t *key)
+{
+    static const jwt_alg_t order[] = {
+        JWT_ALG_RS256, JWT_ALG_ES256, JWT_ALG_ES384, JWT_ALG_ES512, JWT_ALG_EDDSA,
+        JWT_ALG_HS256, JWT_ALG_HS384, JWT_ALG_HS512, JWT_ALG_PS256
+    };
+    size_t i;
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (key->algs & JWT_ALGSET(order[i]))
+            return order[i];
+    }
+    return JWT_ALG__COUNT;
+}
+
+static const jwt_key_t *signing_key(request_rec *r, const jwt_login_conf_t *lc)
+{
+    if (lc->signing_secrets)
+        return jwt_secrets_watch_acquire(lc->signing_secrets, r)->active;
+    return lc->signing_key;
+}
+
+static int issue_token(request_rec *r, const jwt_dir_conf_t *conf, const char *user)
+{
+    const jwt_login_conf_t *lc = &conf->login;
+    const jwt_key_t *key = signing_key(r, lc);
+    json_object *payload = NULL, *body;
+    jwt_alg_t alg;
+    char *token = NULL;
+    jwt_err_t err;
+
+    if (!key) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0603)
+                      "login at %s: the secrets file has no active secret to sign with",
+                      r->uri);
+        return send_error(r, HTTP_SERVICE_UNAVAILABLE, "temporarily_unavailable",
+                          "no signing key");
+    }
+    alg = lc->signing_alg_set ? lc->signing_alg : default_alg(key);
+    jwt_err_clear(&err);
+    if (alg == JWT_ALG__COUNT || !(key->algs & JWT_ALGSET(alg)))
+        JWT_ERR(&err, JWT_ERR_KEY_USAGE, "the signing key cannot sign %s",
+                alg == JWT_ALG__COUNT ? "any algorithm" : jwt_alg_name(alg));
+    else if (build_claims(r, conf, user, &payload, &err) == JWT_OK)
+        jwt_sign_compact(r->pool, alg, key, conf->typ ? conf->typ : "JWT", payload, &token,
+                         &err);
+    if (!token) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0604)
+                      "login at %s: cannot issue a token: %s", r->uri, err.message);
+        return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error", "cannot issue a token");
+    }
+    body = jwt_json_pool_own(r->pool, json_object_new_object());
+    if (lc->delivery == JWT_DELIVER_COOKIE) {
+        apr_table_addn(r->headers_out, "Set-Cookie", apr_psprintf(r->pool,
+                       "%s=%s; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=%"
+                       APR_INT64_T_FMT, lc->cookie_name, token, lc->lifetime));
+    }
+    else {
+        json_object_object_add(body, "access_token", json_object_new_string(token));
+    }
+    json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
+    json_object_object_add(body, "expires_in", json_object_new_int64(lc->lifetime));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0605)
+                  "issued a %s token to '%s' (client %s), valid %" APR_INT64_T_FMT " s",
+                  jwt_alg_name(alg), ap_escape_logitem(r->pool, user), r->useragent_ip,
+                  lc->lifetime);
+    return send_json(r, HTTP_OK, body);
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+int jwt_login_handler(request_rec *r)
+{
+    const jwt_dir_conf_t *conf;
+    const jwt_server_conf_t *sc;
+    credentials_t cr;
+    authn_status st;
+
+    if (!r->handler || strcmp(r->handler, LOGIN_HANDLER))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
+    if (r->method_number != M_POST)
+        return method_not_allowed(r, "POST");
+    if (!conf->login.provider || (!conf->login.signing_key && !conf->login.signing_secrets)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0601)
+                      "%s at %s needs AuthJWTProvider and AuthJWTSigningKey", LOGIN_HANDLER,
+                      r->uri);
+        return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+                          "login is not configured");
+    }
+    if (read_credentials(r, &cr) != 0)
+        return OK;                   /* already answered */
+    st = check_credentials(r, &conf->login, sc, &cr);
+    if (st == AUTH_GENERAL_ERROR) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0606)
+                      "login: authn provider '%s' failed", conf->login.provider_name);
+        return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+                          "cannot check credentials");
+    }
+    if (st != AUTH_GRANTED) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, JWT_LOGNO(0607)
+                      "failed login for user '%s' from %s (%s)",
+                      ap_escape_logitem(r->pool, cr.username), r->useragent_ip,
+                      st == AUTH_USER_NOT_FOUND ? "unknown user" : "wrong password");
+        jwt_set_challenge(r, NULL, NULL, NULL);
+        /* one answer for both causes: no user enumeration */
+        return send_error(r, HTTP_UNAUTHORIZED, "invalid_grant",
+                          "wrong username or password");
+    }
+    return issue_token(r, conf, cr.username);
+}
+
+static void clear_cookie(request_rec *r, const char *name)
+{
+    apr_table_addn(r->headers_out, "Set-Cookie", apr_pstrcat(r->pool, name,
+                   "=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0; "
+                   "Expires=Thu, 01 Jan 1970 00:00:00 GMT", NULL));
+}
+
+/* Clears the cookie of this section's AuthJWTDelivery, or else every token cookie the
+ * server issues. Logging out is idempotent: 200 whether or not a cookie came. */
+int jwt_logout_handler(request_rec *r)
+{
+    const jwt_dir_conf_t *conf;
+    const jwt_server_conf_t *sc;
+    json_object *body;
+    int i;
+
+    if (!r->handler || strcmp(r->handler, LOGOUT_HANDLER))
+        return DECLINED;
+    if (r->method_number != M_POST && r->method_number != M_GET)
+        return method_not_allowed(r, "GET, POST");
+    conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
+    if (conf->login.delivery == JWT_DELIVER_COOKIE && conf->login.cookie_name) {
+        clear_cookie(r, conf->login.cookie_name);
+    }
+    else {
+        for (i = 0; i < sc->cookie_names->nelts; i++) {
+            const char *name = APR_ARRAY_IDX(sc->cookie_names, i, const char *);
+            int j, seen = 0;
+            for (j = 0; j < i; j++)
+                seen |= !strcmp(name, APR_ARRAY_IDX(sc->cookie_names, j, const char *));
+            if (!seen)
+                clear_cookie(r, name);
+        }
+    }
+    body = jwt_json_pool_own(r->pool, json_object_new_object());
+    json_object_object_add(body, "logged_out", json_object_new_boolean(1));
+    return send_json(r, HTTP_OK, body);
+}
+
+/* The public half of every asymmetric signing key of this server (HMAC secrets are never
+ * published). */
+int jwt_jwks_handler(request_rec *r)
+{
+    const jwt_server_conf_t *sc;
+    json_object *doc, *keys;
+    apr_hash_t *seen;
+    const char *text;
+    int i;
+
+    if (!r->handler || strcmp(r->handler, JWKS_HANDLER))
+        return DECLINED;
+    if (r->method_number != M_GET)
+        return method_not_allowed(r, "GET, HEAD");
+    sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
+    doc = jwt_json_pool_own(r->pool, json_object_new_object());
+    keys = json_object_new_array();
+    json_object_object_add(doc, "keys", keys);
+    seen = apr_hash_make(r->pool);
+    for (i = 0; i < sc->signing_keys->nelts; i++) {
+        const jwt_key_t *key = APR_ARRAY_IDX(sc->signing_keys, i, const jwt_key_t *);
+        json_object *jwk = NULL;
+        jwt_err_t err;
+        if (key->kid && apr_hash_get(seen, key->kid, APR_HASH_KEY_STRING))
+            continue;
+        jwt_err_clear(&err);
+        if (jwt_key_public_jwk(r->pool, key, &jwk, &err) != JWT_OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0608)
+                          "JWKS: cannot export %s: %s", jwt_key_describe(r->pool, key),
+                          err.message);
+            continue;
+        }
+        if (key->kid)
+            apr_hash_set(seen, key->kid, APR_HASH_KEY_STRING, key);
+        /* jwk is owned by r->pool: the array takes its own reference */
+        json_object_array_add(keys, json_object_get(jwk));
+    }
+    text = jwt_json_to_string(r->pool, doc);
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=" JWKS_MAX_AGE);
+    ap_set_content_length(r, (apr_off_t)strlen(text));
+    if (!r->header_only)
+        ap_rputs(text, r);
+    return OK;
+}

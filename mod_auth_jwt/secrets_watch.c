@@ -1,0 +1,272 @@
+/* secrets_watch.c -- AuthJWTSecretsFile reloads (see secrets_watch.h for the contract).
+ *
+ * Thread safety: one mutex per watch guards `current`, the refcounts, `next_check` and
+ * `checking`. The stat() and the reload run OUTSIDE the mutex, by the one thread that set
+ * `checking`; that thread alone touches the last_* file identity. Snapshots live in
+ * unmanaged pools (safe to create from any thread) and are destroyed when their last
+ * reference goes: the watch holds one for `current`, each request one for what it uses.
+ */
+#include "mod_auth_jwt.h"
+#include "secrets_watch.h"
+#include "jwt_secrets.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_file_info.h>
+#include <apr_thread_mutex.h>
+
+typedef struct snapshot {
+    jwt_secrets_view_t view;
+    apr_pool_t *pool;                /* owns the view, the keys and this struct */
+    unsigned refs;
+} snapshot_t;
+
+struct jwt_secrets_watch {
+    const char *path;
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *mutex;
+#endif
+    snapshot_t *current;
+    apr_time_t next_check;
+    int checking;
+    /* identity of the file at the last check; owned by the checking thread */
+    int last_exists;
+    apr_time_t last_mtime, last_ctime;
+    apr_off_t last_size;
+    apr_ino_t last_inode;
+};
+
+typedef struct {
+    jwt_secrets_watch_t *watch;
+    snapshot_t *snap;
+} pin_t;
+
+#define WATCH_REGISTRY_KEY "mod_auth_jwt:secrets_watches"
+
+static void watch_lock(jwt_secrets_watch_t *w)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(w->mutex);
+#endif
+}
+
+static void watch_unlock(jwt_secrets_watch_t *w)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(w->mutex);
+#endif
+}
+
+/* Drop one reference (mutex held). Returns the snapshot when it must be destroyed, which
+ * the caller does after unlocking. */
+static snapshot_t *unref_locked(snapshot_t *s)
+{
+    if (s && --s->refs == 0)
+        return s;
+    return NULL;
+}
+
+static void destroy_snapshot(snapshot_t *s)
+{
+    if (s)
+        apr_pool_destroy(s->pool);
+}
+
+static jwt_code_t build_snapshot(const char *path, snapshot_t **out, jwt_err_t *err)
+{
+    apr_pool_t *p;
+    jwt_secrets_t *secrets = NULL;
+    jwt_key_t *active = NULL;
+    snapshot_t *s;
+    jwt_err_t ignored;
+    jwt_code_t rc;
+
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS)
+        return JWT_ERR(err, JWT_ERR_IO, "out of memory");
+    s = apr_pcalloc(p, sizeof(*s));
+    s->pool = p;
+    s->refs = 1;
+    s->view.ring = jwt_keyring_make(p);
+    rc = jwt_secrets_load(p, path, &secrets, err);
+    if (rc == JWT_OK)
+        rc = jwt_secrets_add_to_keyring(secrets, path, s->view.ring, err);
+    if (rc != JWT_OK) {
+        apr_pool_destroy(p);
+        return rc;
+    }
+    /* no active secret is normal for a verify-only location */
+    if (jwt_secrets_active_key(p, secrets, path, &active, &ignored) == JWT_OK)
+        s->view.active = active;
+    s->view.version = secrets->version ? secrets->version : "";
+    *out = s;
+    return JWT_OK;
+}
+
+/* Record the file's identity; returns 1 when it differs from the last one seen. */
+static int file_changed(jwt_secrets_watch_t *w, apr_pool_t *p)
+{
+    apr_finfo_t fi;
+    apr_status_t rv = apr_stat(&fi, w->path, APR_FINFO_MTIME | APR_FINFO_CTIME |
+                               APR_FINFO_SIZE | APR_FINFO_INODE, p);
+    int exists = (rv == APR_SUCCESS || rv == APR_INCOMPLETE);
+    int changed;
+
+    if (!exists)
+        memset(&fi, 0, sizeof(fi));
+    changed = exists != w->last_exists || fi.mtime != w->last_mtime ||
+              fi.ctime != w->last_ctime || fi.size != w->last_size || fi.inode != w->last_inode;
+    w->last_exists = exists;
+    w->last_mtime = fi.mtime;
+    w->last_ctime = fi.ctime;
+    w->last_size = fi.size;
+    w->last_inode = fi.inode;
+    return changed;
+}
+
+/* Run by the checking thread only. Returns a new snapshot, or NULL to keep the current
+ * one (unchanged file, same content, or a broken file: the last good keys stay). */
+static snapshot_t *check_file(jwt_secrets_watch_t *w, request_rec *r)
+{
+    snapshot_t *fresh = NULL;
+    jwt_err_t err;
+
+    if (!file_changed(w, r->pool))
+        return NULL;
+    jwt_err_clear(&err);
+    if (build_snapshot(w->path, &fresh, &err) != JWT_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0502)
+                      "AuthJWTSecretsFile %s changed but cannot be loaded; keeping the last "
+                      "good keys: %s", w->path, err.message);
+        return NULL;
+    }
+    /* `current` only changes under this thread's `checking` turn: safe to read here */
+    if (!strcmp(fresh->view.version, w->current->view.version)) {
+        destroy_snapshot(fresh);
+        return NULL;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0501)
+                  "AuthJWTSecretsFile %s reloaded: %d verification key(s), %s active key",
+                  w->path, jwt_keyring_count(fresh->view.ring),
+                  fresh->view.active ? "an" : "no");
+    return fresh;
+}
+
+static apr_status_t release_pin(void *data)
+{
+    pin_t *pin = data;
+    snapshot_t *dead;
+
+    watch_lock(pin->watch);
+    dead = unref_locked(pin->snap);
+    watch_unlock(pin->watch);
+    destroy_snapshot(dead);
+    return APR_SUCCESS;
+}
+
+const jwt_secrets_view_t *jwt_secrets_watch_acquire(jwt_secrets_watch_t *w, request_rec *r)
+{
+    apr_time_t now = r->request_time;
+    pin_t *pin = apr_palloc(r->pool, sizeof(*pin));
+    snapshot_t *snap, *fresh = NULL, *dead1 = NULL, *dead2 = NULL;
+    int due;
+
+    watch_lock(w);
+    due = !w->checking && now >= w->next_check;
+    if (due) {
+        w->checking = 1;
+        w->next_check = now + JWT_SECRETS_CHECK_INTERVAL;
+    }
+    snap = w->current;
+    snap->refs++;
+    watch_unlock(w);
+
+    if (due) {
+        fresh = check_file(w, r);
+        watch_lock(w);
+        if (fresh) {
+            dead1 = unref_locked(w->current);   /* the watch's reference to the old one */
+            w->current = fresh;                 /* takes fresh's initial reference */
+            fresh->refs++;                      /* and this request's */
+            dead2 = unref_locked(snap);
+            snap = fresh;
+        }
+        w->checking = 0;
+        watch_unlock(w);
+        destroy_snapshot(dead1);
+        destroy_snapshot(dead2);
+    }
+    pin->watch = w;
+    pin->snap = snap;
+    apr_pool_cleanup_register(r->pool, pin, release_pin, apr_pool_cleanup_null);
+    return &snap->view;
+}
+
+static apr_status_t watch_cleanup(void *data)
+{
+    jwt_secrets_watch_t *w = data;
+    snapshot_t *dead;
+
+    watch_lock(w);
+    dead = unref_locked(w->current);
+    w->current = NULL;
+    watch_unlock(w);
+    destroy_snapshot(dead);
+    return APR_SUCCESS;
+}
+
+static const char *create_watch(cmd_parms *cmd, const char *path, jwt_secrets_watch_t **out)
+{
+    jwt_secrets_watch_t *w = apr_pcalloc(cmd->pool, sizeof(*w));
+    jwt_err_t err;
+
+    w->path = path;
+    /* identity first, content second: a change in between is seen at the next check */
+    (void)file_changed(w, cmd->temp_pool);
+    jwt_err_clear(&err);
+    if (build_snapshot(path, &w->current, &err) != JWT_OK)
+        return apr_psprintf(cmd->pool, "AuthJWTSecretsFile %s: %s", path, err.message);
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, cmd->pool) != APR_SUCCESS) {
+        destroy_snapshot(w->current);
+        return "AuthJWTSecretsFile: cannot create a mutex";
+    }
+#endif
+    /* the mutex is a pool resource of cmd->pool too: register after it so this cleanup
+     * (run in reverse order) still finds the mutex alive */
+    apr_pool_cleanup_register(cmd->pool, w, watch_cleanup, apr_pool_cleanup_null);
+    if (!w->last_exists)
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, cmd->server, JWT_LOGNO(0503)
+                     "AuthJWTSecretsFile %s does not exist yet: no secrets until it is "
+                     "created", path);
+    *out = w;
+    return NULL;
+}
+
+const char *jwt_secrets_watch_get(cmd_parms *cmd, const char *path, jwt_secrets_watch_t **out)
+{
+    apr_hash_t *registry = NULL;
+    void *data = NULL;
+    jwt_secrets_watch_t *w;
+    const char *msg;
+
+    /* one watch per path for the whole configuration: shared by every section */
+    apr_pool_userdata_get(&data, WATCH_REGISTRY_KEY, cmd->pool);
+    registry = data;
+    if (!registry) {
+        registry = apr_hash_make(cmd->pool);
+        apr_pool_userdata_set(registry, WATCH_REGISTRY_KEY, apr_pool_cleanup_null, cmd->pool);
+    }
+    w = apr_hash_get(registry, path, APR_HASH_KEY_STRING);
+    if (!w) {
+        if ((msg = create_watch(cmd, path, &w)))
+            return msg;
+        apr_hash_set(registry, apr_pstrdup(cmd->pool, path), APR_HASH_KEY_STRING, w);
+    }
+    *out = w;
+    return NULL;
+}
+
+const char *jwt_secrets_watch_path(const jwt_secrets_watch_t *w)
+{
+    return w->path;
+}
