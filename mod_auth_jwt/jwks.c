@@ -50,10 +50,10 @@ APLOG_USE_MODULE(auth_jwt);
 #define JWKS_MAXAGE_MIN 60
 #define JWKS_MAXAGE_MAX 86400
 
-#define DEFAULT_REFRESH 3600
-#define DEFAULT_REFETCH 60
-#define DEFAULT_TIMEOUT 5
-#define DEFAULT_MAX_STALE 86400
+#define JWKS_DEFAULT_REFRESH 3600
+#define JWKS_DEFAULT_REFETCH 60
+#define JWKS_DEFAULT_TIMEOUT 5
+#define JWKS_DEFAULT_MAX_STALE 86400
 
 /* ------------------------------------------------------------------ types */
 
@@ -290,10 +290,10 @@ int jwks_configured(const jwks_dir_conf_t *c)
 
 static void settings_of(const jwks_dir_conf_t *c, jwks_settings_t *s)
 {
-    s->refresh = apr_time_from_sec(c->refresh >= 0 ? c->refresh : DEFAULT_REFRESH);
-    s->refetch = apr_time_from_sec(c->refetch >= 0 ? c->refetch : DEFAULT_REFETCH);
-    s->timeout = apr_time_from_sec(c->timeout >= 0 ? c->timeout : DEFAULT_TIMEOUT);
-    s->max_stale = apr_time_from_sec(c->max_stale >= 0 ? c->max_stale : DEFAULT_MAX_STALE);
+    s->refresh = apr_time_from_sec(c->refresh >= 0 ? c->refresh : JWKS_DEFAULT_REFRESH);
+    s->refetch = apr_time_from_sec(c->refetch >= 0 ? c->refetch : JWKS_DEFAULT_REFETCH);
+    s->timeout = apr_time_from_sec(c->timeout >= 0 ? c->timeout : JWKS_DEFAULT_TIMEOUT);
+    s->max_stale = apr_time_from_sec(c->max_stale >= 0 ? c->max_stale : JWKS_DEFAULT_MAX_STALE);
     s->ca_file = c->ca_file;
 }
 
