@@ -263,7 +263,7 @@ static int jwt_location_keyrings(request_rec *r, const jwt_dir_conf_t *conf,
 
 static int location_has_key_source(const jwt_dir_conf_t *conf)
 {
-    return conf->keyring != NULL || conf->secrets != NULL;
+    return conf->keyring != NULL || conf->secrets != NULL || jwks_configured(conf->jwks);
 }
 
 /* When no keyring verifies, report the most telling failure: a key that was found but
@@ -286,13 +286,27 @@ static jwt_code_t verify_signature(request_rec *r, const jwt_dir_conf_t *conf,
     jwt_err_t best, e;
 
     jwt_err_clear(&best);
-    if (n == 0)
+    if (n == 0 && !jwks_configured(conf->jwks))
         return JWT_ERR(err, JWT_ERR_NO_KEY, "no key is configured for this location");
     for (i = 0; i < n; i++) {
         jwt_err_clear(&e);
         if (jwt_token_verify(t, rings[i], conf->algs, used, &e) == JWT_OK)
             return JWT_OK;
         if (best.code == JWT_OK || failure_rank(e.code) > failure_rank(best.code))
+            best = e;
+    }
+    /* Remote keys (issue 4) last: they may fetch. A static key that knew the kid but
+     * refused the signature is the answer; otherwise the JWKS cache's verdict is, and
+     * JWT_ERR_FETCH (no usable remote keys) becomes a 503 in jwt_check_authn. */
+    if (jwks_configured(conf->jwks) && (best.code == JWT_OK || failure_rank(best.code) < 3)) {
+        int retry_after = 0;
+        jwt_err_clear(&e);
+        if (jwks_verify(r, conf->jwks, t, conf->algs, used, &retry_after, &e) == JWT_OK)
+            return JWT_OK;
+        if (e.code == JWT_ERR_FETCH)
+            apr_table_setn(r->err_headers_out, "Retry-After", apr_itoa(r->pool, retry_after));
+        if (e.code == JWT_ERR_FETCH || best.code == JWT_OK
+            || failure_rank(e.code) >= failure_rank(best.code))
             best = e;
     }
     if (err)
@@ -422,8 +436,14 @@ int jwt_check_authn(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     jwt_err_clear(&err);
-    if (jwt_location_verify(r, conf, hunt.token, strlen(hunt.token), &t, &key, &err) != JWT_OK)
+    if (jwt_location_verify(r, conf, hunt.token, strlen(hunt.token), &t, &key, &err) != JWT_OK) {
+        if (err.code == JWT_ERR_FETCH) {      /* remote keys unavailable: not the token's fault */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0207)
+                          "503 for %s: %s", r->uri, ap_escape_logitem(r->pool, err.message));
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
         return refuse_invalid_token(r, &err, hunt.where);
+    }
 
     user = user_from_claims(t->payload, conf->user_claim);
     if (!user) {

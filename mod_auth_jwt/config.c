@@ -89,6 +89,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     JWT_MERGE(claims_env);
     c->forwards = merge_forwards(p, base->forwards, add->forwards);
     jwt_login_conf_merge(&c->login, &base->login, &add->login);
+    c->jwks = jwks_dir_merge(p, base->jwks, add->jwks);
     return c;
 }
 

@@ -45,6 +45,7 @@ static const command_rec jwt_cmds[] = {
     AP_INIT_TAKE2("AuthJWTForwardClaim", jwt_cmd_forward_claim, NULL, RSRC_CONF | OR_AUTHCFG,
         "CLAIM HEADER: set a request header from a claim (client copies are removed)"),
     JWT_LOGIN_CMDS,
+    JWT_JWKS_CMDS(jwt_dir_conf_t, jwks),
     { NULL }
 };
 
@@ -61,6 +62,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     jwt_register_authz_providers(p);
+    jwks_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(auth_jwt) = {

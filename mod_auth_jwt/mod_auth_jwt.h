@@ -31,6 +31,7 @@
 #include "jwt_jws.h"
 #include "jwt_claims.h"
 #include "login.h"
+#include "jwks.h"
 
 /* AP_DECLARE_MODULE in mod_auth_jwt.c does APLOG_USE_MODULE itself. */
 extern module AP_MODULE_DECLARE_DATA auth_jwt_module;
@@ -90,6 +91,7 @@ typedef struct jwt_dir_conf {
     int claims_env_set;
     apr_array_header_t *forwards;    /* jwt_forward_t, AuthJWTForwardClaim (accumulates) */
     jwt_login_conf_t login;          /* login.h: issue 5 directives */
+    jwks_dir_conf_t *jwks;           /* jwks.h: AuthJWTJWKSURL & co (issue 4), NULL = none */
 } jwt_dir_conf_t;
 
 /* Per-server configuration: what the JWKS and logout handlers publish server-wide. */
