@@ -105,3 +105,43 @@ test('RSA-PSS: salt = hash length verifies; max and zero salt are refused', () =
     }
   }
 });
+
+/* jose-exported JWKs with the members an IdP's JWKS carries (alg, use, key_ops), and
+ * broken ones: each refused with the exact code, each next to an accepted control. */
+test('JWKS members honoured: alg, use, key_ops, duplicate kid, off-curve point, weak RSA', async () => {
+  const rsaPub = await jose.exportJWK(await jose.importSPKI(keys.rsa.pubPem, 'PS256', { extractable: true }));
+  const priv = await jose.importPKCS8(keys.rsa.privPem, 'PS256');
+  const claims = claimsFor('jwks-members');
+  const token = await new jose.SignJWT(claims).setProtectedHeader({ alg: 'PS256', kid: 'r1' }).sign(priv);
+  const set = (name, members) => keys.write(name, JSON.stringify({ keys: members }));
+  const refused = (keyFile, code, pattern) => {
+    const r = cli(['verify', '--key', keyFile, token]);
+    assert.equal(r.status, 1, r.stdout);
+    const got = refusal(r);
+    assert.equal(got.code, code, r.stderr);
+    if (pattern) assert.match(got.message, pattern);
+  };
+
+  verifyOk(set('ok.jwks', [{ ...rsaPub, kid: 'r1', alg: 'PS256', use: 'sig' }]), token, claims);
+  refused(set('alg-rs.jwks', [{ ...rsaPub, kid: 'r1', alg: 'RS256' }]), 'no_key', /PS256/);
+  refused(set('enc.jwks', [{ ...rsaPub, kid: 'r1', use: 'enc' }]), 'key_unsupported', /"use"/);
+  verifyOk(set('enc-sig.jwks', [{ ...rsaPub, kid: 'r0', use: 'enc' }, { ...rsaPub, kid: 'r1', use: 'sig' }]), token, claims);
+  refused(set('ops.jwks', [{ ...rsaPub, kid: 'r1', key_ops: ['sign'] }]), 'key_unsupported', /key_ops/);
+  verifyOk(set('ops-ok.jwks', [{ ...rsaPub, kid: 'r1', key_ops: ['verify'] }]), token, claims);
+  refused(set('dup.jwks', [{ ...rsaPub, kid: 'r1' }, { ...rsaPub, kid: 'r1' }]), 'key_duplicate_kid', /"r1"/);
+  verifyOk(set('unknown-kty.jwks', [{ kty: 'XYZ', kid: 'z' }, { ...rsaPub, kid: 'r1' }]), token, claims);
+
+  const ec = await jose.exportJWK(await jose.importSPKI(keys.ec256.pubPem, 'ES256', { extractable: true }));
+  const y = Buffer.from(ec.y, 'base64url');
+  y[31] ^= 1;
+  const off = cli(['jwk', '--key', keys.write('off-curve.jwk', JSON.stringify({ ...ec, y: y.toString('base64url') }))]);
+  assert.equal(off.status, 1);
+  assert.equal(refusal(off).code, 'key_invalid', off.stderr);
+  assert.equal(cli(['jwk', '--key', keys.write('on-curve.jwk', JSON.stringify(ec))]).status, 0);
+
+  openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024', '-out', file('rsa1024.pem')]);
+  const weak = cli(['jwk', '--key', file('rsa1024.pem')]);
+  assert.equal(weak.status, 1);
+  assert.equal(refusal(weak).code, 'key_weak', weak.stderr);
+  assert.match(refusal(weak).message, /1024 bits/);
+});

@@ -144,3 +144,14 @@ test('jsonwebtoken expired token fails with expired, accepted within leeway', as
   assert.match(got.message, /expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
   assertAccepted(verify(token, keys.rsa.verifyArg, ['--leeway', '60']), claims);
 });
+
+/* Deliberate divergence: "\u0000" is valid JSON, and jose signs it, but the core refuses
+ * it anywhere in a token (a C string comparison would stop at the NUL, so "admin\u0000x"
+ * could pass a rule written for "admin"). The refusal names the reason. */
+test('jose token with U+0000 in a claim is refused (json), same claims without it pass', async () => {
+  const claims = claimsFor('nul');
+  const withNul = await joseToken('ES256', keys.ec256, { ...claims, role: 'admin\u0000x' });
+  const got = assertRefused(verify(withNul, keys.ec256.verifyArg), 'json');
+  assert.match(got.message, /\\u0000/);
+  assertAccepted(verify(await joseToken('ES256', keys.ec256, claims), keys.ec256.verifyArg), claims);
+});
