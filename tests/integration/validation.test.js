@@ -21,6 +21,8 @@ describe('claim validation', () => {
         F.location('/bigleeway', 'bigleeway', `${key}  AuthJWTLeeway 600\n  Require valid-user`),
         F.location('/required', 'required', `${key}  AuthJWTRequireClaims exp jti sub\n  Require valid-user`),
         F.location('/typed', 'typed', `${key}  AuthJWTType at+jwt\n  Require valid-user`),
+        // single-quoted so that httpd's own config parsing keeps the double quotes as they are
+        `<Location /quoted>\n  AuthType jwt\n  AuthName 'say "hi" ok'\n${key}  Require valid-user\n</Location>`,
         F.location('/short', 'short', `${key}  AuthJWTMaxLifetime 3600\n  Require valid-user`),
       ].join('\n'),
     });
@@ -90,6 +92,13 @@ describe('claim validation', () => {
     await ok('/short', tok(T.claims({ iat: t, exp: t + 1800 })));
     await bad('/short', tok(T.claims({ iat: t, exp: t + 7200 })));
     await bad('/short', tok({ sub: 'alice', exp: t + 86400 * 365 }));
+  });
+
+  test('a realm with quotes is escaped as an RFC 7230 quoted-string', async () => {
+    const res = await request(srv.base, '/quoted/ok.txt');
+    A.expectNoToken(res, 'say "hi" ok');
+    const t = T.tamperSignature(tok(T.claims()));
+    A.expectInvalidToken(await get('/quoted', t), 'say "hi" ok', t);
   });
 
   test('the server still answers and no child crashed', async () => {

@@ -45,7 +45,7 @@ function expectOk(res, body = 'ok\n') {
 
 function expectNoToken(res, realm) {
   assert.equal(res.status, 401, `expected 401, got ${res.status}`);
-  assert.equal(oneChallenge(res), `Bearer realm="${realm}"`);
+  assert.equal(oneChallenge(res), `Bearer realm="${realm.replace(/["\\]/g, '\\$&')}"`);
 }
 
 function expectInvalidToken(res, realm, token) {

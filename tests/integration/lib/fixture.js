@@ -4,7 +4,7 @@
  *
  *   F.keyFileLines(keys)    AuthJWTKeyFile lines for every asymmetric key, kid = key name
  *                           (rsa ec256 ec384 ec521 ed25519 ed448 cert)
- *   F.hmacEntries(keys)     secrets-file entries hs256/hs384/hs512 (kid = name, alg = HS*)
+ *   F.hmacEntries(keys)     secrets-file entries hs256 (active), hs384, hs512 (verify-only)
  *   F.location(path, realm, body)   <Location path> AuthType jwt, AuthName realm, body </Location>
  *   F.bearer(token)         { Authorization: `Bearer ${token}` }
  *   await F.countingServer(handler?) -> { port, url, requests: [{method, url, headers}], close() }
@@ -23,8 +23,8 @@ function keyFileLines(keys) {
 function hmacEntries(keys) {
   return [
     { kid: 'hs256', alg: 'HS256', k: keys.hmac.hs256 },
-    { kid: 'hs384', alg: 'HS384', k: keys.hmac.hs384 },
-    { kid: 'hs512', alg: 'HS512', k: keys.hmac.hs512 },
+    { kid: 'hs384', alg: 'HS384', k: keys.hmac.hs384, status: 'verify' },
+    { kid: 'hs512', alg: 'HS512', k: keys.hmac.hs512, status: 'verify' },
   ];
 }
 
