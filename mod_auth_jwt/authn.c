@@ -45,9 +45,10 @@ void jwt_set_challenge(request_rec *r, const char *error, const char *descriptio
     int n = 0, i;
     char *value = "Bearer";
 
-    /* AuthName is optional for Bearer (RFC 6750 3: realm MAY be included) */
+    /* AuthName is optional for Bearer (RFC 6750 3: realm MAY be included). httpd's core
+     * already escaped its quotes (ap_escape_quotes in the AuthName setter). */
     if (realm)
-        parts[n++] = apr_pstrcat(r->pool, "realm=\"", jwt_quote(r->pool, realm), "\"", NULL);
+        parts[n++] = apr_pstrcat(r->pool, "realm=\"", realm, "\"", NULL);
     if (error)
         parts[n++] = apr_pstrcat(r->pool, "error=\"", error, "\"", NULL);
     if (description)
@@ -399,7 +400,7 @@ static int refuse_invalid_token(request_rec *r, const jwt_err_t *err, const char
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0204)
                   "token from %s refused (%s): %s", where, jwt_code_name(err->code),
-                  ap_escape_logitem(r->pool, err->message));
+                  err->message);
     jwt_set_challenge(r, "invalid_token", jwt_code_description(err->code), NULL);
     return HTTP_UNAUTHORIZED;
 }
@@ -439,7 +440,7 @@ int jwt_check_authn(request_rec *r)
     if (jwt_location_verify(r, conf, hunt.token, strlen(hunt.token), &t, &key, &err) != JWT_OK) {
         if (err.code == JWT_ERR_FETCH) {      /* remote keys unavailable: not the token's fault */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0207)
-                          "503 for %s: %s", r->uri, ap_escape_logitem(r->pool, err.message));
+                          "503 for %s: %s", r->uri, err.message);
             return HTTP_SERVICE_UNAVAILABLE;
         }
         return refuse_invalid_token(r, &err, hunt.where);
@@ -468,7 +469,7 @@ int jwt_check_authn(request_rec *r)
     jwt_forward_claims(r, conf, t->payload);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0206)
                   "user '%s' authenticated by a %s token from %s, key %s",
-                  ap_escape_logitem(r->pool, user), jwt_alg_name(t->alg), hunt.where,
+                  user, jwt_alg_name(t->alg), hunt.where,
                   key ? jwt_key_describe(r->pool, key) : "(unknown)");
     return OK;
 }

@@ -201,13 +201,13 @@ static authz_status check_rules(request_rec *r, const void *parsed, const char *
         if (match(r->pool, st->claims, rule)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0301)
                           "Require %s granted to '%s' by %s", provider,
-                          ap_escape_logitem(r->pool, r->user), rule->source);
+                          r->user, rule->source);
             return AUTHZ_GRANTED;
         }
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0302)
                   "Require %s denied '%s' at %s: no rule matched", provider,
-                  ap_escape_logitem(r->pool, r->user), r->uri);
+                  r->user, r->uri);
     return AUTHZ_DENIED;
 }
 
@@ -242,7 +242,7 @@ static authz_status check_jwt_scope(request_rec *r, const char *line, const void
         if (scope_claim_has(r->pool, scope, want) || scope_claim_has(r->pool, scp, want)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0303)
                           "Require jwt-scope granted to '%s' by scope %s",
-                          ap_escape_logitem(r->pool, r->user), want);
+                          r->user, want);
             return AUTHZ_GRANTED;
         }
     }
@@ -250,7 +250,7 @@ static authz_status check_jwt_scope(request_rec *r, const char *line, const void
     st->scope_missed = set->scopes_text;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0304)
                   "Require jwt-scope denied '%s' at %s: none of [%s] granted",
-                  ap_escape_logitem(r->pool, r->user), r->uri, set->scopes_text);
+                  r->user, r->uri, set->scopes_text);
     return AUTHZ_DENIED;
 }
 

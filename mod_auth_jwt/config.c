@@ -145,6 +145,17 @@ const char *jwt_resolve_path(cmd_parms *cmd, const char *arg, const char **out)
     return NULL;
 }
 
+const char *jwt_config_error(cmd_parms *cmd, const char *path, const char *message)
+{
+    size_t n = strlen(path);
+    /* core messages often start with the path already: say it once */
+    if (!strncmp(message, "secrets file ", 13))
+        message += 13;
+    if (!strncmp(message, path, n) && message[n] == ':' && message[n + 1] == ' ')
+        message += n + 2;
+    return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, path, message);
+}
+
 int jwt_is_http_token(const char *s)
 {
     static const char extra[] = "!#$%&'*+-.^_`|~";
@@ -211,7 +222,7 @@ const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *arg, con
         c->keyring = jwt_keyring_make(cmd->pool);
     jwt_err_clear(&err);
     if (jwt_keys_from_file(c->keyring, path, kid, &count, &err) != JWT_OK)
-        return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: %s", path, err.message);
+        return jwt_config_error(cmd, path, err.message);
     if (count == 0)
         return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: the file holds no usable key", path);
     c->keyring_set = 1;

@@ -63,7 +63,7 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
         if (apr_table_get(r->subprocess_env, var)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0401)
                           "claim '%s' not exported: %s is already set",
-                          ap_escape_logitem(r->pool, name), var);
+                          name, var);
             continue;
         }
         apr_table_setn(r->subprocess_env, var, value);

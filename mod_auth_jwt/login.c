@@ -123,7 +123,7 @@ static const char *signing_key_from_file(cmd_parms *cmd, jwt_dir_conf_t *c, cons
     }
     jwt_err_clear(&err);
     if (jwt_keys_from_file(ring, path, kid, &count, &err) != JWT_OK)
-        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: %s", path, err.message);
+        return jwt_config_error(cmd, path, err.message);
     if (count != 1)
         return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: the file must hold exactly one "
                             "key, it holds %d", path, count);
@@ -596,7 +596,7 @@ static int issue_token(request_rec *r, const jwt_dir_conf_t *conf, const char *u
     json_object_object_add(body, "expires_in", json_object_new_int64(lc->lifetime));
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0605)
                   "issued a %s token to '%s' (client %s), valid %" APR_INT64_T_FMT " s",
-                  jwt_alg_name(alg), ap_escape_logitem(r->pool, user), r->useragent_ip,
+                  jwt_alg_name(alg), user, r->useragent_ip,
                   lc->lifetime);
     return send_json(r, HTTP_OK, body);
 }
@@ -635,7 +635,7 @@ int jwt_login_handler(request_rec *r)
     if (st != AUTH_GRANTED) {
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, JWT_LOGNO(0607)
                       "failed login for user '%s' from %s (%s)",
-                      ap_escape_logitem(r->pool, cr.username), r->useragent_ip,
+                      cr.username, r->useragent_ip,
                       st == AUTH_USER_NOT_FOUND ? "unknown user" : "wrong password");
         jwt_set_challenge(r, NULL, NULL, NULL);
         /* one answer for both causes: no user enumeration */

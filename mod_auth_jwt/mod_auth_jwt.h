@@ -134,6 +134,8 @@ const char *jwt_parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_t min,
 /* Resolve a path against ServerRoot; error string when it cannot. */
 const char *jwt_resolve_path(cmd_parms *cmd, const char *arg, const char **out);
 int jwt_is_http_token(const char *s);   /* RFC 9110 token (header names, cookie names) */
+/* "<Directive> PATH: reason" for a file that failed to load (no repeated path). */
+const char *jwt_config_error(cmd_parms *cmd, const char *path, const char *message);
 
 /* authn.c */
 int jwt_check_authn(request_rec *r);

@@ -224,7 +224,7 @@ static const char *create_watch(cmd_parms *cmd, const char *path, jwt_secrets_wa
     (void)file_changed(w, cmd->temp_pool);
     jwt_err_clear(&err);
     if (build_snapshot(path, &w->current, &err) != JWT_OK)
-        return apr_psprintf(cmd->pool, "AuthJWTSecretsFile %s: %s", path, err.message);
+        return jwt_config_error(cmd, path, err.message);
 #if APR_HAS_THREADS
     if (apr_thread_mutex_create(&w->mutex, APR_THREAD_MUTEX_DEFAULT, cmd->pool) != APR_SUCCESS) {
         destroy_snapshot(w->current);
