@@ -156,3 +156,18 @@ test('usage errors exit 2 with a message', () => {
   assertUsage(cli(['sign', '--key', keys.hs256.signArg, '--alg', 'HS256']), /needs --alg and --claims/);
   assertUsage(cli(['verify', '--key', `secret:${keys.dir}/missing.bin`, 'a.b.c']), /cannot open .*missing\.bin/);
 });
+
+test('sign with secret:FILE and --kid; an oct JWK with that kid verifies it, jose too', async () => {
+  const claims = claimsFor('secret-kid');
+  const token = sign(keys.hs384.signArg, 'HS384', claims, ['--kid', 'hmac-1']);
+  assert.deepEqual(JSON.parse(cli(['decode', token]).stdout).header, { alg: 'HS384', kid: 'hmac-1' });
+  const jwk = { kty: 'oct', kid: 'hmac-1', alg: 'HS384', k: keys.hs384.secret.toString('base64url') };
+  const f = keys.write('oct.jwks', JSON.stringify({ keys: [jwk] }));
+  const r = cli(['verify', '--key', f, '--iss', ISS, '--aud', AUD, token]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), claims);
+  const other = { ...jwk, kid: 'hmac-2' };
+  assertRefused(cli(['verify', '--key', keys.write('oct2.jwks', JSON.stringify({ keys: [other] })), token]), 'unknown_kid');
+  const { payload } = await jose.jwtVerify(token, await jose.importJWK(jwk, 'HS384'), { issuer: ISS, audience: AUD });
+  assert.deepEqual(payload, claims);
+});
