@@ -20,6 +20,14 @@ function verifyInCore(token, keyArg, alg, claims) {
   assert.equal(r.status, 0, `jwt-cli verify refused: ${r.stderr}`);
   assert.equal(r.stderr, '');
   assert.deepEqual(JSON.parse(r.stdout), claims);
+  /* the claims were really read from this library's token: a wrong audience and a clock
+   * past exp are refused with their exact codes */
+  const aud = cli(['verify', '--key', keyArg, '--algs', alg, '--aud', 'not-this-api', token]);
+  assert.equal(aud.status, 1, aud.stdout);
+  assert.equal(refusal(aud).code, 'audience', aud.stderr);
+  const late = cli(['verify', '--key', keyArg, '--algs', alg, '--leeway', '0', '--now', String(claims.exp + 1), token]);
+  assert.equal(late.status, 1, late.stdout);
+  assert.equal(refusal(late).code, 'expired', late.stderr);
 }
 
 async function joseSigningKey(a, k) {
