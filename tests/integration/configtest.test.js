@@ -35,25 +35,25 @@ describe('configtest refusals', () => {
   });
 
   test('an RSA-1024 key', async () => {
-    const out = await refused(`  AuthJWTKeyFile "${keys.rsa1024.pubPath}"`, 'rsa1024', /1024|2048/);
+    const out = await refused(`  AuthJWTKeyFile "${keys.rsa1024.pubPath}"`, 'rsa1024', /RSA key of 1024 bits is below the 2048-bit minimum/);
     assert.ok(out.includes(keys.rsa1024.pubPath), out);
   });
 
   test('a 6-byte HMAC secret in the secrets file', async () => {
     const f = writeSecretsFile(`${keys.dir}/short.jwks`, [{ kid: 'short', alg: 'HS256', k: keys.hmac.short6 }]);
-    const out = await refused(`  AuthJWTSecretsFile "${f}"`, 'short.jwks', /\b(6|48)\b|short|weak/i);
+    const out = await refused(`  AuthJWTSecretsFile "${f}"`, 'short.jwks', /kid short: 6-byte secret is shorter than the 32 bytes HS256 needs/);
     assert.ok(out.includes(f), out);
   });
 
   test('a 6-byte HMAC secret as a JWK key file', async () => {
     const f = keys.write('short-jwk.json', JSON.stringify({ kty: 'oct', kid: 's', alg: 'HS256', k: keys.hmac.short6.toString('base64url') }));
-    const out = await refused(`  AuthJWTKeyFile "${f}"`, 'short-jwk.json', /\b(6|48)\b|short|weak/i);
+    const out = await refused(`  AuthJWTKeyFile "${f}"`, 'short-jwk.json', /HMAC secret kid=s of 6 bytes is shorter than the 32 bytes HS256 requires/);
     assert.ok(out.includes(f), out);
   });
 
   test('a file that is not a key', async () => {
     const f = keys.write('notakey.txt', 'hello, I am not a key\n');
-    const out = await refused(`  AuthJWTKeyFile "${f}"`, 'notakey.txt');
+    const out = await refused(`  AuthJWTKeyFile "${f}"`, 'notakey.txt', /not a PEM key, certificate, JWK or JWKS/);
     assert.ok(out.includes(f), out);
   });
 
@@ -66,24 +66,24 @@ describe('configtest refusals', () => {
 
   test('a missing key file', async () => {
     const f = `${keys.dir}/does-not-exist.pem`;
-    const out = await refused(`  AuthJWTKeyFile "${f}"`, 'does-not-exist.pem');
+    const out = await refused(`  AuthJWTKeyFile "${f}"`, 'does-not-exist.pem', /cannot open key file .*No such file or directory/);
     assert.ok(out.includes(f), out);
   });
 
   test('AuthJWTAlgorithms none (and None, and in a list)', async () => {
-    await refused('  AuthJWTAlgorithms none', 'AuthJWTAlgorithms', /none/i);
+    await refused('  AuthJWTAlgorithms none', 'AuthJWTAlgorithms', /AuthJWTAlgorithms: algorithm "none" is never accepted/);
     await refused('  AuthJWTAlgorithms RS256 None', 'AuthJWTAlgorithms', /none/i);
     await refused('  AuthJWTAlgorithms RS256 XS999', 'AuthJWTAlgorithms', /XS999/);
   });
 
   test('a non-numeric or negative leeway', async () => {
-    await refused('  AuthJWTLeeway abc', 'AuthJWTLeeway', /abc|leeway/i);
+    await refused('  AuthJWTLeeway abc', 'AuthJWTLeeway', /AuthJWTLeeway: 'abc' is not a whole number of seconds/);
     await refused('  AuthJWTLeeway 60s', 'AuthJWTLeeway', /60s|leeway/i);
     await refused('  AuthJWTLeeway -5', 'AuthJWTLeeway', /-5|leeway|negative/i);
   });
 
   test('Require jwt-claim / jwt-claim-array / jwt-scope without arguments or with a malformed pair', async () => {
-    await refused('  Require jwt-claim', 'Require jwt-claim', /jwt-claim/);
+    await refused('  Require jwt-claim', 'Require jwt-claim', /Require jwt-claim needs at least one NAME=VALUE or NAME~REGEX argument/);
     await refused('  Require jwt-claim-array', 'Require jwt-claim-array', /jwt-claim-array/);
     await refused('  Require jwt-scope', 'Require jwt-scope', /jwt-scope/);
     await refused('  Require jwt-claim role', 'Require jwt-claim role', /role/);
@@ -91,7 +91,7 @@ describe('configtest refusals', () => {
   });
 
   test('a bad regular expression', async () => {
-    await refused('  Require jwt-claim "email~([a-z"', 'email~', /regex|regular expression|\(\[a-z/i);
+    await refused('  Require jwt-claim "email~([a-z"', 'email~', /Require jwt-claim: bad regular expression '\(\[a-z' for claim email/);
   });
 
   test('a duplicate kid in one location (names the second key line)', async () => {

@@ -35,10 +35,15 @@ describe('refusals', () => {
   const rs = (payload = T.claims(), header = { alg: 'RS256', kid: 'rsa' }) =>
     T.rawSign({ alg: header.alg || 'RS256', signAs: 'RS256', key: keys.rsa.privateKey, header, payload });
   const send = (headers) => request(srv.base, '/api/ok.txt', { headers });
-  async function refused(token) {
+  /* 401 invalid_token; with `reason` also the exact error_description and an error-log
+   * line with the stable tag and the reason's name. */
+  async function refused(token, reason) {
     used.push(token);
+    const tag = reason ? new RegExp(`AH-JWT-\\d+: token from the Authorization header refused \\(${reason}\\)`, 'g') : null;
+    const before = tag ? (srv.errorLog().match(tag) || []).length : 0;
     const res = await send(F.bearer(token));
-    A.expectInvalidToken(res, REALM, token);
+    A.expectInvalidToken(res, REALM, token, reason);
+    if (tag) assert.equal((srv.errorLog().match(tag) || []).length, before + 1, `no log line tagged with ${reason}`);
     return res;
   }
 
@@ -59,18 +64,18 @@ describe('refusals', () => {
 
   test('two, four and five segments', async () => {
     const [h, p, s] = T.split(rs());
-    await refused(`${h}.${p}`);
-    await refused(`${h}.${p}.${s}.${s}`);
-    await refused(`${h}.${p}.${s}.${p}.${s}`);
-    await refused(`${h}..${s}`);
-    await refused(`.${p}.${s}`);
+    await refused(`${h}.${p}`, 'malformed');
+    await refused(`${h}.${p}.${s}.${s}`, 'malformed');
+    await refused(`${h}.${p}.${s}.${p}.${s}`, 'malformed');
+    await refused(`${h}..${s}`, 'json');   // an empty payload is not a JSON object
+    await refused(`.${p}.${s}`, 'malformed');
   });
 
   test('bad base64url: padding, standard-alphabet characters, invalid characters, non-zero spare bits', async () => {
     const good = rs();
     const [h, p, s] = T.split(good);
-    await refused(`${h}.${p}.${s}==`);
-    await refused(`${h}=.${p}.${s}`);
+    await refused(`${h}.${p}.${s}==`, 'base64');
+    await refused(`${h}=.${p}.${s}`, 'base64');
     // A signature whose bytes contain + and / in standard base64.
     let tok; let sb;
     for (let i = 0; i < 200; i++) {
@@ -79,28 +84,28 @@ describe('refusals', () => {
       if (/[+/]/.test(sb)) break;
     }
     assert.match(sb, /[+/]/);
-    await refused(`${T.split(tok)[0]}.${T.split(tok)[1]}.${sb}`);
-    await refused(`${h}.${p.slice(0, 10)}!${p.slice(11)}.${s}`);
+    await refused(`${T.split(tok)[0]}.${T.split(tok)[1]}.${sb}`, 'base64');
+    await refused(`${h}.${p.slice(0, 10)}!${p.slice(11)}.${s}`, 'base64');
     await refused(`${h}.${p}.${s.slice(0, 20)} ${s.slice(21)}`);
     // 256-byte RSA signature -> 342 chars, the last one carries 4 spare bits that must be 0.
     assert.equal(s.length, 342);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const last = alphabet.indexOf(s[341]);
     assert.equal(last & 0x0f, 0);
-    await refused(`${h}.${p}.${s.slice(0, 341)}${alphabet[last | 0x01]}`);
+    await refused(`${h}.${p}.${s.slice(0, 341)}${alphabet[last | 0x01]}`, 'base64');
   });
 
   test('header or payload that is not a JSON object', async () => {
     const sign = (hText, pText) => T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: hText, payload: pText });
     const pText = JSON.stringify(T.claims());
-    await refused(sign('not json', pText));
-    await refused(sign('["RS256"]', pText));
-    await refused(sign('{"alg":"RS256","kid":"rsa"', pText));
-    await refused(sign('{"alg":"RS256","kid":"rsa"} x', pText));
-    await refused(sign('{"alg":"RS256","kid":"rsa"}', 'not json'));
-    await refused(sign('{"alg":"RS256","kid":"rsa"}', '"alice"'));
-    await refused(sign('{"alg":"RS256","kid":"rsa"}', `${pText}{}`));
-    await refused(sign('{"alg":"RS256","kid":"rsa"}', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])));
+    await refused(sign('not json', pText), 'json');
+    await refused(sign('["RS256"]', pText), 'json');
+    await refused(sign('{"alg":"RS256","kid":"rsa"', pText), 'json');
+    await refused(sign('{"alg":"RS256","kid":"rsa"} x', pText), 'json');
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', 'not json'), 'json');
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', '"alice"'), 'json');
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', `${pText}{}`), 'json');
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])), 'utf8');
   });
 
   test('duplicate member names in header or payload (also when spelled with escapes)', async () => {
@@ -108,11 +113,11 @@ describe('refusals', () => {
     const exp = T.now() + 600;
     const pText = `{"sub":"alice","exp":${exp}}`;
     A.expectOk(await send(F.bearer(sign('{"alg":"RS256","kid":"rsa"}', pText))));
-    await refused(sign('{"alg":"RS256","kid":"rsa","kid":"rsa"}', pText));
-    await refused(sign('{"alg":"RS256","alg":"RS256","kid":"rsa"}', pText));
-    await refused(sign('{"alg":"RS256","kid":"rsa"}', `{"sub":"alice","sub":"admin","exp":${exp}}`));
-    await refused(sign('{"alg":"RS256","kid":"rsa"}', `{"sub":"alice","\\u0073ub":"admin","exp":${exp}}`));
-    await refused(sign('{"alg":"RS256","kid":"rsa"}', `{"sub":"alice","exp":${exp},"exp":${exp + 99999}}`));
+    await refused(sign('{"alg":"RS256","kid":"rsa","kid":"rsa"}', pText), 'json_duplicate');
+    await refused(sign('{"alg":"RS256","alg":"RS256","kid":"rsa"}', pText), 'json_duplicate');
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', `{"sub":"alice","sub":"admin","exp":${exp}}`), 'json_duplicate');
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', `{"sub":"alice","\\u0073ub":"admin","exp":${exp}}`), 'json_duplicate');
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', `{"sub":"alice","exp":${exp},"exp":${exp + 99999}}`), 'json_duplicate');
   });
 
   test('alg "none" in every spelling, with and without a signature', async () => {
@@ -120,12 +125,12 @@ describe('refusals', () => {
     for (const alg of ['none', 'None', 'NONE', 'nOnE', 'NoNe']) {
       for (const header of [{ alg }, { alg, typ: 'JWT' }, { alg, kid: 'rsa' }]) {
         const h = T.seg(header);
-        await refused(`${h}.${payload}.`);
-        await refused(`${h}.${payload}.${T.split(rs())[2]}`);
+        await refused(`${h}.${payload}.`, 'alg_none');
+        await refused(`${h}.${payload}.${T.split(rs())[2]}`, 'alg_none');
       }
     }
     // "none" signed with an HMAC secret is still "none"
-    await refused(T.rawSign({ alg: 'none', signAs: 'HS256', key: keys.hmac.hs256, header: { alg: 'none', kid: 'hs256' } }));
+    await refused(T.rawSign({ alg: 'none', signAs: 'HS256', key: keys.hmac.hs256, header: { alg: 'none', kid: 'hs256' } }), 'alg_none');
   });
 
   test('other alg values: unknown, wrong type, missing, empty', async () => {
@@ -141,12 +146,12 @@ describe('refusals', () => {
     const good = rs();
     A.expectOk(await send(F.bearer(good)));
     await refused(T.stripSignature(good));
-    await refused(T.tamperSignature(good));
-    await refused(T.tamperPayload(good, { sub: 'admin' }));
+    await refused(T.tamperSignature(good), 'signature');
+    await refused(T.tamperPayload(good, { sub: 'admin' }), 'signature');
     const es = await T.joseSign({ alg: 'ES256', key: keys.ec256.privateKey, header: { kid: 'ec256' } });
-    await refused(T.tamperSignature(es));
+    await refused(T.tamperSignature(es), 'signature');
     const hs = T.jwtSign({ alg: 'HS256', key: keys.hmac.hs256, header: { kid: 'hs256' } });
-    await refused(T.tamperSignature(hs));
+    await refused(T.tamperSignature(hs), 'signature');
     await refused(T.stripSignature(hs));
   });
 
@@ -161,9 +166,9 @@ describe('refusals', () => {
   });
 
   test('unknown kid', async () => {
-    await refused(rs(T.claims(), { alg: 'RS256', kid: 'no-such-kid' }));
-    await refused(T.jwtSign({ alg: 'HS256', key: keys.hmac.hs256, header: { kid: 'no-such-secret' } }));
-    await refused(rs(T.claims(), { alg: 'RS256', kid: 17 }));
+    await refused(rs(T.claims(), { alg: 'RS256', kid: 'no-such-kid' }), 'unknown_kid');
+    await refused(T.jwtSign({ alg: 'HS256', key: keys.hmac.hs256, header: { kid: 'no-such-secret' } }), 'unknown_kid');
+    await refused(rs(T.claims(), { alg: 'RS256', kid: 17 }), 'header');
   });
 
   test('ES256: DER signature, all-zero signature, wrong curve, wrong length', async () => {
@@ -171,9 +176,9 @@ describe('refusals', () => {
     A.expectOk(await send(F.bearer(ec({}))));
     const der = ec({ dsaEncoding: 'der' });
     assert.equal(Buffer.from(T.split(der)[2], 'base64url')[0], 0x30);
-    await refused(der);
+    await refused(der, 'signature');
     const [h, p, s] = T.split(ec({}));
-    await refused(`${h}.${p}.${Buffer.alloc(64).toString('base64url')}`);
+    await refused(`${h}.${p}.${Buffer.alloc(64).toString('base64url')}`, 'signature');
     await refused(`${h}.${p}.${Buffer.alloc(1).toString('base64url')}`);
     await refused(`${h}.${p}.${Buffer.concat([Buffer.from(s, 'base64url'), Buffer.alloc(1)]).toString('base64url')}`);
     // r = 0 and s = 0 halves
@@ -204,8 +209,8 @@ describe('refusals', () => {
 
   test('crit naming an unknown parameter, and b64:false', async () => {
     const sign = (header) => T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa', ...header } });
-    await refused(sign({ crit: ['x-custom'], 'x-custom': 1 }));
-    await refused(sign({ crit: ['exp'], exp: T.now() + 60 }));
+    await refused(sign({ crit: ['x-custom'], 'x-custom': 1 }), 'crit');
+    await refused(sign({ crit: ['exp'], exp: T.now() + 60 }), 'crit');
     await refused(sign({ crit: ['b64'], b64: false }));
     await refused(sign({ b64: false }));
     await refused(sign({ crit: [] }));
@@ -214,11 +219,11 @@ describe('refusals', () => {
 
   test('expired and not yet valid (beyond the 60 s default leeway)', async () => {
     const t = T.now();
-    await refused(rs(T.claims({ exp: t - 3600, iat: t - 7200 })));
-    await refused(rs(T.claims({ exp: t - 120, iat: t - 7200 })));
-    await refused(rs(T.claims({ nbf: t + 3600 })));
-    await refused(rs(T.claims({ nbf: t + 120 })));
-    await refused(rs(T.claims({ iat: t + 3600, exp: t + 7200 })));
+    await refused(rs(T.claims({ exp: t - 3600, iat: t - 7200 })), 'expired');
+    await refused(rs(T.claims({ exp: t - 120, iat: t - 7200 })), 'expired');
+    await refused(rs(T.claims({ nbf: t + 3600 })), 'not_yet_valid');
+    await refused(rs(T.claims({ nbf: t + 120 })), 'not_yet_valid');
+    await refused(rs(T.claims({ iat: t + 3600, exp: t + 7200 })), 'iat_future');
     // inside the default leeway of 60 s
     A.expectOk(await send(F.bearer(rs(T.claims({ exp: t - 20, iat: t - 600 })))));
     A.expectOk(await send(F.bearer(rs(T.claims({ nbf: t + 20 })))));
@@ -226,15 +231,15 @@ describe('refusals', () => {
 
   test('exp missing (required by default) or not a NumericDate', async () => {
     const t = T.now();
-    await refused(rs({ sub: 'alice', iat: t }));
-    await refused(rs(T.claims({ exp: String(t + 600) })));
+    await refused(rs({ sub: 'alice', iat: t }), 'claim_missing');
+    await refused(rs(T.claims({ exp: String(t + 600) })), 'claim_type');
     await refused(rs(T.claims({ exp: null })));
-    await refused(rs(T.claims({ exp: true })));
-    await refused(rs(T.claims({ exp: [t + 600] })));
-    await refused(rs(T.claims({ exp: -1 })));
-    await refused(rs(T.claims({ exp: 2 ** 53 })));
-    await refused(rs(T.claims({ nbf: 'now' })));
-    await refused(rs(T.claims({ iat: 'yesterday' })));
+    await refused(rs(T.claims({ exp: true })), 'claim_type');
+    await refused(rs(T.claims({ exp: [t + 600] })), 'claim_type');
+    await refused(rs(T.claims({ exp: -1 })), 'claim_type');
+    await refused(rs(T.claims({ exp: 2 ** 53 })), 'claim_type');
+    await refused(rs(T.claims({ nbf: 'now' })), 'claim_type');
+    await refused(rs(T.claims({ iat: 'yesterday' })), 'claim_type');
     A.expectOk(await send(F.bearer(rs(T.claims({ exp: t + 600.5 })))));
   });
 
@@ -242,7 +247,7 @@ describe('refusals', () => {
     let big = '';
     for (let pad = 5500; big.length <= 8020; pad += 10) big = rs(T.claims({ pad: 'x'.repeat(pad) }));
     assert.ok(big.length > 8000 && big.length < 8150, `length ${big.length}`);
-    await refused(big);
+    await refused(big, 'too_large');
   });
 
   test('a header over LimitRequestFieldSize is refused by httpd with 400', async () => {
@@ -256,9 +261,9 @@ describe('refusals', () => {
     for (let i = 0; i < 64; i++) deepObj = `{"a":${deepObj}}`;
     const deepArr = `${'['.repeat(200)}${']'.repeat(200)}`;
     const exp = T.now() + 600;
-    await refused(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa' }, payload: `{"sub":"alice","exp":${exp},"x":${deepObj}}` }));
-    await refused(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa' }, payload: `{"sub":"alice","exp":${exp},"x":${deepArr}}` }));
-    await refused(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: `{"alg":"RS256","kid":"rsa","x":${deepArr}}`, payload: `{"sub":"alice","exp":${exp}}` }));
+    await refused(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa' }, payload: `{"sub":"alice","exp":${exp},"x":${deepObj}}` }), 'json_depth');
+    await refused(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa' }, payload: `{"sub":"alice","exp":${exp},"x":${deepArr}}` }), 'json_depth');
+    await refused(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: `{"alg":"RS256","kid":"rsa","x":${deepArr}}`, payload: `{"sub":"alice","exp":${exp}}` }), 'json_depth');
     // modest nesting is fine
     A.expectOk(await send(F.bearer(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa' }, payload: `{"sub":"alice","exp":${exp},"x":{"a":{"b":[1,[2,{"c":3}]]}}}` }))));
   });

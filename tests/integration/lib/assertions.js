@@ -6,9 +6,10 @@
  *   A.parseChallenge('Bearer realm="x", error="invalid_token"') -> { scheme, params: {realm, error} }
  *   A.expectOk(res)                         200 and the body of ok.txt
  *   A.expectNoToken(res, realm)             401, exactly one header `Bearer realm="<realm>"`
- *   A.expectInvalidToken(res, realm, token) 401, exactly one Bearer challenge with exactly
- *                                           realm, error="invalid_token" and a short printable
- *                                           error_description that does not contain the token
+ *   A.expectInvalidToken(res, realm, token, reason?)  401, exactly one Bearer challenge with
+ *                                           exactly realm, error="invalid_token" and a short printable
+ *                                           error_description that does not contain the token;
+ *                                           with reason (a key of A.REASONS) the exact description
  *   A.expectInsufficientScope(res, realm, scopes)  403, error="insufficient_scope", scope="..."
  *   A.expectForbidden(res, realm)           403 for a failed claim rule
  */
@@ -48,7 +49,23 @@ function expectNoToken(res, realm) {
   assert.equal(oneChallenge(res), `Bearer realm="${realm.replace(/["\\]/g, '\\$&')}"`);
 }
 
-function expectInvalidToken(res, realm, token) {
+/* error_description per reason: the module's choice (jwt_code_description in
+ * mod_auth_jwt/core/jwt_err.c), asserted where a test knows the one right reason. */
+const REASONS = {
+  malformed: 'malformed token', too_large: 'token too large', base64: 'malformed token encoding',
+  json: 'malformed token JSON', json_depth: 'token JSON nested too deeply',
+  json_duplicate: 'duplicate member in token JSON', utf8: 'invalid UTF-8 in token',
+  header: 'invalid token header', crit: 'unsupported critical header',
+  alg_none: 'unsigned tokens are not accepted', alg_unsupported: 'unsupported algorithm',
+  alg_not_allowed: 'algorithm not allowed', unknown_kid: 'unknown key id',
+  no_key: 'no key to verify the token', signature: 'invalid signature',
+  claim_type: 'claim has the wrong type', claim_missing: 'required claim missing',
+  expired: 'token expired', not_yet_valid: 'token not yet valid',
+  iat_future: 'token issued in the future', lifetime: 'token lifetime too long',
+  issuer: 'issuer not accepted', audience: 'audience not accepted', type: 'token type not accepted',
+};
+
+function expectInvalidToken(res, realm, token, reason) {
   assert.equal(res.status, 401, `expected 401, got ${res.status}`);
   const raw = oneChallenge(res);
   const c = parseChallenge(raw);
@@ -60,6 +77,10 @@ function expectInvalidToken(res, realm, token) {
   assert.ok(d.length > 0 && d.length <= 120, `error_description length ${d.length}: ${d}`);
   // RFC 6750 3: error_description is %x20-21 / %x23-5B / %x5D-7E
   assert.match(d, /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/, `error_description has forbidden characters: ${d}`);
+  if (reason) {
+    assert.ok(REASONS[reason], `unknown reason ${reason}`);
+    assert.equal(d, REASONS[reason], `reason: expected ${reason}`);
+  }
   if (token) {
     for (const part of String(token).split('.').filter((s) => s.length >= 8)) {
       assert.ok(!raw.includes(part), 'the challenge echoes part of the token');
@@ -84,5 +105,5 @@ function expectForbidden(res) {
 
 module.exports = {
   parseChallenge, expectOk, expectNoToken, expectInvalidToken, expectInsufficientScope,
-  expectForbidden,
+  expectForbidden, REASONS,
 };
