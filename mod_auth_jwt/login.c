@@ -72,37 +72,6 @@ const char *jwt_cmd_login_provider(cmd_parms *cmd, void *mconfig, const char *na
     return NULL;
 }
 
-/* RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order.
- * Used as the kid of a signing key that has none, so JWKS consumers can select it. */
-static const char *jwk_thumbprint(apr_pool_t *p, const jwt_key_t *key, jwt_err_t *err)
-{
-    static const char *const rsa[] = { "e", "kty", "n", NULL };
-    static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
-    static const char *const okp[] = { "crv", "kty", "x", NULL };
-    const char *const *names = key->kty == JWT_KTY_RSA ? rsa : key->kty == JWT_KTY_EC ? ec : okp;
-    json_object *jwk = NULL, *v;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    char *text = "{";
-    int i;
-
-    if (jwt_key_public_jwk(p, key, &jwk, err) != JWT_OK)
-        return NULL;
-    for (i = 0; names[i]; i++) {
-        if (!json_object_object_get_ex(jwk, names[i], &v))
-            return NULL;
-        /* members are base64url or curve names: no JSON escaping needed */
-        text = apr_pstrcat(p, text, i ? "," : "", "\"", names[i], "\":\"",
-                           json_object_get_string(v), "\"", NULL);
-    }
-    text = apr_pstrcat(p, text, "}", NULL);
-    if (EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) != 1) {
-        jwt_err_clear_openssl();
-        return NULL;
-    }
-    return jwt_b64url_encode(p, md, mdlen);
-}
-
 static const char *signing_key_from_file(cmd_parms *cmd, jwt_dir_conf_t *c, const char *arg,
                                          const char *opt)
 {
@@ -131,7 +100,7 @@ static const char *signing_key_from_file(cmd_parms *cmd, jwt_dir_conf_t *c, cons
     if (!key->can_sign)
         return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: not a private key", path);
     if (key->kty != JWT_KTY_OCT) {
-        if (!key->kid && !(key->kid = jwk_thumbprint(cmd->pool, key, &err)))
+        if (!key->kid && !(key->kid = jwt_key_thumbprint(cmd->pool, key, &err)))
             return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: cannot compute a kid: %s",
                                 path, err.message);
         APR_ARRAY_PUSH(sc->signing_keys, const jwt_key_t *) = key;   /* for the JWKS */
