@@ -113,6 +113,18 @@ describe('environment and forwarded claims', () => {
     assert.deepEqual(all('x-other'), ['kept']);
   });
 
+  test('a claim with CR/LF is not forwarded (no header injection); a user claim with CR/LF is refused', async () => {
+    const t = tok({ sub: 'alice', email: 'alice@example.com\r\nX-Injected: 1' });
+    const res = await request(srv.base, '/backend/inj', { headers: F.bearer(t) });
+    assert.equal(res.status, 200, res.body.slice(0, 200));
+    const raw = JSON.parse(res.body).rawHeaders.map((x, i) => (i % 2 === 0 ? x.toLowerCase() : x));
+    assert.equal(raw.includes('x-injected'), false);
+    assert.equal(raw.includes('x-jwt-email'), false);
+    assert.equal(raw[raw.indexOf('x-jwt-sub') + 1], 'alice');
+    const u = tok({ sub: 'alice\nroot' });
+    A.expectInvalidToken(await request(srv.base, '/cgi/ok.txt', { headers: F.bearer(u) }), 'cgi', u, 'claim_missing');
+  });
+
   test('an unauthenticated request never reaches the backend', async () => {
     const before = backend.requests.length;
     A.expectNoToken(await request(srv.base, '/backend/thing', { headers: { 'X-JWT-Sub': 'alice' } }), 'backend');

@@ -33,6 +33,8 @@ describe('Require rules', () => {
         loc('/ipany', '  <RequireAny>\n    Require ip 127.0.0.1\n    Require jwt-claim role=admin\n  </RequireAny>'),
         loc('/ipanyother', '  <RequireAny>\n    Require ip 192.0.2.1\n    Require jwt-claim role=admin\n  </RequireAny>'),
         loc('/user', '  Require user alice carol'),
+        F.location('/off-claim', 'off-claim', `  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec\n  Require jwt-claim role=admin`),
+        F.location('/off-scope', 'off-scope', `  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec\n  Require jwt-scope read:orders`),
       ].join('\n'),
     });
   });
@@ -137,6 +139,19 @@ describe('Require rules', () => {
     await granted('/user', { sub: 'alice' });
     await granted('/user', { sub: 'carol' });
     await denied('/user', { sub: 'bob' });
+  });
+
+  test('AuthzSendForbiddenOnFailure Off (httpd default): a failed rule is 401; a scope miss still says insufficient_scope', async () => {
+    await granted('/off-claim', { role: 'admin' });
+    A.expectNoToken(await get('/off-claim', { role: 'user' }), 'off-claim');
+    await granted('/off-scope', { scope: 'read:orders' });
+    const res = await get('/off-scope', { scope: 'other' });
+    assert.equal(res.status, 401);
+    const c = A.parseChallenge(res.header('WWW-Authenticate')[0]);
+    assert.equal(res.header('WWW-Authenticate').length, 1);
+    assert.equal(c.params.realm, 'off-scope');
+    assert.equal(c.params.error, 'insufficient_scope');
+    assert.equal(c.params.scope, 'read:orders');
   });
 
   test('no child crashed', () => {
