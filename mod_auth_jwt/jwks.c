@@ -569,6 +569,10 @@ static lease_t lease_take(jwks_source_t *src, apr_pool_t *p, const jwks_settings
         out = LEASE_NOT_DUE;          /* another child refreshed it meanwhile */
         *retry_at = 0;
     }
+    else if (why == WHY_INITIAL && is_usable(m.fetched_at, m.max_age, st, now)) {
+        out = LEASE_NOT_DUE;          /* another child's fetch landed since we looked */
+        *retry_at = 0;
+    }
     if (out == LEASE_TAKEN) {
         m.lease_until = now + st->timeout + JWKS_LEASE_MARGIN;
         m.attempt_at = now;

@@ -15,7 +15,8 @@
  *       'status', code       answer with that status ("error")
  *       'drop'               destroy the connection without an answer
  *       'garbage'            200 with a body that is not JSON
- *       'huge', bytes        200 with a body of that many bytes (default 5 MiB)
+ *       'huge', {bytes, chunked}  200 with a body of that many bytes (default 5 MiB);
+ *                            chunked: without Content-Length
  *   srv.headers(path, { 'Cache-Control': 'max-age=120' })   extra response headers
  *   srv.count(path)  fetches answered (or dropped) for a path;  srv.total()
  *   srv.requests     [{ path, userAgent, at }]
@@ -114,8 +115,10 @@ async function startJwksServer({ tls } = {}) {
       if (mode === 'status') { res.writeHead(arg || 500, { 'Content-Type': 'text/plain' }); res.end('error\n'); return; }
       if (mode === 'garbage') { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"keys": [ this is not json'); return; }
       if (mode === 'huge') {
-        const n = arg || 5 * 1024 * 1024;
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': n });
+        const n = (arg && arg.bytes) || 5 * 1024 * 1024;
+        const hdrs = { 'Content-Type': 'application/json' };
+        if (!(arg && arg.chunked)) hdrs['Content-Length'] = n;   // chunked: no early size hint
+        res.writeHead(200, hdrs);
         const chunk = Buffer.alloc(64 * 1024, 0x20);
         let left = n;
         const pump = () => {
