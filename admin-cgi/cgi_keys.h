@@ -1,0 +1,19 @@
+/* cgi_keys.h -- the keys the inspect page checks tokens against: JWT_ADMIN_KEYS (key
+ * files, JWKS files, JWKS URLs; the same list the protected locations use) plus the secrets
+ * file. Each source is reported with what it gave or why it failed. */
+#ifndef CGI_KEYS_H
+#define CGI_KEYS_H
+
+#include "jwt_key.h"
+#include "admin.h"
+
+typedef struct {
+    const char *source;   /* path or URL */
+    int ok;               /* 1 loaded, 0 failed, -1 not checked */
+    const char *detail;   /* "3 keys" or the error message */
+} key_source_t;
+
+/* Build one keyring from every source. *sources (key_source_t) describes each. */
+jwt_keyring_t *admin_keyring(admin_ctx_t *c, apr_array_header_t **sources);
+
+#endif
