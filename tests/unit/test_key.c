@@ -386,6 +386,18 @@ START_TEST(test_jwk_rsa_refusals)
 }
 END_TEST
 
+/* CVE-2017-15361: a modulus of Infineon's weak generator is refused as weak. */
+START_TEST(test_jwk_rsa_roca)
+{
+    jwt_keyring_t *ring = jwt_keyring_make(tp);
+    jwt_err_t e;
+    ck_assert_code(load_file(ring, K("roca.jwks.json"), NULL, NULL, &e), JWT_ERR_KEY_WEAK);
+    ck_assert_msg(strstr(e.message, "ROCA") != NULL, "%s", e.message);
+    /* while ordinary moduli (all the fixtures, and the RFC 7515 A.2 key) pass */
+    ck_assert_code(load_file(ring, "fixtures/rfc/rfc7515-a2.jwk.json", NULL, NULL, &e), JWT_OK);
+}
+END_TEST
+
 START_TEST(test_jwk_usage_members)
 {
     jwt_keyring_t *ring;
@@ -704,6 +716,7 @@ Suite *suite_key(void)
     tcase_add_test(tc, test_jwk_export_alg_and_kid);
     tcase_add_test(tc, test_jwk_rsa_private);
     tcase_add_test(tc, test_jwk_rsa_refusals);
+    tcase_add_test(tc, test_jwk_rsa_roca);
     tcase_add_test(tc, test_jwk_usage_members);
     tcase_add_test(tc, test_jwk_alg_member);
     tcase_add_test(tc, test_jwk_ec_refusals);
