@@ -6,6 +6,9 @@
  * lives in its own file are contributed as a macro of AP_INIT_* entries from its header
  * (JWT_LOGIN_CMDS from login.h), so adding a feature adds one line to this table.
  */
+/* <stddef.h> before any APR header: APR_OFFSETOF (used by the command-table macros) then
+ * expands to offsetof instead of a null-pointer subtraction that clang refuses. */
+#include <stddef.h>
 #define JWT_MODULE_RECORD
 #include "mod_auth_jwt.h"
 
