@@ -6,6 +6,7 @@
 #include <openssl/bn.h>
 #include <openssl/rsa.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <apr_strings.h>
 #include "test_suites.h"
 #include "test_util.h"
@@ -678,6 +679,32 @@ START_TEST(test_hmac_lengths)
 }
 END_TEST
 
+/* The seed article's example token: it decodes, its signature is a genuine HMAC-SHA256
+ * with the key "secret", and it is still refused, because a 6-byte key is below the
+ * 32 bytes HS256 requires (RFC 7518 3.2) -- and the refusal says so. */
+START_TEST(test_seed_article_token)
+{
+    const char *tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6Ikpva"
+                      "G4gRG9lIiwiYWRtaW4iOnRydWV9.TJVA95OrM7E2cBab30RMHrHDcEfxjoYZgeFONFh7HgQ";
+    jwt_token_t *t = parse_ok(tok);
+    ck_assert_int_eq(t->alg, JWT_ALG_HS256);
+    ck_assert_str_eq(t->typ, "JWT");
+    ck_assert_str_eq(t->payload_json, "{\"sub\":\"1234567890\",\"name\":\"John Doe\",\"admin\":true}");
+    unsigned char mac[32];
+    unsigned int maclen = 0;
+    ck_assert_ptr_nonnull(HMAC(EVP_sha256(), "secret", 6, (const unsigned char *)t->compact, t->signing_input_len,
+                               mac, &maclen));
+    ck_assert_uint_eq(maclen, t->sig_len);
+    ck_assert_mem_eq(mac, t->sig, 32);
+    jwt_key_t *k = NULL;
+    jwt_err_t e;
+    ck_assert_code(jwt_key_from_secret(tp, (const unsigned char *)"secret", 6, NULL, "seed", &k, &e),
+                   JWT_ERR_KEY_WEAK);
+    ck_assert_msg(strstr(e.message, "6 bytes") && strstr(e.message, "32 bytes"), "%s", e.message);
+    ck_assert_ptr_null(strstr(e.message, "secret\""));
+}
+END_TEST
+
 Suite *suite_jws(void)
 {
     Suite *s = suite_create("jws");
@@ -706,6 +733,7 @@ Suite *suite_jws(void)
     tcase_add_loop_test(tc, test_ecdsa_range, 0, 3);
     tcase_add_test(tc, test_rsa_pss_params);
     tcase_add_test(tc, test_hmac_lengths);
+    tcase_add_test(tc, test_seed_article_token);
     suite_add_tcase(s, tc);
     return s;
 }
