@@ -114,3 +114,28 @@ test('without mod_socache_shmcb the server refuses to start and says why', async
   assert.notEqual(r.code, 0);
   assert.match(r.output, /need mod_socache_shmcb/);
 });
+
+test('redirects: followed on the same host, refused to another host', async () => {
+  const js = await startJwksServer();
+  js.publish('/jwks.json', [k1.jwk]);
+  js.redirect('/same', '/jwks.json');
+  js.redirect('/other', `http://localhost:${js.port}/jwks.json`);
+  js.redirect('/loop', '/loop');
+  const httpd = await start([
+    location('/same', [`AuthJWTJWKSURL ${js.url('/same')}`]),
+    location('/other', [`AuthJWTJWKSURL ${js.url('/other')}`]),
+    location('/loop', [`AuthJWTJWKSURL ${js.url('/loop')}`]),
+  ].join('\n'));
+  try {
+    assert.equal((await get(httpd, '/same/ok.txt', k1.sign({}))).status, 200);
+    assert.equal((await get(httpd, '/other/ok.txt', k1.sign({}))).status, 503);
+    assert.equal((await get(httpd, '/loop/ok.txt', k1.sign({}))).status, 503);
+    const log = httpd.errorLog();
+    assert.match(log, /redirect from host 127\.0\.0\.1 to another host \(localhost\) refused/);
+    assert.match(log, /more than 3 redirects/);
+    assert.equal(js.count('/loop'), 4, 'the first answer plus at most 3 redirects');
+  } finally {
+    await httpd.stop();
+    await js.close();
+  }
+});

@@ -33,7 +33,6 @@ const http = require('node:http');
 const https = require('node:https');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
-const jsonwebtoken = require('jsonwebtoken');
 
 function openssl(args, cwd) {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,10 +68,19 @@ function makeTestCa() {
 }
 
 const KINDS = {
-  ec256: { alg: 'ES256', gen: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }) },
-  rsa: { alg: 'RS256', gen: () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }) },
-  ed25519: { alg: 'EdDSA', gen: () => crypto.generateKeyPairSync('ed25519') },
+  ec256: { alg: 'ES256', hash: 'sha256', gen: () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }) },
+  rsa: { alg: 'RS256', hash: 'sha256', gen: () => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }) },
+  ed25519: { alg: 'EdDSA', hash: null, gen: () => crypto.generateKeyPairSync('ed25519') },
 };
+
+const b64 = (x) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64url');
+
+/* A compact JWS made with node's crypto (OpenSSL): ECDSA as raw R||S (JOSE form). */
+function signCompact(kind, privateKey, header, payload) {
+  const input = `${b64(header)}.${b64(payload)}`;
+  const sig = crypto.sign(kind.hash, Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${sig.toString('base64url')}`;
+}
 
 function makeSigner(kid, kind = 'ec256') {
   const k = KINDS[kind];
@@ -87,7 +95,7 @@ function makeSigner(kid, kind = 'ec256') {
       const header = { alg: k.alg, typ: 'JWT' };
       const kidHeader = opts.kid === undefined ? kid : opts.kid;
       if (kidHeader !== null) header.kid = kidHeader;
-      return jsonwebtoken.sign(body, privateKey, { algorithm: k.alg, header, noTimestamp: true });
+      return signCompact(k, privateKey, header, body);
     },
   };
 }
