@@ -1,10 +1,10 @@
 /* secrets_watch.c -- AuthJWTSecretsFile reloads (see secrets_watch.h for the contract).
  *
- * Thread safety: one mutex per watch guards `current`, the refcounts, `next_check` and
- * `checking`. The stat() and the reload run OUTSIDE the mutex, by the one thread that set
- * `checking`; that thread alone touches the last_* file identity. Snapshots live in
- * unmanaged pools (safe to create from any thread) and are destroyed when their last
- * reference goes: the watch holds one for `current`, each request one for what it uses.
+ * Thread safety: one mutex per watch guards everything in it: `current`, the refcounts,
+ * `next_check` and the last_* file identity. The once-a-second stat() (and a reload when
+ * the file changed) run under it. Snapshots live in unmanaged pools (safe to create from
+ * any thread) and are destroyed, outside the mutex, when their last reference goes: the
+ * watch holds one for `current`, each request one for the snapshot it uses.
  */
 #include "mod_auth_jwt.h"
 #include "secrets_watch.h"
@@ -28,8 +28,7 @@ struct jwt_secrets_watch {
 #endif
     snapshot_t *current;
     apr_time_t next_check;
-    int checking;
-    /* identity of the file at the last check; owned by the checking thread */
+    /* identity of the file at the last check */
     int last_exists;
     apr_time_t last_mtime, last_ctime;
     apr_off_t last_size;
@@ -123,7 +122,7 @@ static int file_changed(jwt_secrets_watch_t *w, apr_pool_t *p)
     return changed;
 }
 
-/* Run by the checking thread only. Returns a new snapshot, or NULL to keep the current
+/* Mutex held. Returns a new snapshot, or NULL to keep the current
  * one (unchanged file, same content, or a broken file: the last good keys stay). */
 static snapshot_t *check_file(jwt_secrets_watch_t *w, request_rec *r)
 {
@@ -139,7 +138,6 @@ static snapshot_t *check_file(jwt_secrets_watch_t *w, request_rec *r)
                       "good keys: %s", w->path, err.message);
         return NULL;
     }
-    /* `current` only changes under this thread's `checking` turn: safe to read here */
     if (!strcmp(fresh->view.version, w->current->view.version)) {
         destroy_snapshot(fresh);
         return NULL;
@@ -167,34 +165,25 @@ const jwt_secrets_view_t *jwt_secrets_watch_acquire(jwt_secrets_watch_t *w, requ
 {
     apr_time_t now = r->request_time;
     pin_t *pin = apr_palloc(r->pool, sizeof(*pin));
-    snapshot_t *snap, *fresh = NULL, *dead1 = NULL, *dead2 = NULL;
-    int due;
+    snapshot_t *snap, *fresh, *dead = NULL;
 
     watch_lock(w);
-    due = !w->checking && now >= w->next_check;
-    if (due) {
-        w->checking = 1;
+    /* The check runs under the mutex: a stat once a second (a reload only when the file
+     * changed), and the requests that arrive meanwhile wait for its verdict instead of
+     * racing ahead with keys that may just have been replaced. */
+    if (now >= w->next_check) {
         w->next_check = now + JWT_SECRETS_CHECK_INTERVAL;
+        fresh = check_file(w, r);
+        if (fresh) {
+            dead = unref_locked(w->current);    /* the watch's reference to the old one */
+            w->current = fresh;                 /* takes fresh's initial reference */
+        }
     }
     snap = w->current;
     snap->refs++;
     watch_unlock(w);
+    destroy_snapshot(dead);
 
-    if (due) {
-        fresh = check_file(w, r);
-        watch_lock(w);
-        if (fresh) {
-            dead1 = unref_locked(w->current);   /* the watch's reference to the old one */
-            w->current = fresh;                 /* takes fresh's initial reference */
-            fresh->refs++;                      /* and this request's */
-            dead2 = unref_locked(snap);
-            snap = fresh;
-        }
-        w->checking = 0;
-        watch_unlock(w);
-        destroy_snapshot(dead1);
-        destroy_snapshot(dead2);
-    }
     pin->watch = w;
     pin->snap = snap;
     apr_pool_cleanup_register(r->pool, pin, release_pin, apr_pool_cleanup_null);

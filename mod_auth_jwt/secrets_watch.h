@@ -4,8 +4,9 @@
  * One watch per path per process (shared by every section that names the path). The keys
  * live in a refcounted snapshot in its own pool; a request pins the snapshot it verified
  * with until its pool is cleared, so a reload never frees a key that is in use. The file
- * is stat()ed at most once per second per process, by one thread; other threads keep
- * using the current snapshot meanwhile. A file that turns broken keeps the last good keys.
+ * is stat()ed at most once per second per process, under the watch's mutex, so requests
+ * that arrive during a check wait for its verdict (microseconds; a reload, only on change,
+ * takes a few milliseconds). A file that turns broken keeps the last good keys.
  */
 #ifndef JWT_SECRETS_WATCH_H
 #define JWT_SECRETS_WATCH_H
