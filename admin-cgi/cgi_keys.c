@@ -1,6 +1,8 @@
 /* cgi_keys.c -- load the keys named by JWT_ADMIN_KEYS and the secrets file. */
 #include <string.h>
 #include <apr_strings.h>
+#include <openssl/evp.h>
+#include "jwt_b64.h"
 #include "jwt_fetch.h"
 #include "jwt_secrets.h"
 #include "cgi_keys.h"
@@ -43,15 +45,56 @@ static void load_url(admin_ctx_t *c, jwt_keyring_t *ring, const char *url,
                                          count == 1 ? "" : "s"));
 }
 
-static void load_file(admin_ctx_t *c, jwt_keyring_t *ring, const char *path,
+/* RFC 7638 thumbprint, as the module names kid-less asymmetric keys (mod_auth_jwt/config.c
+ * jwt_key_thumbprint): the page must find the same key for the same token. */
+static const char *thumbprint(apr_pool_t *p, const jwt_key_t *key)
+{
+    static const char *const rsa[] = { "e", "kty", "n", NULL };
+    static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
+    static const char *const okp[] = { "crv", "kty", "x", NULL };
+    const char *const *names = key->kty == JWT_KTY_RSA ? rsa : key->kty == JWT_KTY_EC ? ec : okp;
+    json_object *jwk = NULL, *v;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    const char *text = "{";
+    if (jwt_key_public_jwk(p, key, &jwk, NULL) != JWT_OK)
+        return NULL;
+    for (int i = 0; names[i]; i++) {
+        if (!json_object_object_get_ex(jwk, names[i], &v))
+            return NULL;
+        text = apr_pstrcat(p, text, i ? "," : "", "\"", names[i], "\":\"",
+                           json_object_get_string(v), "\"", NULL);
+    }
+    text = apr_pstrcat(p, text, "}", NULL);
+    if (EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) != 1) {
+        jwt_err_clear_openssl();
+        return NULL;
+    }
+    return jwt_b64url_encode(p, md, mdlen);
+}
+
+static void name_by_thumbprint(apr_pool_t *p, jwt_keyring_t *ring, int from)
+{
+    for (int i = from; i < ring->keys->nelts; i++) {
+        jwt_key_t *key = APR_ARRAY_IDX(ring->keys, i, jwt_key_t *);
+        if (key->kid || key->kty == JWT_KTY_OCT)
+            continue;
+        const char *kid = thumbprint(p, key);
+        if (kid && !jwt_keyring_find_kid(ring, kid))
+            key->kid = kid;
+    }
+}
+
+static void load_file(admin_ctx_t *c, jwt_keyring_t *ring, const char *path, const char *kid,
                       apr_array_header_t *sources)
 {
     jwt_err_t err;
-    int count = 0;
-    if (jwt_keys_from_file(ring, path, NULL, &count, &err) != JWT_OK) {
+    int count = 0, before = ring->keys->nelts;
+    if (jwt_keys_from_file(ring, path, kid, &count, &err) != JWT_OK) {
         report(sources, path, 0, err.message);
         return;
     }
+    name_by_thumbprint(c->p, ring, before);
     report(sources, path, 1, apr_psprintf(c->p, "%d key%s", count, count == 1 ? "" : "s"));
 }
 
@@ -78,12 +121,24 @@ jwt_keyring_t *admin_keyring(admin_ctx_t *c, apr_array_header_t **sources)
     jwt_keyring_t *ring = jwt_keyring_make(c->p);
     *sources = apr_array_make(c->p, 4, sizeof(key_source_t));
     if (c->keys) {
+        /* "PATH [kid=ID] URL PATH ...": kid= names the key of the word before it, as in
+         * AuthJWTKeyFile PATH kid=ID */
         char *list = apr_pstrdup(c->p, c->keys), *state = NULL;
-        for (char *w = apr_strtok(list, " \t", &state); w; w = apr_strtok(NULL, " \t", &state)) {
-            if (is_url(w))
+        char *w = apr_strtok(list, " \t", &state);
+        while (w) {
+            char *next = apr_strtok(NULL, " \t", &state);
+            const char *kid = NULL;
+            if (next && strncmp(next, "kid=", 4) == 0 && next[4] != '\0') {
+                kid = next + 4;
+                next = apr_strtok(NULL, " \t", &state);
+            }
+            if (strncmp(w, "kid=", 4) == 0)
+                report(*sources, w, 0, "kid= must follow a key file");
+            else if (is_url(w))
                 load_url(c, ring, w, *sources);
             else
-                load_file(c, ring, w, *sources);
+                load_file(c, ring, w, kid, *sources);
+            w = next;
         }
     }
     if (c->secrets_path)

@@ -145,7 +145,7 @@ static void render_forms(admin_ctx_t *c, const jwt_secrets_t *s)
     layout_hidden(c, "action", "create");
     layout_hidden(c, "version", s->version);
     page_markup(b, "<label for=\"new-kid\">kid</label><input id=\"new-kid\" name=\"kid\" maxlength=\"64\" "
-                   "pattern=\"[A-Za-z0-9._-]+\" placeholder=\"generated when empty\">"
+                   "pattern=\"[A-Za-z0-9._\\-]+\" placeholder=\"generated when empty\">"
                    "<label for=\"new-alg\">algorithm</label>");
     alg_select(b, "new-alg");
     page_markup(b, "<label for=\"new-status\">status</label><select id=\"new-status\" name=\"status\">"

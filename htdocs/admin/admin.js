@@ -8,11 +8,16 @@ document.addEventListener('DOMContentLoaded', function () {
       if (!el) return;
       var text = el.value !== undefined && el.tagName === 'TEXTAREA' ? el.value : el.textContent;
       var done = function () { btn.textContent = 'Copied'; };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(done, function () { selectText(el); });
-      } else {
+      // Without clipboard permission, select the text so Ctrl+C copies it, and try the
+      // older copy command.
+      var fallback = function () {
         selectText(el);
         try { if (document.execCommand('copy')) done(); } catch (e) { /* selection stays */ }
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, fallback);
+      } else {
+        fallback();
       }
     });
   });
