@@ -5,6 +5,9 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
 const { startHttpd, request, sleep } = require('./lib/httpd');
 const { generateKeys, writeSecretsFile } = require('./lib/keys');
 const T = require('./lib/tokens');
@@ -73,8 +76,12 @@ describe('secrets file hot reload', () => {
     await expectAll(k3, true);
   });
 
+  const k3bRef = { ...k3, k: crypto.randomBytes(64) };
+  const k3b = () => k3bRef;
+  const k4Ref = { kid: 'k4', alg: 'HS256', k: crypto.randomBytes(32) };
+
   test('a secret re-used under the same kid with new bytes: old bytes refused, new accepted', async () => {
-    const k3b = { ...k3, k: crypto.randomBytes(64) };
+    const k3b = k3bRef;
     const old = tok(k3);
     writeSecretsFile(file, [k3b]);
     await sleep(CHECK_WAIT_MS);
@@ -82,12 +89,69 @@ describe('secrets file hot reload', () => {
     await expectAll(k3b, true);
   });
 
+  test('a broken file keeps the last good keys (logged with the path); fixing it reloads', async () => {
+    const k4 = k4Ref;
+    const good = tok(k3b());
+    fs.writeFileSync(`${file}.tmp`, '{"keys": [ this is not JSON', { mode: 0o644 });
+    fs.renameSync(`${file}.tmp`, file);
+    await sleep(CHECK_WAIT_MS);
+    A.expectOk(await request(srv.base, '/hs/ok.txt', { headers: F.bearer(good) }));
+    await expectAll(k3b(), true);
+    const log = srv.errorLog();
+    assert.match(log, new RegExp(`AH-JWT-\\d+: AuthJWTSecretsFile ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed but cannot be loaded`));
+    writeSecretsFile(file, [k4]);
+    await sleep(CHECK_WAIT_MS);
+    await expectAll(k4, true);
+    await expectAll(k3b(), false);
+  });
+
+  test('no stat storm: at most about one stat of the file per second per process', async (t) => {
+    if (spawnSync('strace', ['-V']).status !== 0) return t.skip('strace not installed');
+    const kids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try { return /^PPid:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'))[1] === String(srv.pid); } catch (_) { return false; }
+    });
+    assert.ok(kids.length >= 1, 'no httpd children found');
+    const out = path.join(keys.dir, 'strace.out');
+    const tracer = spawn('strace', ['-f', '-e', 'trace=%%stat', '-o', out, ...kids.flatMap((k) => ['-p', k])],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    let said = '';
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`strace did not attach: ${said}`)), 10000);
+      tracer.stderr.on('data', (d) => {
+        said += d;
+        // each pid attached, or gone (an idle child the MPM just retired)
+        if (kids.every((k) => new RegExp(`Process ${k} attached|\\b${k}\\): No such process`).test(said))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await sleep(200);
+    const k4tok = tok(k4Ref);
+    const t0 = Date.now();
+    let n = 0;
+    while (Date.now() - t0 < 2500) {
+      await Promise.all(Array.from({ length: 10 }, () => request(srv.base, '/hs/ok.txt', { headers: F.bearer(k4tok) })
+        .then((res) => { A.expectOk(res); n++; })));
+    }
+    const secs = (Date.now() - t0) / 1000;
+    tracer.kill('SIGINT');
+    await new Promise((r) => tracer.once('exit', r));
+    const stats = fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.includes(file)).length;
+    // every process may check once per second, plus one at each end of the window
+    const bound = kids.length * (Math.ceil(secs) + 2);
+    t.diagnostic(`${stats} stats of the secrets file for ${n} requests in ${secs.toFixed(1)} s over ${kids.length} processes (bound ${bound})`);
+    assert.ok(n >= 100, `only ${n} requests made`);
+    assert.ok(stats <= bound, `${stats} stats of the secrets file for ${n} requests in ${secs}s over ${kids.length} processes (bound ${bound})`);
+    assert.ok(stats >= 1, 'the file was never checked during the window (strace saw nothing)');
+  });
+
   test('no restart happened, no child crashed, no secret logged', () => {
     assert.equal(srv.pid, startPid);
     const log = srv.errorLog();
     assert.equal((log.match(/resuming normal operations/g) || []).length, 1, 'httpd restarted');
     assert.doesNotMatch(log, /exit signal|Segmentation fault/);
-    for (const s of [k1, k2, k3]) {
+    for (const s of [k1, k2, k3, k3bRef, k4Ref]) {
       assert.ok(!log.includes(s.k.toString('base64url')) && !log.includes(s.k.toString('hex')), `secret ${s.kid} in the log`);
     }
   });
