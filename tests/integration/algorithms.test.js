@@ -4,6 +4,7 @@
 // key selection without kid, and the AuthJWTAlgorithms allow-list.
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const { startHttpd, request } = require('./lib/httpd');
 const { generateKeys, writeSecretsFile } = require('./lib/keys');
 const T = require('./lib/tokens');
@@ -19,11 +20,21 @@ describe('algorithms and key formats', () => {
     const jwks = keys.write('set.jwks', JSON.stringify({ keys: [
       { ...keys.ec256.jwk, kid: 'jwks-ec256' }, { ...keys.ed25519.jwk, kid: 'jwks-ed25519' },
       { ...keys.ec384.jwk, kid: 'jwks-ec384', alg: 'ES384' }] }));
+    // PKCS#1 "RSA PUBLIC KEY", a traditional "EC PRIVATE KEY", and a JWKS with a key type
+    // the module does not implement next to one it does (the unknown one is skipped).
+    const pkcs1 = `${keys.dir}/rsa.pkcs1.pem`;
+    execFileSync('openssl', ['rsa', '-pubin', '-in', keys.rsa.pubPath, '-RSAPublicKey_out', '-out', pkcs1], { stdio: 'ignore' });
+    const ecTrad = `${keys.dir}/ec256.trad.pem`;
+    execFileSync('openssl', ['ec', '-in', keys.ec256.privPath, '-out', ecTrad], { stdio: 'ignore' });
+    execFileSync('chmod', ['0644', pkcs1, ecTrad]);
+    const mixed = keys.write('mixed.jwks', JSON.stringify({ keys: [
+      { kty: 'XYZ', kid: 'future', x: 'AAAA' }, { ...keys.ed448.jwk, kid: 'mixed-ed448' }] }));
     srv = await startHttpd({
       name: 'algorithms',
       conf: [
         F.location('/api', 'test-api', `${F.keyFileLines(keys)}\n  AuthJWTSecretsFile "${secrets}"\n  Require valid-user`),
         F.location('/formats', 'formats', `  AuthJWTKeyFile "${jwk}"\n  AuthJWTKeyFile "${jwks}"\n  AuthJWTKeyFile "${keys.rsaAttacker.privPath}" kid=from-private\n  Require valid-user`),
+        F.location('/pem', 'pem', `  AuthJWTKeyFile "${pkcs1}" kid=pkcs1\n  AuthJWTKeyFile "${ecTrad}" kid=ectrad\n  AuthJWTKeyFile "${mixed}"\n  Require valid-user`),
         F.location('/nokid', 'nokid', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTKeyFile "${keys.ed448.pubPath}"\n  Require valid-user`),
         F.location('/es-only', 'es-only', `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=rsa\n  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec256\n  AuthJWTAlgorithms ES256\n  Require valid-user`),
       ].join('\n'),
@@ -82,6 +93,14 @@ describe('algorithms and key formats', () => {
     A.expectOk(await get('/formats/ok.txt', await T.joseSign({ alg: 'ES384', key: keys.ec384.privateKey, header: { kid: 'jwks-ec384' } })));
     A.expectOk(await get('/formats/ok.txt', T.jwtSign({ alg: 'PS512', key: keys.rsaAttacker.privateKey, header: { kid: 'from-private' } })));
   });
+  test('PKCS#1 RSA public key, traditional EC private key, JWKS with an unknown kty skipped', async () => {
+    A.expectOk(await get('/pem/ok.txt', T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'pkcs1' } })));
+    A.expectOk(await get('/pem/ok.txt', T.jwtSign({ alg: 'ES256', key: keys.ec256.privateKey, header: { kid: 'ectrad' } })));
+    A.expectOk(await get('/pem/ok.txt', await T.joseSign({ alg: 'EdDSA', key: keys.ed448.privateKey, header: { kid: 'mixed-ed448' } })));
+    const t = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'future' } });
+    A.expectInvalidToken(await get('/pem/ok.txt', t), 'pem', t, 'unknown_kid');
+  });
+
   test('JWK "alg" member narrows the key: ES384-only key refuses a P-384 signature labelled otherwise', async () => {
     // An ES512 label with the P-384 key: wrong alg for the key.
     const tok = T.rawSign({ alg: 'ES512', signAs: 'ES384', key: keys.ec384.privateKey, header: { alg: 'ES512', kid: 'jwks-ec384' } });
@@ -96,7 +115,7 @@ describe('algorithms and key formats', () => {
   test('AuthJWTAlgorithms ES256: ES256 passes, a valid RS256 token is refused', async () => {
     A.expectOk(await get('/es-only/ok.txt', await T.joseSign({ alg: 'ES256', key: keys.ec256.privateKey, header: { kid: 'ec256' } })));
     const rs = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'rsa' } });
-    A.expectInvalidToken(await get('/es-only/ok.txt', rs), 'es-only', rs);
+    A.expectInvalidToken(await get('/es-only/ok.txt', rs), 'es-only', rs, 'alg_not_allowed');
   });
   test('the error log holds no token and no secret', async () => {
     const log = srv.errorLog();
