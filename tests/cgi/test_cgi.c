@@ -18,6 +18,10 @@
 #include "cgi_form.h"
 #include "cgi_html.h"
 #include "cgi_rules.h"
+#include "cgi_keys.h"
+#include "jwt_fetch.h"
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include "admin.h"
 
 static apr_pool_t *tp;
@@ -622,6 +626,57 @@ START_TEST(unknown_page_and_missing_secrets_file)
 }
 END_TEST
 
+/* An EC P-256 public key written as PEM, for the key-source tests. */
+static const char *write_ec_pem(const char *path)
+{
+    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    ck_assert_ptr_nonnull(pk);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(PEM_write_PUBKEY(f, pk), 1);
+    fclose(f);
+    EVP_PKEY_free(pk);
+    return path;
+}
+
+START_TEST(key_sources)
+{
+    admin_ctx_t *c = make_ctx();
+    const char *pem = write_ec_pem(apr_pstrcat(tp, dir, "/ec.pem", NULL));
+    apr_array_header_t *src = NULL;
+
+    /* a kid-less key is named by its RFC 7638 thumbprint, like the module does */
+    c->keys = pem;
+    c->secrets_path = NULL;
+    jwt_keyring_t *ring = admin_keyring(c, &src);
+    ck_assert_int_eq(jwt_keyring_count(ring), 1);
+    const jwt_key_t *k = APR_ARRAY_IDX(ring->keys, 0, const jwt_key_t *);
+    ck_assert_ptr_nonnull(k->kid);
+    ck_assert_uint_eq(strlen(k->kid), 43);
+    ck_assert_int_eq(APR_ARRAY_IDX(src, 0, key_source_t).ok, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(src, 0, key_source_t).detail, "1 key");
+
+    /* kid= names the key of the word before it; failures are reported, not fatal */
+    c->keys = apr_pstrcat(tp, "kid=stray ", pem, " kid=idp /nonexistent/key.pem "
+                          "http://127.0.0.1:1/jwks.json", NULL);
+    ring = admin_keyring(c, &src);
+    ck_assert_int_eq(jwt_keyring_count(ring), 1);
+    ck_assert_ptr_nonnull(jwt_keyring_find_kid(ring, "idp"));
+    ck_assert_int_eq(src->nelts, 4);
+    key_source_t *s0 = &APR_ARRAY_IDX(src, 0, key_source_t);
+    ck_assert_int_eq(s0->ok, 0);
+    ck_assert_str_eq(s0->detail, "kid= must follow a key file");
+    ck_assert_int_eq(APR_ARRAY_IDX(src, 1, key_source_t).ok, 1);
+    ck_assert_int_eq(APR_ARRAY_IDX(src, 2, key_source_t).ok, 0);
+    ck_assert_str_eq(APR_ARRAY_IDX(src, 2, key_source_t).source, "/nonexistent/key.pem");
+    key_source_t *s3 = &APR_ARRAY_IDX(src, 3, key_source_t);
+    ck_assert_int_eq(s3->ok, 0);
+    ck_assert_msg(strncmp(s3->detail, "not checked here: ", 18) == 0, "%s", s3->detail);
+    unlink(pem);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *cgi_suite(void)
 {
     Suite *s = suite_create("cgi");
@@ -658,6 +713,7 @@ static Suite *cgi_suite(void)
     tcase_add_test(tc, inspect_valid_token_passes);
     tcase_add_test(tc, secrets_page_actions);
     tcase_add_test(tc, mint_page);
+    tcase_add_test(tc, key_sources);
     tcase_add_test(tc, unknown_page_and_missing_secrets_file);
     suite_add_tcase(s, tc);
     return s;
@@ -666,6 +722,7 @@ static Suite *cgi_suite(void)
 int main(void)
 {
     apr_initialize();
+    jwt_fetch_global_init(NULL);
     SRunner *sr = srunner_create(cgi_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
