@@ -62,12 +62,15 @@ jwt_code_t jwt_token_verify(const jwt_token_t *t, const jwt_keyring_t *ring,
 /* Primitive: verify sig over data with key and alg (alg must be in key->algs).
  * ECDSA signatures are raw R||S of exact length with r, s in [1, n-1]; EdDSA with
  * the key's curve; PSS with MGF1(same hash) and salt = hash length. HMAC compared in
- * constant time. */
+ * constant time, full-length tags only. Errors: SIGNATURE (does not verify, wrong
+ * length, r/s out of range), KEY_USAGE (alg not bound to the key, key may not verify, or
+ * key type does not fit the alg), CRYPTO (OpenSSL failed internally). */
 jwt_code_t jwt_verify_raw(jwt_alg_t alg, const jwt_key_t *key,
                           const unsigned char *data, size_t len,
                           const unsigned char *sig, size_t sig_len, jwt_err_t *err);
 
-/* Primitive: sign. *sig is pool memory. ECDSA output is raw R||S. */
+/* Primitive: sign. *sig is pool memory. ECDSA output is raw R||S. KEY_USAGE when the
+ * key has no private part (or key_ops forbid "sign") or is not bound to alg. */
 jwt_code_t jwt_sign_raw(apr_pool_t *p, jwt_alg_t alg, const jwt_key_t *key,
                         const unsigned char *data, size_t len,
                         unsigned char **sig, size_t *sig_len, jwt_err_t *err);

@@ -58,7 +58,12 @@ jwt_code_t jwt_key_from_secret(apr_pool_t *p, const unsigned char *secret, size_
  * PEM certificate, PEM private key (PKCS#8 / traditional; public half usable too),
  * JWK object, or JWKS ({"keys": [...]}). kid_override (may be NULL) names a single
  * PEM key / JWK; for a JWKS it is an error. Keys are appended to ring (duplicate kids
- * refused). *count (may be NULL) receives how many were added. */
+ * refused). *count (may be NULL) receives how many were added.
+ * All or nothing: on any error the ring is unchanged. PEM: several blocks give several
+ * keys; only the first CERTIFICATE counts (the rest is its chain); "EC PARAMETERS" is
+ * ignored; encrypted private keys are refused (KEY_INVALID). Anything that is neither PEM
+ * nor starts with '{' -> KEY_INVALID "not a PEM key, certificate, JWK or JWKS".
+ * JSON parse errors keep their JWT_ERR_JSON* code. */
 jwt_code_t jwt_keys_from_buffer(jwt_keyring_t *ring, const char *buf, size_t len,
                                 const char *source, const char *kid_override,
                                 int *count, jwt_err_t *err);
