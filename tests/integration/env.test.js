@@ -56,6 +56,7 @@ describe('environment and forwarded claims', () => {
   test('AuthJWTUserClaim email: REMOTE_USER is the email; a token without it is refused', async () => {
     const env = await cgiEnv('/byemail', tok({ sub: 'alice', email: 'alice@example.com' }));
     assert.equal(env.REMOTE_USER, 'alice@example.com');
+    assert.equal(env.JWT_CLAIM_SUB, 'alice', 'AuthJWTClaimsEnv defaults to On');
     const t = tok({ sub: 'alice' });
     A.expectInvalidToken(await request(srv.base, '/byemail/ok.txt', { headers: F.bearer(t) }), 'byemail', t);
   });

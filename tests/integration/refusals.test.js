@@ -62,6 +62,16 @@ describe('refusals', () => {
     A.expectNoToken(await send({ Authorization: good }), REALM);
   });
 
+  test('an empty Bearer credential, and junk after the token, are invalid_token', async () => {
+    for (const v of ['Bearer', 'Bearer ', 'Bearer    ']) {
+      A.expectInvalidToken(await send({ Authorization: v }), REALM);
+    }
+    const good = rs();
+    A.expectInvalidToken(await send({ Authorization: `Bearer ${good} extra` }), REALM, good);
+    A.expectInvalidToken(await send({ Authorization: `Bearer ${good};` }), REALM, good);
+    A.expectOk(await send({ Authorization: `Bearer   ${good}` }));
+  });
+
   test('two, four and five segments', async () => {
     const [h, p, s] = T.split(rs());
     await refused(`${h}.${p}`, 'malformed');
