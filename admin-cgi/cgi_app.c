@@ -97,10 +97,12 @@ static int read_form(admin_ctx_t *c, FILE *in)
 /* Every POST: the same-origin check and this user's CSRF token, or 403 and nothing done. */
 static int post_allowed(admin_ctx_t *c, const unsigned char key[CSRF_KEY_LEN])
 {
-    const char *https = env("HTTPS");
-    const char *problem = csrf_origin_problem(c->p, env("HTTP_ORIGIN"), env("HTTP_REFERER"),
-                                              env("HTTP_HOST"),
-                                              https && strcasecmp(https, "on") == 0);
+    const char *https = env("HTTPS"), *scheme = env("REQUEST_SCHEME");
+    int is_https = (https && strcasecmp(https, "on") == 0) ||
+                   (scheme && strcasecmp(scheme, "https") == 0);
+    const char *expected = csrf_expected_origin(c->p, env("JWT_ADMIN_ORIGIN"), env("HTTP_HOST"),
+                                                is_https);
+    const char *problem = csrf_origin_problem(env("HTTP_ORIGIN"), env("HTTP_REFERER"), expected);
     if (problem) {
         layout_error(c, 403, "Forbidden", apr_pstrcat(c->p, "Cross-site request refused: ",
                                                       problem, ". Nothing was changed.", NULL));

@@ -108,12 +108,20 @@ int csrf_token_valid(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN], const
     return CRYPTO_memcmp(want, given, n) == 0;
 }
 
-const char *csrf_origin_problem(apr_pool_t *p, const char *origin, const char *referer,
-                                const char *host, int https)
+const char *csrf_expected_origin(apr_pool_t *p, const char *configured, const char *host,
+                                 int https)
 {
+    if (configured != NULL && *configured != '\0')
+        return configured;
     if (host == NULL || *host == '\0')
+        return NULL;
+    return apr_pstrcat(p, https ? "https://" : "http://", host, NULL);
+}
+
+const char *csrf_origin_problem(const char *origin, const char *referer, const char *expected)
+{
+    if (expected == NULL)
         return "no Host header to compare the origin with";
-    const char *expected = apr_pstrcat(p, https ? "https://" : "http://", host, NULL);
     if (origin != NULL && *origin != '\0') {
         if (strcasecmp(origin, expected) != 0)
             return "Origin header is not this site";

@@ -22,10 +22,14 @@ const char *csrf_token(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN], con
 int csrf_token_valid(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN], const char *user,
                      const char *given);
 
-/* NULL when the request is same-origin, else the reason. Origin must equal
- * scheme://HTTP_HOST; without Origin, Referer must start with scheme://HTTP_HOST/;
- * with neither the request is refused (browsers send Origin on every form POST). */
-const char *csrf_origin_problem(apr_pool_t *p, const char *origin, const char *referer,
-                                const char *host, int https);
+/* This site's origin: JWT_ADMIN_ORIGIN when set (behind a proxy that changes Host or
+ * scheme), else scheme://HTTP_HOST. NULL when there is no Host to build it from. */
+const char *csrf_expected_origin(apr_pool_t *p, const char *configured, const char *host,
+                                 int https);
+
+/* NULL when the request is same-origin, else the reason. Origin must equal expected;
+ * without Origin, Referer must start with expected + "/"; with neither the request is
+ * refused (browsers send Origin on every form POST). */
+const char *csrf_origin_problem(const char *origin, const char *referer, const char *expected);
 
 #endif

@@ -1,6 +1,10 @@
 /* cgi_keys.h -- the keys the inspect page checks tokens against: JWT_ADMIN_KEYS (key
  * files, JWKS files, JWKS URLs; the same list the protected locations use) plus the secrets
- * file. Each source is reported with what it gave or why it failed. */
+ * file. JWT_ADMIN_KEYS is a space-separated list of key files (optionally followed by
+ * kid=ID, as in AuthJWTKeyFile PATH kid=ID), JWKS files and JWKS URLs (fetched now, with a
+ * short timeout; a failure shows as "not checked here"). Kid-less asymmetric keys are named
+ * by their RFC 7638 thumbprint, as the module names them. Each source is reported with what
+ * it gave or why it failed. */
 #ifndef CGI_KEYS_H
 #define CGI_KEYS_H
 

@@ -307,20 +307,30 @@ END_TEST
 
 START_TEST(origin_check)
 {
-    ck_assert_ptr_null(csrf_origin_problem(tp, "http://127.0.0.1:8080", NULL, "127.0.0.1:8080", 0));
-    ck_assert_ptr_null(csrf_origin_problem(tp, "https://admin.example", NULL, "admin.example", 1));
-    ck_assert_ptr_null(csrf_origin_problem(tp, NULL, "http://h:1/cgi-bin/x?page=secrets", "h:1", 0));
-    ck_assert_str_eq(csrf_origin_problem(tp, "http://evil.example", NULL, "h:1", 0),
+    const char *local = csrf_expected_origin(tp, NULL, "127.0.0.1:8080", 0);
+    ck_assert_str_eq(local, "http://127.0.0.1:8080");
+    ck_assert_str_eq(csrf_expected_origin(tp, NULL, "admin.example", 1), "https://admin.example");
+    ck_assert_str_eq(csrf_expected_origin(tp, "https://proxy.example", "backend:8080", 0),
+                     "https://proxy.example");
+    ck_assert_ptr_null(csrf_expected_origin(tp, NULL, NULL, 0));
+    ck_assert_ptr_null(csrf_expected_origin(tp, "", "", 0));
+
+    ck_assert_ptr_null(csrf_origin_problem("http://127.0.0.1:8080", NULL, local));
+    ck_assert_ptr_null(csrf_origin_problem("HTTP://127.0.0.1:8080", NULL, local));
+    ck_assert_ptr_null(csrf_origin_problem(NULL, "http://127.0.0.1:8080/cgi-bin/x?page=secrets", local));
+    ck_assert_ptr_null(csrf_origin_problem("", "http://127.0.0.1:8080", local));
+    ck_assert_str_eq(csrf_origin_problem("http://evil.example", NULL, local),
                      "Origin header is not this site");
-    ck_assert_str_eq(csrf_origin_problem(tp, "http://h:1", NULL, "h:1", 1),
+    ck_assert_str_eq(csrf_origin_problem("https://127.0.0.1:8080", NULL, local),
                      "Origin header is not this site");   /* scheme differs */
-    ck_assert_str_eq(csrf_origin_problem(tp, "null", NULL, "h:1", 0),
+    ck_assert_str_eq(csrf_origin_problem("http://127.0.0.1:80800", NULL, local),
                      "Origin header is not this site");
-    ck_assert_str_eq(csrf_origin_problem(tp, NULL, "http://h:1.evil.example/", "h:1", 0),
+    ck_assert_str_eq(csrf_origin_problem("null", NULL, local), "Origin header is not this site");
+    ck_assert_str_eq(csrf_origin_problem(NULL, "http://127.0.0.1:8080.evil.example/", local),
                      "Referer header is not this site");
-    ck_assert_str_eq(csrf_origin_problem(tp, NULL, NULL, "h:1", 0),
+    ck_assert_str_eq(csrf_origin_problem(NULL, NULL, local),
                      "neither Origin nor Referer header present");
-    ck_assert_str_eq(csrf_origin_problem(tp, "http://h:1", NULL, NULL, 0),
+    ck_assert_str_eq(csrf_origin_problem("http://127.0.0.1:8080", NULL, NULL),
                      "no Host header to compare the origin with");
 }
 END_TEST
