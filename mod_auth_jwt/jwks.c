@@ -587,13 +587,20 @@ static lease_t lease_take(jwks_source_t *src, apr_pool_t *p, const jwks_settings
     return out;
 }
 
+/* One GET that must answer 200, within what is left of the whole fetch's deadline (a
+ * discovery document and the JWKS share one AuthJWTJWKSTimeout). */
 static jwt_code_t fetch_one(apr_pool_t *p, const char *url, int allow_http,
-                            const jwks_settings_t *st, jwt_fetch_result_t **res, jwt_err_t *err)
+                            const jwks_settings_t *st, apr_time_t deadline,
+                            jwt_fetch_result_t **res, jwt_err_t *err)
 {
     jwt_fetch_opts_t o = { 0 };
     jwt_code_t code;
+    apr_interval_time_t left = deadline - apr_time_now();
 
-    o.timeout_ms = (long)apr_time_as_msec(st->timeout);
+    *res = NULL;
+    if (left < apr_time_from_msec(1))
+        return JWT_ERR(err, JWT_ERR_FETCH, "%s: no time left of AuthJWTJWKSTimeout", url);
+    o.timeout_ms = (long)apr_time_as_msec(left);
     o.ca_file = st->ca_file;
     o.allow_http = allow_http;
     code = jwt_fetch_url(p, url, &o, res, err);
@@ -602,24 +609,24 @@ static jwt_code_t fetch_one(apr_pool_t *p, const char *url, int allow_http,
     return code;
 }
 
-/* OpenID Connect discovery first, then the RFC 8414 location. */
+/* OpenID Connect discovery first; when that location answers with an HTTP error, the
+ * RFC 8414 location. */
 static jwt_code_t discover(apr_pool_t *p, const jwks_source_t *src, const jwks_settings_t *st,
-                           const char **jwks_uri, jwt_err_t *err)
+                           apr_time_t deadline, const char **jwks_uri, jwt_err_t *err)
 {
     const char *urls[2];
-    jwt_fetch_result_t *res;
+    jwt_fetch_result_t *res = NULL;
     jwt_code_t code;
     int i;
 
     code = jwt_discovery_urls(p, src->discovery, &urls[0], &urls[1], err);
     for (i = 0; code == JWT_OK && i < 2; i++) {
-        code = fetch_one(p, urls[i], src->allow_http, st, &res, err);
+        code = fetch_one(p, urls[i], src->allow_http, st, deadline, &res, err);
         if (code == JWT_OK)
             return jwt_discovery_jwks_uri(p, res->body, res->len, src->discovery,
                                           src->allow_http, jwks_uri, err);
-        if (i == 0 && res != NULL && code == JWT_ERR_FETCH)
-            code = JWT_OK;            /* try the RFC 8414 location next */
-        res = NULL;
+        if (i == 0 && res != NULL)
+            code = JWT_OK;            /* an HTTP answer, not a transport failure: try 8414 */
     }
     return code;
 }
@@ -630,14 +637,15 @@ static jwt_code_t fetch_document(apr_pool_t *p, const jwks_source_t *src,
                                  jwt_err_t *err)
 {
     const char *url = src->url;
+    apr_time_t deadline = apr_time_now() + st->timeout;
     jwks_ring_t *kr;
     jwt_code_t code = JWT_OK;
 
     *res = NULL;
     if (src->discovery)
-        code = discover(p, src, st, &url, err);
+        code = discover(p, src, st, deadline, &url, err);
     if (code == JWT_OK)
-        code = fetch_one(p, url, src->allow_http, st, res, err);
+        code = fetch_one(p, url, src->allow_http, st, deadline, res, err);
     if (code == JWT_OK) {
         code = ring_build(src, (*res)->body, (*res)->len, src->label, &kr, err);
         if (code == JWT_OK)

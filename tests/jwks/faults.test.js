@@ -117,3 +117,31 @@ test('no keys ever (server down at startup): httpd starts, 503 + Retry-After, th
     await js.close();
   }
 });
+
+test('unknown kid while the key server is slow: the refetching request waits at most the timeout', async () => {
+  const k1 = makeSigner('k1');
+  const js = await startJwksServer();
+  js.publish('/jwks.json', [k1.jwk]);
+  const httpd = await start(location('/api', [`AuthJWTJWKSURL ${js.url('/jwks.json')}`,
+    `AuthJWTJWKSTimeout ${TIMEOUT_S}`]));
+  try {
+    assert.equal((await get(httpd, '/api/ok.txt', k1.sign({}))).status, 200);
+    js.setMode('*', 'slow', 4000);
+    const before = js.count('/jwks.json');
+    const [unk, known] = await Promise.all([
+      get(httpd, '/api/ok.txt', k1.sign({}, { kid: 'rotated-in' })),
+      (async () => { await sleep(200); return get(httpd, '/api/ok.txt', k1.sign({})); })(),
+    ]);
+    assert.equal(unk.status, 401);
+    assert.ok(unk.ms >= TIMEOUT_S * 1000 - 100, `the refetch was attempted (${unk.ms} ms)`);
+    assert.ok(unk.ms < TIMEOUT_S * 1000 + MARGIN_MS, `unknown-kid request took ${unk.ms} ms`);
+    assert.equal(js.count('/jwks.json'), before + 1, 'the refetch reached the server');
+    assert.equal(known.status, 200, 'other requests are not held up by the refetch');
+    assert.ok(known.ms < 500, `a cached-kid request during the refetch took ${known.ms} ms`);
+    report(`MPM=${MPM} unknown kid with a slow server: ${unk.ms.toFixed(0)} ms (timeout ${TIMEOUT_S} s); `
+      + `concurrent cached-kid request ${known.ms.toFixed(0)} ms`);
+  } finally {
+    await httpd.stop();
+    await js.close();
+  }
+});

@@ -42,7 +42,7 @@ test('rotation: new kid at once, old kid while published, gone after refresh', a
     }
     assert.equal(k1status, 401, 'a key removed from the JWKS stops verifying after a refresh');
     assert.equal((await get(httpd, '/api/ok.txt', k2.sign({}))).status, 200);
-    report(`rotation: ${js.count('/jwks.json')} fetches (initial, new kid, scheduled refresh)`);
+    report(`MPM=${process.env.MPM || 'event'} rotation: ${js.count('/jwks.json')} fetches (initial, new kid, scheduled refresh)`);
     assert.equal(js.count('/jwks.json'), 3);
   } finally {
     await httpd.stop();

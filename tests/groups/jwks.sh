@@ -1,0 +1,70 @@
+#!/bin/bash
+# Group "jwks": remote JWKS (issue 4).
+#  1. tests/jwks/unit/test_fetch.c (Check) against $JWT_BUILD_DIR/.libs/libjwtcore.a:
+#     URL rules, loopback detection, max-age parsing, discovery URLs/documents.
+#  2. tests/jwks/*.test.js (node --test) with a real httpd and a JWKS server the tests
+#     control on 127.0.0.1 (http and https with a test CA), once per MPM.
+# Env: JWT_BUILD_DIR (required), JWKS_MPMS (default "event prefork").
+# Prints the measured fetch counts ("JWKS-MEASURED" lines), then, last,
+# "N passed, N failed, N skipped"; exit status non-zero when anything failed.
+set -u
+tests="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"   # tests/
+src="$(cd "$tests/.." && pwd)"
+pass=0 fail=0 skip=0
+summary() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit $?; }
+
+if [ -z "${JWT_BUILD_DIR:-}" ] || [ ! -f "$JWT_BUILD_DIR/.libs/mod_auth_jwt.so" ]; then
+    echo "jwks: JWT_BUILD_DIR must name a built tree (with .libs/mod_auth_jwt.so)" >&2
+    fail=1
+    summary
+fi
+export JWT_BUILD_DIR
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# --- 1. C unit tests of the fetcher
+echo "=== jwks: unit tests of jwt_fetch ==="
+read -r -a cflags <<<"$(apr-1-config --includes --cppflags) $(pkg-config --cflags json-c libcrypto libcurl check)"
+read -r -a libs <<<"$(apr-1-config --link-ld --libs) $(pkg-config --libs json-c libcrypto libcurl check)"
+if ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$src/mod_auth_jwt/core" "${cflags[@]}" \
+        "$tests/jwks/unit/test_fetch.c" "$JWT_BUILD_DIR/.libs/libjwtcore.a" "${libs[@]}" \
+        -o "$work/test_fetch" 2>"$work/cc.log"; then
+    "$work/test_fetch" 2>&1 | tee "$work/unit.log"
+    line=$(grep -E '^[0-9]+%: Checks: ' "$work/unit.log" | tail -1)
+    if [ -n "$line" ]; then
+        c=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+        f=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+        e=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+        pass=$((pass + c - f - e)); fail=$((fail + f + e))
+    else
+        echo "jwks: test_fetch printed no Check summary" >&2
+        fail=$((fail + 1))
+    fi
+else
+    cat "$work/cc.log" >&2
+    echo "jwks: test_fetch.c did not build" >&2
+    fail=$((fail + 1))
+fi
+
+# --- 2. integration tests, per MPM
+cd "$tests/jwks" || summary
+for mpm in ${JWKS_MPMS:-event prefork}; do
+    echo "=== jwks: integration tests, MPM=$mpm ==="
+    log="$work/node-$mpm.log"
+    MPM="$mpm" node --test --test-reporter=tap ./*.test.js 2>&1 | tee "$log"
+    p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+    f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+    s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -1)
+    c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$log" | tail -1)
+    t=$(sed -n 's/^# todo \([0-9]*\)$/\1/p' "$log" | tail -1)
+    if [ -z "$p" ] || [ -z "$f" ]; then
+        echo "jwks: no TAP summary from node --test (MPM=$mpm)" >&2
+        fail=$((fail + 1))
+        continue
+    fi
+    pass=$((pass + p)); fail=$((fail + f + ${c:-0})); skip=$((skip + ${s:-0} + ${t:-0}))
+done
+
+echo "=== jwks: measured fetch counts ==="
+cat "$work"/node-*.log 2>/dev/null | sed -n 's/.*JWKS-MEASURED /  /p'
+summary

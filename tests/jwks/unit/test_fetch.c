@@ -1,0 +1,193 @@
+/* Unit tests of mod_auth_jwt/core/jwt_fetch.c (Check): URL rules, loopback detection,
+ * Cache-Control max-age parsing, discovery URLs and documents, and fetches that must fail
+ * before or at the transport (no network beyond 127.0.0.1). Built and run by
+ * tests/groups/jwks.sh against $JWT_BUILD_DIR/.libs/libjwtcore.a. */
+#include <stdlib.h>
+#include <string.h>
+#include <check.h>
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_network_io.h>
+#include "jwt_fetch.h"
+
+static apr_pool_t *tp;
+
+static void setup(void) { apr_pool_create(&tp, NULL); }
+static void teardown(void) { apr_pool_destroy(tp); }
+
+#define ck_assert_code(expr, want) do { \
+        jwt_code_t got_ = (expr); \
+        ck_assert_msg(got_ == (want), "%s: got %s, want %s", #expr, \
+                      jwt_code_name(got_), jwt_code_name(want)); \
+    } while (0)
+
+START_TEST(loopback_hosts)
+{
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("127.0.0.1"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("127.255.3.4"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("localhost"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("LocalHost"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("[::1]"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("::1"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("128.0.0.1"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("10.0.0.1"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("localhost.evil.example"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("127.0.0.1.evil.example"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback("[::2]"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback(""), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_loopback(NULL), 0);
+}
+END_TEST
+
+START_TEST(url_rules)
+{
+    jwt_err_t err;
+    ck_assert_code(jwt_fetch_check_url("https://idp.example/jwks", 0, &err), JWT_OK);
+    ck_assert_code(jwt_fetch_check_url("http://127.0.0.1:8080/jwks", 0, &err), JWT_OK);
+    ck_assert_code(jwt_fetch_check_url("http://localhost/jwks", 0, &err), JWT_OK);
+    ck_assert_code(jwt_fetch_check_url("http://[::1]:81/jwks", 0, &err), JWT_OK);
+    ck_assert_code(jwt_fetch_check_url("http://idp.example/jwks", 0, &err), JWT_ERR_ARG);
+    ck_assert_msg(strstr(err.message, "plain http is only allowed to a loopback host") != NULL,
+                  "%s", err.message);
+    ck_assert_code(jwt_fetch_check_url("http://idp.example/jwks", 1, &err), JWT_OK);
+    ck_assert_code(jwt_fetch_check_url("ftp://127.0.0.1/jwks", 1, &err), JWT_ERR_ARG);
+    ck_assert_code(jwt_fetch_check_url("file:///etc/passwd", 1, &err), JWT_ERR_ARG);
+    ck_assert_code(jwt_fetch_check_url("/relative/jwks", 0, &err), JWT_ERR_ARG);
+    ck_assert_code(jwt_fetch_check_url("https://u:p@idp.example/jwks", 0, &err), JWT_ERR_ARG);
+    ck_assert_msg(strstr(err.message, "user information") != NULL, "%s", err.message);
+    /* a host that only looks like loopback in its text */
+    ck_assert_code(jwt_fetch_check_url("http://127.0.0.1.nip.io/jwks", 0, &err), JWT_ERR_ARG);
+    ck_assert_code(jwt_fetch_check_url(NULL, 0, &err), JWT_ERR_ARG);
+}
+END_TEST
+
+START_TEST(max_age)
+{
+    ck_assert_int_eq(jwt_fetch_parse_max_age(NULL), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age(""), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=300"), 300);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("public, max-age=120, must-revalidate"), 120);
+    ck_assert_int_eq(jwt_fetch_parse_max_age(" Max-Age = 60 "), 60);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=\"90\""), 90);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=0"), 0);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("s-maxage=10"), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=-5"), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=12abc"), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age="), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age"), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=\"90"), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=1 2"), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=10, max-age=20"), -1);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=99999999999999999999999"), 2147483647);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("no-store"), 0);
+    ck_assert_int_eq(jwt_fetch_parse_max_age("max-age=600, no-cache"), 0);
+}
+END_TEST
+
+START_TEST(discovery_urls)
+{
+    const char *o, *r;
+    jwt_err_t err;
+    ck_assert_code(jwt_discovery_urls(tp, "https://idp.example", &o, &r, &err), JWT_OK);
+    ck_assert_str_eq(o, "https://idp.example/.well-known/openid-configuration");
+    ck_assert_str_eq(r, "https://idp.example/.well-known/oauth-authorization-server");
+    ck_assert_code(jwt_discovery_urls(tp, "https://idp.example/", &o, &r, &err), JWT_OK);
+    ck_assert_str_eq(o, "https://idp.example/.well-known/openid-configuration");
+    ck_assert_str_eq(r, "https://idp.example/.well-known/oauth-authorization-server");
+    ck_assert_code(jwt_discovery_urls(tp, "https://idp.example/realms/x/", &o, &r, &err), JWT_OK);
+    ck_assert_str_eq(o, "https://idp.example/realms/x/.well-known/openid-configuration");
+    ck_assert_str_eq(r, "https://idp.example/.well-known/oauth-authorization-server/realms/x");
+    ck_assert_code(jwt_discovery_urls(tp, "https://idp.example/?a=b", &o, &r, &err), JWT_ERR_ARG);
+    ck_assert_code(jwt_discovery_urls(tp, "idp.example", &o, &r, &err), JWT_ERR_ARG);
+}
+END_TEST
+
+static jwt_code_t disc(const char *doc, const char *iss, const char **uri, jwt_err_t *err)
+{
+    return jwt_discovery_jwks_uri(tp, doc, strlen(doc), iss, 0, uri, err);
+}
+
+START_TEST(discovery_documents)
+{
+    const char *uri = NULL;
+    jwt_err_t err;
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://idp.example/k\"}",
+                        "https://idp.example", &uri, &err), JWT_OK);
+    ck_assert_str_eq(uri, "https://idp.example/k");
+    /* issuer must match exactly: a trailing slash is another issuer */
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example/\",\"jwks_uri\":\"https://idp.example/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ISSUER);
+    ck_assert_code(disc("{\"jwks_uri\":\"https://idp.example/k\"}", "https://idp.example", &uri, &err),
+                   JWT_ERR_ISSUER);
+    ck_assert_code(disc("{\"issuer\":7,\"jwks_uri\":\"https://idp.example/k\"}", "https://idp.example",
+                        &uri, &err), JWT_ERR_ISSUER);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\"}", "https://idp.example", &uri, &err),
+                   JWT_ERR_ARG);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"http://idp.example/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"http://127.0.0.1/k\"}",
+                        "https://idp.example", &uri, &err), JWT_OK);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"issuer\":\"https://evil.example\","
+                        "\"jwks_uri\":\"https://idp.example/k\"}", "https://evil.example", &uri, &err),
+                   JWT_ERR_JSON_DUPLICATE);
+    ck_assert_code(disc("[1]", "https://idp.example", &uri, &err), JWT_ERR_JSON);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\"} x", "https://idp.example", &uri, &err),
+                   JWT_ERR_JSON);
+}
+END_TEST
+
+/* A port on 127.0.0.1 nobody listens on: bind one, close it. */
+static int closed_port(void)
+{
+    apr_socket_t *s;
+    apr_sockaddr_t *sa;
+    int port;
+    ck_assert_int_eq(apr_sockaddr_info_get(&sa, "127.0.0.1", APR_INET, 0, 0, tp), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_create(&s, APR_INET, SOCK_STREAM, APR_PROTO_TCP, tp), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_bind(s, sa), APR_SUCCESS);
+    ck_assert_int_eq(apr_socket_addr_get(&sa, APR_LOCAL, s), APR_SUCCESS);
+    port = sa->port;
+    apr_socket_close(s);
+    return port;
+}
+
+START_TEST(fetch_refusals)
+{
+    jwt_fetch_result_t *res = NULL;
+    jwt_err_t err;
+    char url[64];
+
+    ck_assert_code(jwt_fetch_url(tp, "http://idp.example/jwks", NULL, &res, &err), JWT_ERR_ARG);
+    ck_assert_code(jwt_fetch_url(tp, "gopher://127.0.0.1/", NULL, &res, &err), JWT_ERR_ARG);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/jwks", closed_port());
+    ck_assert_code(jwt_fetch_url(tp, url, NULL, &res, &err), JWT_ERR_FETCH);
+    ck_assert_msg(strstr(err.message, url) != NULL, "names the URL: %s", err.message);
+    ck_assert_ptr_null(res);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fetch");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    apr_initialize();
+    if (jwt_fetch_global_init(NULL) != JWT_OK)
+        return EXIT_FAILURE;
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, loopback_hosts);
+    tcase_add_test(tc, url_rules);
+    tcase_add_test(tc, max_age);
+    tcase_add_test(tc, discovery_urls);
+    tcase_add_test(tc, discovery_documents);
+    tcase_add_test(tc, fetch_refusals);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    apr_terminate();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
