@@ -116,6 +116,8 @@ describe('refusals', () => {
     await refused(sign('{"alg":"RS256","kid":"rsa"}', '"alice"'), 'json');
     await refused(sign('{"alg":"RS256","kid":"rsa"}', `${pText}{}`), 'json');
     await refused(sign('{"alg":"RS256","kid":"rsa"}', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])), 'utf8');
+    // module's choice: \u0000 inside any JSON string refuses the token (no C-string truncation)
+    await refused(sign('{"alg":"RS256","kid":"rsa"}', `{"sub":"alice\\u0000admin","exp":${T.now() + 600}}`), 'json');
   });
 
   test('duplicate member names in header or payload (also when spelled with escapes)', async () => {
@@ -150,6 +152,15 @@ describe('refusals', () => {
       { alg: 256, kid: 'rsa' }, { kid: 'rsa' }, { alg: '', kid: 'rsa' }, { alg: 'RS256 ', kid: 'rsa' }]) {
       await refused(`${T.seg(header)}.${p}.${s}`);
     }
+  });
+
+  test('no log injection: a kid, iss or alg with a newline cannot forge an error-log line', async () => {
+    const fake = '[Mon Jan 01 00:00:00.000000 2024] [core:crit] [pid 1] FORGED';
+    await refused(rs(T.claims(), { alg: 'RS256', kid: `nope\n${fake}` }), 'unknown_kid');
+    await refused(rs(T.claims(), { alg: `RS256\n${fake}`, kid: 'rsa' }));
+    await refused(rs(T.claims({ exp: T.now() - 3600, iss: `x\n${fake}` })), 'expired');
+    const log = srv.errorLog();
+    assert.ok(!log.split('\n').some((l) => l.startsWith('[Mon Jan 01') || l.startsWith('FORGED')), 'a forged log line was written');
   });
 
   test('stripped signature, tampered signature, tampered payload', async () => {

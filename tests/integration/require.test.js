@@ -44,6 +44,13 @@ describe('Require rules', () => {
   const get = (loc, extra) => request(srv.base, `${loc}/ok.txt`, { headers: extra === undefined ? {} : F.bearer(tok(extra)) });
   const granted = async (loc, extra) => A.expectOk(await get(loc, extra));
   const denied = async (loc, extra) => A.expectForbidden(await get(loc, extra));
+  /* A claim value with an embedded NUL must never match the C string before it. The module
+   * refuses such tokens outright (401 invalid_token, "malformed token JSON"); a 403 would
+   * be as safe. Never 200. */
+  const neverGranted = async (loc, extra) => {
+    const res = await get(loc, extra);
+    assert.ok(res.status === 401 || res.status === 403, `expected 401/403, got ${res.status}`);
+  };
 
   test('no token at a rule-protected location is 401 with the realm; a bad token is invalid_token', async () => {
     for (const loc of ['/pairs', '/array', '/scope', '/all', '/any', '/none', '/ipall']) {
@@ -61,6 +68,8 @@ describe('Require rules', () => {
     await denied('/pairs', { role: 'admin2' });
     await denied('/pairs', {});
     await denied('/pairs', { roles: 'admin' });
+    await neverGranted('/pairs', { role: 'admin\u0000evil' });
+    await neverGranted('/pairs', { role: ['user', 'admin\u0000'] });
   });
 
   test('jwt-claim on an array claim: any element may match', async () => {
@@ -93,6 +102,8 @@ describe('Require rules', () => {
     await denied('/regex', { email: 'Alice@example.com' });
     await denied('/regex', { email: 'alice@exampleXcom' });
     await denied('/regex', {});
+    await neverGranted('/regex', { email: 'alice@example.com\u0000@evil.test' });
+    await denied('/regex', { email: 'alice@example.com\n' });
   });
 
   test('jwt-scope: space-separated scope or scp array; a miss is 403 insufficient_scope with the scopes', async () => {

@@ -74,6 +74,9 @@ describe('token sources', () => {
     expectAmbiguityRefused(await get('/multi/ok.txt', { ...F.bearer(good), Cookie: `access_token=${other}` }), 'multi');
     expectAmbiguityRefused(await get(`/multi/ok.txt?access_token=${other}`, F.bearer(good)), 'multi');
     expectAmbiguityRefused(await get(`/multi/ok.txt?access_token=${other}`, { Cookie: `access_token=${good}` }), 'multi');
+    expectAmbiguityRefused(await get(`/multi/ok.txt?access_token=${good}&access_token=${other}`), 'multi');
+    expectAmbiguityRefused(await get('/multi/ok.txt', { Cookie: `access_token=${good}; access_token=${other}` }), 'multi');
+    expectAmbiguityRefused(await get('/multi/ok.txt', { Cookie: [`access_token=${good}`, `access_token=${other}`] }), 'multi');
   });
 
   test('a bad token from a cookie or the query is invalid_token', async () => {
