@@ -271,6 +271,17 @@ describe('refusals', () => {
     await refused(big, 'too_large');
   });
 
+  test('a token just under the module cap passes', async () => {
+    let tok = '';
+    for (let pad = 5000; ; pad += 10) {
+      const next = rs(T.claims({ pad: 'y'.repeat(pad) }));
+      if (next.length > 7990) break;
+      tok = next;
+    }
+    assert.ok(tok.length > 7900 && tok.length <= 7990, `length ${tok.length}`);
+    A.expectOk(await send(F.bearer(tok)));
+  });
+
   test('a header over LimitRequestFieldSize is refused by httpd with 400', async () => {
     const huge = rs(T.claims({ pad: 'x'.repeat(7000) }));
     const res = await send(F.bearer(huge));

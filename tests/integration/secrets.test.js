@@ -28,7 +28,8 @@ describe('secrets file hot reload', () => {
     file = writeSecretsFile(`${keys.dir}/secrets.jwks`, [k1]);
     srv = await startHttpd({
       name: 'secrets',
-      conf: F.location('/hs', 'hs', `  AuthJWTSecretsFile "${file}"\n  Require valid-user`),
+      conf: F.location('/hs', 'hs', `  AuthJWTSecretsFile "${file}"\n  Require valid-user`)
+        + F.location('/hs2', 'hs2', `  AuthJWTSecretsFile "${file}"\n  Require valid-user`),
     });
     startPid = srv.pid;
   });
@@ -53,6 +54,10 @@ describe('secrets file hot reload', () => {
     await sleep(CHECK_WAIT_MS);
     await expectAll(k2, true);
     await expectAll(k1, true);
+  });
+
+  test('a second location reading the same file sees the same change', async () => {
+    for (let i = 0; i < TRIES; i++) A.expectOk(await request(srv.base, '/hs2/ok.txt', { headers: F.bearer(tok(k2, { n: i })) }));
   });
 
   test('replacing the file again (new active key, k1 verify-only)', async () => {
