@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -537,9 +536,9 @@ static jwt_code_t serialise(apr_pool_t *p, const jwt_secrets_t *s, const char **
         char *k64 = jwt_b64url_encode(p, all[i].k, all[i].k_len);
         wipe_on_cleanup(p, k64, strlen(k64));
         char *line = apr_psprintf(p, "%s\n  {\"kty\":\"oct\",\"kid\":%s,\"alg\":\"%s\",\"k\":\"%s\","
-                                  "\"use\":\"sig\",\"status\":\"%s\",\"created\":%" PRId64 "}",
+                                  "\"use\":\"sig\",\"status\":\"%s\",\"created\":%" APR_INT64_T_FMT "}",
                                   i ? "," : "", kid_json, jwt_alg_name(all[i].alg), k64,
-                                  jwt_secret_status_name(all[i].status), all[i].created);
+                                  jwt_secret_status_name(all[i].status), (apr_int64_t)all[i].created);
         wipe_on_cleanup(p, line, strlen(line));
         *(const char **)apr_array_push(parts) = line;
     }
