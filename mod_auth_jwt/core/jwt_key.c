@@ -155,6 +155,16 @@ static const char *printable(apr_pool_t *p, const char *s, size_t len)
     return o;
 }
 
+/* Free a key's EVP_PKEY now instead of when p dies: a refused key (or a refused batch)
+ * must not pin OpenSSL memory for the life of a long-lived pool. */
+static void key_release(apr_pool_t *p, jwt_key_t *key)
+{
+    if (key != NULL && key->pkey != NULL) {
+        apr_pool_cleanup_run(p, key->pkey, pkey_cleanup);
+        key->pkey = NULL;
+    }
+}
+
 static jwt_key_t *key_new(apr_pool_t *p, jwt_kty_t kty, const char *source)
 {
     jwt_key_t *key = apr_pcalloc(p, sizeof(*key));
@@ -694,8 +704,10 @@ jwt_code_t jwt_key_from_jwk(apr_pool_t *p, json_object *jwk, const char *source,
     }
     if (rc != JWT_OK)
         return rc;
-    if ((rc = apply_jwk_metadata(p, jwk, key, err)) != JWT_OK)
+    if ((rc = apply_jwk_metadata(p, jwk, key, err)) != JWT_OK) {
+        key_release(p, key);
         return rc;
+    }
     *out = key;
     return JWT_OK;
 }
@@ -1034,6 +1046,8 @@ jwt_code_t jwt_keys_from_buffer_ex(jwt_keyring_t *ring, const char *buf, size_t 
         rc = add_all(ring, keys, source, err);
     if (rc == JWT_OK && count)
         *count = keys->nelts;
+    for (int i = 0; rc != JWT_OK && i < keys->nelts; i++)
+        key_release(ring->pool, APR_ARRAY_IDX(keys, i, jwt_key_t *));
     apr_pool_destroy(tmp);
     return rc;
 }
