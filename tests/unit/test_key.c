@@ -620,6 +620,11 @@ START_TEST(test_jwks)
     ck_assert_int_eq(jwt_keyring_count(ring), 3);
     /* kid= on a JWKS */
     ck_assert_code(jwt_keys_from_buffer(ring, set, strlen(set), "jwks", "k", NULL, &e), JWT_ERR_ARG);
+    /* kid= on a single JWK replaces its own kid */
+    const char *one = pub_with_kid(K("ec384.pub.pem"), "own");
+    ck_assert_code(jwt_keys_from_buffer(ring, one, strlen(one), "jwk", "renamed", &n, &e), JWT_OK);
+    ck_assert_ptr_nonnull(jwt_keyring_find_kid(ring, "renamed"));
+    ck_assert_ptr_null(jwt_keyring_find_kid(ring, "own"));
 }
 END_TEST
 
