@@ -494,6 +494,32 @@ jwt_code_t jwt_discovery_urls(apr_pool_t *p, const char *issuer, const char **oi
     return JWT_OK;
 }
 
+/* A remote-controlled string made safe for a log line: control bytes become '?', and
+ * it is cut at 200 bytes. */
+static const char *log_safe(apr_pool_t *p, const char *s)
+{
+    size_t n = strlen(s), i;
+    char *out;
+
+    if (n > 200)
+        n = 200;
+    out = apr_pstrndup(p, s, n);
+    for (i = 0; i < n; i++) {
+        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+            out[i] = '?';
+    }
+    return out;
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
 jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
                                   const char *issuer, int allow_http,
                                   const char **jwks_uri, jwt_err_t *err)
@@ -513,12 +539,14 @@ jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
     doc_issuer = json_object_get_string(v);
     if (strcmp(doc_issuer, issuer) != 0)
         return JWT_ERR(err, JWT_ERR_ISSUER,
-                       "discovery document names issuer \"%.200s\", expected \"%.200s\"",
-                       doc_issuer, issuer);
+                       "discovery document names issuer \"%s\", expected \"%.200s\"",
+                       log_safe(p, doc_issuer), issuer);
     if (!json_object_object_get_ex(root, "jwks_uri", &v) || !json_object_is_type(v, json_type_string))
         return JWT_ERR(err, JWT_ERR_ARG, "discovery document of %s has no jwks_uri string",
                        issuer);
     uri = json_object_get_string(v);
+    if (strlen(uri) != (size_t)json_object_get_string_len(v) || has_control(uri))
+        return JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %s holds control characters", issuer);
     code = jwt_fetch_check_url(uri, allow_http, err);
     if (code != JWT_OK)
         return code;

@@ -2,8 +2,10 @@
 # Group "jwks": remote JWKS (issue 4).
 #  1. tests/jwks/unit/test_fetch.c (Check) against $JWT_BUILD_DIR/.libs/libjwtcore.a:
 #     URL rules, loopback detection, max-age parsing, discovery URLs/documents.
-#  2. tests/jwks/*.test.js (node --test) with a real httpd and a JWKS server the tests
-#     control on 127.0.0.1 (http and https with a test CA), once per MPM.
+#  2. tests/jwks/fetch-core.test.js: the core fetcher through unit/fetch_driver.c (built
+#     here with ASan/LSan when clang can) against the test server.
+#  3. the other tests/jwks/*.test.js (node --test) with a real httpd and a JWKS server the
+#     tests control on 127.0.0.1 (http and https with a test CA), once per MPM.
 # Env: JWT_BUILD_DIR (required), JWKS_MPMS (default "event prefork").
 # Prints the measured fetch counts ("JWKS-MEASURED" lines), then, last,
 # "N passed, N failed, N skipped"; exit status non-zero when anything failed.
@@ -46,19 +48,48 @@ else
     fail=$((fail + 1))
 fi
 
-# --- 2. integration tests, per MPM
+# --- 2. the fetch driver (ASan + LeakSanitizer when clang can link them)
+driver="$work/fetch_driver"
+drv_src=("$tests/jwks/unit/fetch_driver.c" "$src/mod_auth_jwt/core/jwt_fetch.c"
+         "$src/mod_auth_jwt/core/jwt_json.c" "$src/mod_auth_jwt/core/jwt_err.c")
+read -r -a dflags <<<"$(apr-1-config --includes --cppflags) $(pkg-config --cflags json-c libcrypto libcurl)"
+read -r -a dlibs <<<"$(apr-1-config --link-ld --libs) $(pkg-config --libs json-c libcrypto libcurl)"
+if command -v clang >/dev/null 2>&1 && clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined \
+        -fno-omit-frame-pointer -Wall -Wextra -Werror -I"$src/mod_auth_jwt/core" "${dflags[@]}" \
+        "${drv_src[@]}" "${dlibs[@]}" -o "$driver" 2>"$work/drv.log"; then
+    echo "jwks: fetch driver built with ASan/LSan"
+elif ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$src/mod_auth_jwt/core" "${dflags[@]}" \
+        "${drv_src[@]}" "${dlibs[@]}" -o "$driver" 2>"$work/drv.log"; then
+    echo "jwks: fetch driver built without sanitizers"
+else
+    cat "$work/drv.log" >&2
+    echo "jwks: fetch_driver.c did not build" >&2
+    fail=$((fail + 1))
+fi
+
+# --- 3. node tests: the fetcher once, then the httpd tests per MPM
 cd "$tests/jwks" || summary
-for mpm in ${JWKS_MPMS:-event prefork}; do
-    echo "=== jwks: integration tests, MPM=$mpm ==="
+httpd_files=()
+for f in ./*.test.js; do [ "$f" = ./fetch-core.test.js ] || httpd_files+=("$f"); done
+runs=("core")
+for mpm in ${JWKS_MPMS:-event prefork}; do runs+=("$mpm"); done
+for mpm in "${runs[@]}"; do
     log="$work/node-$mpm.log"
-    MPM="$mpm" node --test --test-reporter=tap ./*.test.js 2>&1 | tee "$log"
+    if [ "$mpm" = core ]; then
+        echo "=== jwks: core fetcher tests ==="
+        [ -x "$driver" ] && export JWKS_FETCH_DRIVER="$driver"
+        node --test --test-reporter=tap ./fetch-core.test.js 2>&1 | tee "$log"
+    else
+        echo "=== jwks: integration tests, MPM=$mpm ==="
+        MPM="$mpm" node --test --test-reporter=tap "${httpd_files[@]}" 2>&1 | tee "$log"
+    fi
     p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
     f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
     s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -1)
     c=$(sed -n 's/^# cancelled \([0-9]*\)$/\1/p' "$log" | tail -1)
     t=$(sed -n 's/^# todo \([0-9]*\)$/\1/p' "$log" | tail -1)
     if [ -z "$p" ] || [ -z "$f" ]; then
-        echo "jwks: no TAP summary from node --test (MPM=$mpm)" >&2
+        echo "jwks: no TAP summary from node --test ($mpm)" >&2
         fail=$((fail + 1))
         continue
     fi

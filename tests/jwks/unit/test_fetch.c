@@ -130,6 +130,15 @@ START_TEST(discovery_documents)
     ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"issuer\":\"https://evil.example\","
                         "\"jwks_uri\":\"https://idp.example/k\"}", "https://evil.example", &uri, &err),
                    JWT_ERR_JSON_DUPLICATE);
+    /* U+0000 never gets past the core's JSON scan */
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://idp.example/k\\u0000x\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_JSON);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://idp.example/k\\nx\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    ck_assert_msg(strstr(err.message, "control characters") != NULL, "%s", err.message);
+    ck_assert_code(disc("{\"issuer\":\"https://e\\u0007vil\",\"jwks_uri\":\"https://idp.example/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ISSUER);
+    ck_assert_msg(strstr(err.message, "\"https://e?vil\"") != NULL, "log-safe: %s", err.message);
     ck_assert_code(disc("[1]", "https://idp.example", &uri, &err), JWT_ERR_JSON);
     ck_assert_code(disc("{\"issuer\":\"https://idp.example\"} x", "https://idp.example", &uri, &err),
                    JWT_ERR_JSON);
