@@ -139,3 +139,27 @@ test('redirects: followed on the same host, refused to another host', async () =
     await js.close();
   }
 });
+
+test('nested Location inherits the JWKS source; graceful restart keeps serving', async () => {
+  const js = await startJwksServer();
+  js.publish('/jwks.json', [k1.jwk]);
+  const conf = [
+    location('/api', [`AuthJWTJWKSURL ${js.url('/jwks.json')}`, 'AuthJWTJWKSRefresh 600']),
+    '<Location /api/inner>', '  AuthJWTJWKSTimeout 2', '</Location>',
+    location('/other', [`AuthJWTJWKSURL ${js.url('/jwks.json')}`]),
+  ].join('\n');
+  const httpd = await start(conf);
+  try {
+    assert.equal((await get(httpd, '/api/ok.txt', k1.sign({}))).status, 200);
+    assert.equal((await get(httpd, '/api/inner/ok.txt', k1.sign({}))).status, 200);
+    assert.equal((await get(httpd, '/api/inner/ok.txt')).status, 401, 'still protected');
+    assert.equal((await get(httpd, '/other/ok.txt', k1.sign({}))).status, 200);
+    assert.equal(js.count('/jwks.json'), 1, 'one shared document for every section naming the URL');
+    await httpd.restart();
+    assert.equal((await get(httpd, '/api/inner/ok.txt', k1.sign({}))).status, 200);
+    assert.ok(js.count('/jwks.json') <= 2, 'a restart refetches at most once');
+  } finally {
+    await httpd.stop();
+    await js.close();
+  }
+});
