@@ -76,7 +76,7 @@ typedef struct {
     apr_time_t fail_since;            /* first failure of the current streak; 0 = none */
     uint32_t fail_count;
     int32_t max_age;                  /* server's Cache-Control max-age, -1 = none */
-    uint64_t version;                 /* bumped when the document's bytes change */
+    uint64_t version;                 /* bumped on every successful fetch (for logs) */
     uint64_t body_len;
     unsigned char sha256[32];
 } jwks_meta_t;
@@ -701,13 +701,17 @@ static void fetch_and_publish(jwks_source_t *src, const jwks_settings_t *st)
     if (code == JWT_OK) {
         unsigned char digest[32];
         sha256(res->body, res->len, digest);
-        if (m.fetched_at == 0 || memcmp(digest, m.sha256, 32) != 0 || m.body_len != res->len) {
-            if (body_put(src, p, res->body, res->len, &m) != APR_SUCCESS)
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, jwks_g.server,
-                             "jwks_cache: %s: the shared cache refused the document "
-                             "(%lu bytes)", src->label, (unsigned long)res->len);
-            m.version++;
+        if ((m.fetched_at == 0 || memcmp(digest, m.sha256, 32) != 0 || m.body_len != res->len)
+            && body_put(src, p, res->body, res->len, &m) != APR_SUCCESS) {
+            /* a document the children cannot read is no better than a failed fetch:
+             * count it as one, so it is logged and retried like one */
+            memset(m.sha256, 0, sizeof(m.sha256));
+            code = JWT_ERR(&err, JWT_ERR_FETCH, "the shared cache refused the document "
+                           "(%lu bytes)", (unsigned long)res->len);
         }
+    }
+    if (code == JWT_OK) {
+        m.version++;
         m.fetched_at = apr_time_now();
         m.max_age = (int32_t)(res->max_age > INT32_MAX ? INT32_MAX : res->max_age);
         fails = m.fail_count;

@@ -107,3 +107,21 @@ test('Cache-Control max-age is honoured (and clamped to at least 60 s)', async (
     await js.close();
   }
 });
+
+test('a large JWKS (300 keys, many cache chunks) reaches every child from one fetch', async () => {
+  const signers = Array.from({ length: 300 }, (_, i) => makeSigner(`key-${i}`));
+  const js = await startJwksServer();
+  js.publish('/big.json', signers.map((s) => s.jwk));
+  const httpd = await start(location('/api', [`AuthJWTJWKSURL ${js.url('/big.json')}`]));
+  try {
+    const picks = Array.from({ length: 200 }, (_, i) => signers[(i * 7) % 300].sign({}));
+    const results = await burst(httpd, '/api/ok.txt', picks, 16);
+    assert.deepEqual(tally(results), { 200: 200 });
+    const size = JSON.stringify({ keys: signers.map((s) => s.jwk) }).length;
+    report(`MPM=${MPM} large JWKS: ${size} bytes, 300 keys, 200 requests: ${js.count('/big.json')} fetch`);
+    assert.equal(js.count('/big.json'), 1);
+  } finally {
+    await httpd.stop();
+    await js.close();
+  }
+});
