@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <stdint.h>
+#include <signal.h>
+#include <pthread.h>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -31,6 +33,8 @@
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
 #include "apr_global_mutex.h"
+#include "apr_thread_cond.h"
+#include "apr_thread_proc.h"
 
 #include <openssl/evp.h>
 
@@ -731,18 +735,130 @@ static void fetch_and_publish(jwks_source_t *src, const jwks_settings_t *st)
     apr_pool_destroy(p);
 }
 
-/* A scheduled refresh, run as a cleanup of the request pool that noticed the staleness:
- * httpd destroys that pool only after the response was written, so no client waits. */
+/* A scheduled refresh. It runs on this process's refresher thread, so neither the request
+ * that noticed the staleness nor the next request on its keep-alive connection waits. When
+ * the thread is not there (APR without threads, or it could not start) or its queue is
+ * full, it runs as a cleanup of the noticing request's pool instead, which httpd runs only
+ * after that response was written. */
 typedef struct {
     jwks_source_t *src;
     jwks_settings_t st;
 } refresh_job_t;
+
+#define JWKS_QUEUE_MAX 32
+
+typedef struct {
+    apr_thread_mutex_t *mutex;        /* guards everything below */
+    apr_thread_cond_t *wake;
+    refresh_job_t jobs[JWKS_QUEUE_MAX];
+    int njobs;
+    int stopping;
+#if APR_HAS_THREADS
+    apr_thread_t *thread;
+#endif
+} refresher_t;
+
+/* Set once per child in child_init; the queue inside is guarded by its mutex. */
+static refresher_t *jwks_refresher;
 
 static apr_status_t refresh_after_response(void *data)
 {
     refresh_job_t *job = data;
     fetch_and_publish(job->src, &job->st);
     return APR_SUCCESS;
+}
+
+#if APR_HAS_THREADS
+static void *APR_THREAD_FUNC refresher_main(apr_thread_t *thd, void *data)
+{
+    refresher_t *rf = data;
+
+    apr_thread_mutex_lock(rf->mutex);
+    while (!rf->stopping) {
+        refresh_job_t job;
+        if (rf->njobs == 0) {
+            apr_thread_cond_wait(rf->wake, rf->mutex);
+            continue;
+        }
+        job = rf->jobs[0];
+        memmove(&rf->jobs[0], &rf->jobs[1], (size_t)(rf->njobs - 1) * sizeof(job));
+        rf->njobs--;
+        apr_thread_mutex_unlock(rf->mutex);
+        fetch_and_publish(job.src, &job.st);
+        apr_thread_mutex_lock(rf->mutex);
+    }
+    apr_thread_mutex_unlock(rf->mutex);
+    /* plain return, no apr_thread_exit: the thread's pool then goes with the child pool
+     * (or in apr_thread_join, depending on the APR version), never from this thread */
+    return NULL;
+}
+
+/* A pre-cleanup of the child pool: runs before the thread's own (sub)pool goes. A fetch in
+ * progress finishes first (bounded by AuthJWTJWKSTimeout); queued ones are dropped, their
+ * leases simply expire. */
+static apr_status_t refresher_stop(void *data)
+{
+    refresher_t *rf = data;
+    apr_status_t rv;
+
+    apr_thread_mutex_lock(rf->mutex);
+    rf->stopping = 1;
+    apr_thread_cond_signal(rf->wake);
+    apr_thread_mutex_unlock(rf->mutex);
+    apr_thread_join(&rv, rf->thread);
+    jwks_refresher = NULL;
+    return APR_SUCCESS;
+}
+
+/* Start the refresher with every signal blocked, so the MPM's signal handling (sigwait in
+ * worker/event, handlers in prefork) never runs on this thread. */
+static void refresher_start(apr_pool_t *pchild, server_rec *s)
+{
+    refresher_t *rf = apr_pcalloc(pchild, sizeof(*rf));
+    sigset_t all, old;
+    apr_status_t rv;
+
+    if (apr_thread_mutex_create(&rf->mutex, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS
+        || apr_thread_cond_create(&rf->wake, pchild) != APR_SUCCESS)
+        return;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    rv = apr_thread_create(&rf->thread, NULL, refresher_main, rf, pchild);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, "jwks_init: no refresher thread; "
+                     "scheduled refreshes run after the response that noticed them");
+        return;
+    }
+    apr_pool_pre_cleanup_register(pchild, rf, refresher_stop);
+    jwks_refresher = rf;
+}
+#endif
+
+/* Hand a scheduled refresh (lease already taken) to the refresher, or to r's cleanup. */
+static void schedule_refresh(request_rec *r, jwks_source_t *src, const jwks_settings_t *st)
+{
+    refresher_t *rf = jwks_refresher;
+    refresh_job_t *job;
+
+    if (rf) {
+        int queued = 0;
+        apr_thread_mutex_lock(rf->mutex);
+        if (!rf->stopping && rf->njobs < JWKS_QUEUE_MAX) {
+            rf->jobs[rf->njobs].src = src;
+            rf->jobs[rf->njobs].st = *st;
+            rf->njobs++;
+            queued = 1;
+            apr_thread_cond_signal(rf->wake);
+        }
+        apr_thread_mutex_unlock(rf->mutex);
+        if (queued)
+            return;
+    }
+    job = apr_palloc(r->pool, sizeof(*job));
+    job->src = src;
+    job->st = *st;
+    apr_pool_cleanup_register(r->pool, job, refresh_after_response, apr_pool_cleanup_null);
 }
 
 /* Wait (polling the shared entry) until another child's fetch lease ends or deadline. */
@@ -795,10 +911,7 @@ static jwks_ring_t *source_ring(request_rec *r, jwks_source_t *src, const jwks_s
         }
     }
     else if (stale && lease_take(src, r->pool, st, WHY_SCHEDULED, retry_at) == LEASE_TAKEN) {
-        refresh_job_t *job = apr_palloc(r->pool, sizeof(*job));
-        job->src = src;
-        job->st = *st;
-        apr_pool_cleanup_register(r->pool, job, refresh_after_response, apr_pool_cleanup_null);
+        schedule_refresh(r, src, st);
     }
 
     apr_thread_mutex_lock(src->mutex);
@@ -1048,6 +1161,9 @@ static void jwks_child_init(apr_pool_t *p, server_rec *s)
     rv = apr_global_mutex_child_init(&jwks_g.mutex, apr_global_mutex_lockfile(jwks_g.mutex), p);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "jwks_init: cannot re-attach the JWKS mutex");
+#if APR_HAS_THREADS
+    refresher_start(p, s);
+#endif
 }
 
 void jwks_register_hooks(apr_pool_t *p)

@@ -4,8 +4,10 @@
 const { startHttpd, configtest, request, sleep } = require('../../integration/lib/httpd');
 
 /* Every JWKS test server needs mod_socache_shmcb (the shared key cache). */
+/* env JWKS_HTTPD_PREAMBLE: extra httpd config for debugging (e.g. CoreDumpDirectory). */
 function start(conf, opts = {}) {
-  return startHttpd({ conf, modules: ['socache_shmcb', ...(opts.modules || [])], name: opts.name || 'jwks', ...opts });
+  return startHttpd({ conf, modules: ['socache_shmcb', ...(opts.modules || [])], name: opts.name || 'jwks',
+    preamble: process.env.JWKS_HTTPD_PREAMBLE || '', ...opts });
 }
 
 function check(conf, opts = {}) {
