@@ -7,8 +7,10 @@
  *    and fetches synchronously (bounded by AuthJWTJWKSTimeout); requests that find the lease
  *    taken wait for it, at most the same timeout; still nothing -> 503 + Retry-After.
  *  - usable but stale keys: the request that notices takes the lease (never blocking) and
- *    registers the fetch as a cleanup of its own request pool, which httpd runs after the
- *    response has been written. Every request keeps using the cached keys meanwhile.
+ *    queues the fetch for this process's refresher thread (started in child_init), so no
+ *    request waits, not even the next one on the same keep-alive connection. Without that
+ *    thread the fetch runs as a cleanup of the noticing request's pool, which httpd runs
+ *    after the response has been written. Every request keeps using the cached keys.
  *  - a kid no cached key has: at most one fetch per AuthJWTJWKSRefetchInterval per URL,
  *    server-wide (the timestamp is in the shared entry); the winning request fetches and
  *    retries, the others get "unknown kid" at once.

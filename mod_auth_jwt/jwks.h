@@ -81,7 +81,8 @@ jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token
                        jwt_err_t *err);
 
 /* pre_config (mutex type, curl_global_init), check_config (socache provider present),
- * post_config (shared cache, global mutex), child_init (mutex re-attach). */
+ * post_config (shared cache, global mutex), child_init (mutex re-attach, refresher
+ * thread). */
 void jwks_register_hooks(apr_pool_t *p);
 
 #endif
