@@ -60,8 +60,8 @@ make_keys() {
         # 32 random bytes: HS256 needs a key at least as long as its hash output.
         local k
         k="$(openssl rand 32 | openssl base64 -A | tr '+/' '-_' | tr -d '=')"
-        (umask 077 && printf '{"keys":[{"kty":"oct","kid":"demo-hs","alg":"HS256","k":"%s"}]}\n' "$k" \
-            > "$KEYS/secrets.jwks")
+        (umask 077 && printf '{"keys":[{"kty":"oct","kid":"demo-hs","alg":"HS256","k":"%s","use":"sig","status":"active","created":%s}]}\n' \
+            "$k" "$(date +%s)" > "$KEYS/secrets.jwks")
     fi
     # httpd's children (www-data when started as root) re-read the secrets file.
     if [ "$(id -u)" -eq 0 ]; then
@@ -146,7 +146,10 @@ start_demo() {
         die "httpd refused the configuration $CONF (see above)"
     fi
     : > "$STATE/logs/error.log"
-    "$HTTPD" -f "$CONF" -k start
+    if ! "$HTTPD" -f "$CONF" -k start; then
+        tail -n 20 "$STATE/logs/error.log" >&2
+        die "httpd did not start; see $STATE/logs/error.log"
+    fi
     local i
     for i in $(seq 1 50); do
         port_in_use "$port" && break
