@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of mod_auth_jwt (issue 7). Run by hand, not part of the tests:
+#   ./bench/run.sh            (env: ROUNDS=3 DURATION=10 CONNS=32 THREADS=2 DISTINCT=100000)
+# One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling) and at
+# locations protected with HS256, RS256, ES256 and EdDSA keys; when Debian's
+# libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
+# peer rows. wrk drives every case in interleaved rounds (A B C ... A B C ...); the table gives
+# the median req/s, the ratio to /open/, and the server CPU per request read from /proc for
+# every httpd process, with the difference to /open/. `openssl speed` verify costs close it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${JWT_BUILD_DIR:-$top/build}
+module="$build/.libs/mod_auth_jwt.so"
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-32}
+THREADS=${THREADS:-2}
+DISTINCT=${DISTINCT:-100000}
+state=${BENCH_STATE:-$top/.state/bench}
+openidc=/usr/lib/apache2/modules/mod_auth_openidc.so
+
+[ -f "$module" ] || { echo "bench: $module not built (run ./dev.sh build)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 2; }
+mkdir -p "$state"
+
+# --- keys (generated once) and tokens (minted once per DISTINCT) ---
+keys() {
+  cd "$state"
+  [ -f hs256.key ] || head -c 32 /dev/urandom > hs256.key
+  [ -f rs256.pem ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rs256.pem 2>/dev/null
+  [ -f es256.pem ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out es256.pem 2>/dev/null
+  [ -f ed25519.pem ] || openssl genpkey -algorithm ED25519 -out ed25519.pem 2>/dev/null
+  for k in rs256 es256 ed25519; do
+    openssl pkey -in $k.pem -pubout -out $k.pub.pem 2>/dev/null
+  done
+  for k in rs256 es256; do
+    [ -f $k.crt ] || openssl req -new -x509 -key $k.pem -subj "/CN=bench-$k" -days 3650 -out $k.crt 2>/dev/null
+  done
+  local k64
+  k64=$(base64 -w0 < hs256.key | tr '+/' '-_' | tr -d '=')
+  printf '{"kty":"oct","kid":"bench-hs","alg":"HS256","k":"%s"}\n' "$k64" > hs256.jwk
+  cd - >/dev/null
+}
+keys
+if [ ! -f "$state/tokens-EdDSA.txt" ] || [ "$(wc -l < "$state/tokens-EdDSA.txt")" -ne "$DISTINCT" ]; then
+  echo "minting $DISTINCT distinct tokens per algorithm with jose (once)..." >&2
+  node "$here/mint.js" "$state" "$DISTINCT"
+fi
+
+# --- one httpd ---
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
+for loc in open hs rs es ed oidc-hs oidc-rs oidc-es; do
+  mkdir -p "$run/htdocs/$loc"
+  head -c 63 /dev/zero | tr '\0' 'x' > "$run/htdocs/$loc/file.txt"; echo >> "$run/htdocs/$loc/file.txt"
+done
+have_openidc=0; [ -f "$openidc" ] && have_openidc=1
+mods=/usr/lib/apache2/modules
+{
+  cat <<CONF
+ServerRoot "$run"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$run/httpd.pid"
+ErrorLog "$run/error.log"
+LogLevel warn
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authn_core_module $mods/mod_authn_core.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule authz_user_module $mods/mod_authz_user.so
+LoadModule mime_module $mods/mod_mime.so
+LoadModule auth_jwt_module $module
+User www-data
+Group www-data
+StartServers 2
+ServerLimit 2
+ThreadsPerChild 32
+MaxRequestWorkers 64
+MinSpareThreads 1
+MaxSpareThreads 64
+MaxConnectionsPerChild 0
+KeepAlive On
+MaxKeepAliveRequests 0
+DocumentRoot "$run/htdocs"
+TypesConfig /etc/mime.types
+<Directory "$run/htdocs">
+  Require all granted
+</Directory>
+CONF
+  # alg location keyfile kid
+  while read -r alg loc keyfile kid; do
+    cat <<CONF
+<Location /$loc/>
+  AuthType jwt
+  AuthName bench
+  AuthJWTKeyFile "$state/$keyfile" ${kid:+kid=$kid}
+  AuthJWTAlgorithms $alg
+  AuthJWTIssuer https://bench.example/
+  AuthJWTAudience bench
+  Require valid-user
+</Location>
+CONF
+  done <<LOCS
+HS256 hs hs256.jwk
+RS256 rs rs256.pub.pem bench-rs
+ES256 es es256.pub.pem bench-es
+EdDSA ed ed25519.pub.pem bench-ed
+LOCS
+  if [ $have_openidc = 1 ]; then
+    hexkey=$(od -An -tx1 -v < "$state/hs256.key" | tr -d ' \n')
+    # the EC key as a JWKS that mod_auth_openidc fetches from this same server
+    node -e '
+      const c=require("crypto"),fs=require("fs");
+      const k=c.createPublicKey(fs.readFileSync(process.argv[1])).export({format:"jwk"});
+      fs.writeFileSync(process.argv[2], JSON.stringify({keys:[{...k,kid:"bench-es",use:"sig",alg:"ES256"}]}));
+    ' "$state/es256.pub.pem" "$run/htdocs/jwks/es.json"
+    cat <<CONF
+LoadModule auth_openidc_module $openidc
+OIDCCryptoPassphrase bench-passphrase-not-secret
+OIDCRedirectURI http://127.0.0.1:$port/oidc-redirect
+OIDCOAuthSSLValidateServer Off
+<Location /oidc-hs/>
+  AuthType oauth20
+  OIDCOAuthVerifySharedKeys hex#bench-hs#$hexkey
+  Require valid-user
+</Location>
+<Location /oidc-rs/>
+  AuthType oauth20
+  OIDCOAuthVerifyCertFiles bench-rs#$state/rs256.crt
+  Require valid-user
+</Location>
+<Location /oidc-es/>
+  AuthType oauth20
+  OIDCOAuthVerifyJwksUri http://127.0.0.1:$port/jwks/es.json
+  Require valid-user
+</Location>
+CONF
+  fi
+} > "$run/httpd.conf"
+chown -R www-data:www-data "$run" 2>/dev/null || true
+chmod 0755 "$state"
+/usr/sbin/apache2 -f "$run/httpd.conf" -k start
+trap '/usr/sbin/apache2 -f "$run/httpd.conf" -k stop 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/open/file.txt" && break; sleep 0.1; done
+
+# --- cases: name path algfile(or -) mode(single|rotate) ---
+cases=("open /open/file.txt - single")
+for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
+  cases+=("${a%%:*} /${a##*:}/file.txt ${a%%:*} single")
+done
+if [ $have_openidc = 1 ]; then
+  for a in HS256:hs RS256:rs ES256:es; do
+    cases+=("openidc-${a%%:*} /oidc-${a##*:}/file.txt ${a%%:*} single")
+  done
+fi
+for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
+  cases+=("${a%%:*}-distinct /${a##*:}/file.txt ${a%%:*} rotate")
+done
+if [ $have_openidc = 1 ]; then
+  for a in HS256:hs RS256:rs ES256:es; do
+    cases+=("openidc-${a%%:*}-distinct /oidc-${a##*:}/file.txt ${a%%:*} rotate")
+  done
+fi
+
+# Check every location first: a good token 200, a tampered one 401; never benchmark an error path.
+for c in "${cases[@]}"; do
+  read -r name path alg mode <<<"$c"
+  [ "$alg" = - ] && continue
+  tok=$(head -1 "$state/single-$alg.txt")
+  good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "http://127.0.0.1:$port$path")
+  bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${tok%?}A" "http://127.0.0.1:$port$path")
+  if [ "$bad" = 200 ]; then bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${tok%??}AA" "http://127.0.0.1:$port$path"); fi
+  dtok=$(sed -n 2p "$state/tokens-$alg.txt")
+  distinct=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $dtok" "http://127.0.0.1:$port$path")
+  if [ "$good" != 200 ] || [ "$bad" != 401 ] || [ "$distinct" != 200 ]; then
+    echo "bench: $name ($path): good token $good, tampered $bad, distinct $distinct; expected 200/401/200" >&2
+    tail -5 "$run/error.log" >&2
+    exit 1
+  fi
+done
+echo "locations checked: good token 200, tampered 401" >&2
+
+cpu_ticks() {  # utime+stime of every httpd process of this server, in clock ticks
+  local parent pids t=0
+  parent=$(cat "$run/httpd.pid")
+  pids="$parent $(pgrep -P "$parent" | tr '\n' ' ')"
+  for p in $pids; do
+    [ -r /proc/$p/stat ] || continue
+    t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat)))
+  done
+  echo $t
+}
+hz=$(getconf CLK_TCK)
+results="$state/results.tsv"; : > "$results"
+for round in $(seq "$ROUNDS"); do
+  for c in "${cases[@]}"; do
+    read -r name path alg mode <<<"$c"
+    args=(-t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency)
+    if [ "$mode" = rotate ]; then
+      args+=(-s "$here/rotate.lua" "http://127.0.0.1:$port$path" -- "$state/tokens-$alg.txt")
+    elif [ "$alg" != - ]; then
+      args+=(-H "Authorization: Bearer $(head -1 "$state/single-$alg.txt")" "http://127.0.0.1:$port$path")
+    else
+      args+=("http://127.0.0.1:$port$path")
+    fi
+    t0=$(cpu_ticks)
+    out=$(wrk "${args[@]}")
+    t1=$(cpu_ticks)
+    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
+    us=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$us" "$non2xx" >> "$results"
+    printf 'round %s %-28s %10s req/s %8s us/req non-2xx %s\n' "$round" "$name" "$rps" "$us" "$non2xx" >&2
+  done
+done
+
+rss_kb() { local t=0; for p in $(pgrep -P "$(cat "$run/httpd.pid")"); do t=$((t + $(awk '/VmRSS/ {print $2}' /proc/$p/status))); done; echo $t; }
+
+echo
+echo "# mod_auth_jwt benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(/usr/sbin/apache2 -v | head -1 | cut -d: -f2 | sed 's/^ //'), mpm_event"
+echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median; distinct = $DISTINCT tokens rotated; child RSS now $(rss_kb) kB"
+echo
+awk -F'\t' '
+  { v[$2] = v[$2] " " $3; u[$2] = u[$2] " " $4; e[$2] += $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+  function median(s,   a, k, i, j, t) { k = split(s, a, " "); for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+  END {
+    base = median(v["open"]); baseu = median(u["open"])
+    printf "| case | req/s (median) | ratio to /open/ | server CPU µs/req | Δ µs vs /open/ | non-2xx |\n|---|---:|---:|---:|---:|---:|\n"
+    for (i = 1; i <= n; i++) { c = order[i]; r = median(v[c]); m = median(u[c])
+      printf "| %s | %.0f | %.3f | %.1f | %+.1f | %d |\n", c, r, r / base, m, m - baseu, e[c] }
+  }' "$results"
+echo
+echo "openssl speed (verify/s, one core; µs per verify):"
+openssl speed -seconds 2 rsa2048 ecdsap256 ed25519 2>/dev/null | awk '
+  /^rsa 2048/ {printf "  RS256 (rsa2048)   %10.0f verify/s  %6.1f µs\n", $6, 1e6 / $6}
+  /ecdsa \(nistp256\)/ {printf "  ES256 (nistp256)  %10.0f verify/s  %6.1f µs\n", $NF, 1e6 / $NF}
+  /EdDSA \(Ed25519\)/ {printf "  EdDSA (Ed25519)   %10.0f verify/s  %6.1f µs\n", $NF, 1e6 / $NF}'
+openssl speed -seconds 1 -bytes 256 -hmac sha256 2>/dev/null | awk '/^hmac\(sha256\)/ {k = $2; sub("k", "", k); ops = k * 1000 / 256; printf "  HS256 (hmac 256B) %10.0f verify/s  %6.2f µs\n", ops, 1e6 / ops}'
