@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Group "fuzz": builds each libFuzzer target in tests/fuzz/ straight from the core sources
 # (clang, -fsanitize=fuzzer,address,undefined; no autotools involved) and runs it for
-# FUZZ_SECONDS (default 30) from its seed corpus in tests/fuzz/corpus/<target>/.
+# FUZZ_SECONDS (default 20; 8 targets) from its seed corpus in tests/fuzz/corpus/<target>/.
 # Each target counts as one test: it passes when it builds and runs the whole time with no
 # crash, sanitizer report, leak or broken invariant. Crash inputs are kept in the output
 # folder ($JWT_BUILD_DIR/fuzz/, or a temporary folder) and named in the log.
@@ -12,8 +12,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 src="$(cd "$here/../.." && pwd)"
 core="$src/mod_auth_jwt/core"
 fuzzdir="$src/tests/fuzz"
-seconds="${FUZZ_SECONDS:-30}"
-targets=(fuzz_json fuzz_b64 fuzz_token fuzz_jwks)
+seconds="${FUZZ_SECONDS:-20}"
+targets=(fuzz_json fuzz_b64 fuzz_token fuzz_jwks fuzz_fetch fuzz_form fuzz_secrets fuzz_login)
+# Only one target at a time: FUZZ_TARGETS="fuzz_form fuzz_fetch" tests/groups/fuzz.sh
+if [ -n "${FUZZ_TARGETS:-}" ]; then read -r -a targets <<<"$FUZZ_TARGETS"; fi
 
 passed=0 failed=0 skipped=0
 result() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" -eq 0 ]; exit $?; }
@@ -42,13 +44,21 @@ if ! "$cc" -fsanitize=fuzzer "$probe.c" -o "$probe" >/dev/null 2>&1; then
 fi
 rm -f "$probe" "$probe.c"
 
-# Core sources the targets need (the JWKS fetcher and the secrets store are not fuzzed here).
+# Core sources every target links, and what some targets need on top (the fetcher needs
+# libcurl, the form target the admin CGI's parser).
 core_srcs=(jwt_err.c jwt_b64.c jwt_alg.c jwt_json.c jwt_key.c jwt_jws.c jwt_claims.c)
 srcs=()
 for f in "${core_srcs[@]}"; do srcs+=("$core/$f"); done
+extra_srcs() {
+    case "$1" in
+        fuzz_fetch) echo "$core/jwt_fetch.c" ;;
+        fuzz_secrets) echo "$core/jwt_secrets.c" ;;
+        fuzz_form) echo "$src/admin-cgi/cgi_form.c" ;;
+    esac
+}
 
-read -r -a cflags <<<"$(apr-1-config --includes --cppflags) $(pkg-config --cflags json-c libcrypto)"
-read -r -a libs <<<"$(apr-1-config --link-ld --libs) $(pkg-config --libs json-c libcrypto)"
+read -r -a cflags <<<"$(apr-1-config --includes --cppflags) $(apu-1-config --includes) $(pkg-config --cflags json-c libcrypto libcurl)"
+read -r -a libs <<<"$(apr-1-config --link-ld --libs) $(apu-1-config --link-ld) $(pkg-config --libs json-c libcrypto libcurl)"
 san=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
@@ -58,8 +68,9 @@ for t in "${targets[@]}"; do
     bin="$out/$t"
     log="$out/$t.log"
     echo "fuzz: building $t"
-    if ! "$cc" -g -O1 -std=c11 -D_GNU_SOURCE "${san[@]}" -I"$core" -I"$fuzzdir" "${cflags[@]}" \
-            "$fuzzdir/$t.c" "${srcs[@]}" "${libs[@]}" -o "$bin" >"$log" 2>&1; then
+    read -r -a extra <<<"$(extra_srcs "$t")"
+    if ! "$cc" -g -O1 -std=c11 -Werror=implicit-function-declaration -D_GNU_SOURCE "${san[@]}" -I"$core" -I"$src/admin-cgi" -I"$fuzzdir" "${cflags[@]}" \
+            "$fuzzdir/$t.c" "${srcs[@]}" "${extra[@]}" "${libs[@]}" -o "$bin" >"$log" 2>&1; then
         cat "$log"
         echo "FAIL $t: build failed"
         failed=$((failed + 1))
