@@ -106,6 +106,16 @@ test('JWKS handler: the public half of each asymmetric signing key, once, no pri
   }
 });
 
+test('JWKS handler: HEAD has the headers and no body; POST is 405 with Allow', async () => {
+  const head = await request(srv.base, '/.well-known/jwks.json', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.body, '');
+  assert.match(head.header('Cache-Control')[0], /max-age=\d+/);
+  const post = await request(srv.base, '/.well-known/jwks.json', { method: 'POST', body: '{}' });
+  L.expectLoginRefused(post, 405, 'invalid_request', 'use GET, HEAD');
+  assert.deepEqual(post.header('Allow'), ['GET, HEAD']);
+});
+
 async function login(a, u) {
   const where = `/auth/${a.name}/login`;
   const cred = { username: u.user, password: u.password };

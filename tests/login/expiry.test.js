@@ -15,12 +15,12 @@ const PW = 'Erin-Expiry-Pw-4410';
 const REALM = 'orders';
 const KID = 'hs-expiry-1';
 
-let keys; let srv;
+let keys; let srv; let secrets;
 
 test.before(async () => {
   keys = generateKeys({ only: [] });
   const userFile = L.makeUsers(keys.dir, [{ user: 'erin', password: PW, hash: 'B' }]);
-  const secrets = writeSecretsFile(`${keys.dir}/secrets.jwks`, [
+  secrets = writeSecretsFile(`${keys.dir}/secrets.jwks`, [
     { kid: KID, alg: 'HS256', k: keys.hmac.hs256 },
     { kid: 'hs-old', alg: 'HS512', k: keys.hmac.hs512, status: 'verify' }]);
   const conf = [
@@ -29,6 +29,9 @@ test.before(async () => {
     // the tamper test's tokens must not expire while it runs
     L.loginLocation('/auth/login-long', { keyLine: `secrets=${secrets}`, alg: 'HS256', userFile, lifetime: 300,
       issuer: 'https://idp.test/', audience: 'orders-api' }),
+    // a secrets file with no active secret: nothing to sign with
+    L.loginLocation('/auth/noactive', { keyLine: `secrets=${writeSecretsFile(`${keys.dir}/verify-only.jwks`,
+      [{ kid: 'v1', alg: 'HS256', k: keys.hmac.hs384, status: 'verify' }])}`, alg: 'HS256', userFile }),
     '<Location /.well-known/jwks.json>', '  SetHandler jwt-jwks-handler', '</Location>',
     '<Location /api>', '  AuthType jwt', `  AuthName "${REALM}"`, `  AuthJWTSecretsFile ${secrets}`,
     '  AuthJWTIssuer https://idp.test/', '  AuthJWTAudience orders-api', '  AuthJWTLeeway 0',
@@ -81,4 +84,30 @@ test('a tampered token gets 401 invalid_token', async () => {
   A.expectInvalidToken(await get(flipped), REALM, flipped, 'signature');
   A.expectInvalidToken(await get(T.stripSignature(token)), REALM, token);
   A.expectOk(await get(token));
+});
+
+test('a secrets file without an active secret: 503 temporarily_unavailable, logged', async () => {
+  L.expectLoginRefused(await L.postJson(srv.base, '/auth/noactive', { username: 'erin', password: PW }),
+    503, 'temporarily_unavailable', 'no signing key');
+  assert.match(srv.errorLog(), /AH-JWT-0603: login at \/auth\/noactive: the secrets file has no active secret to sign with/);
+  // credentials are checked before the signer is looked up
+  L.expectLoginRefused(await L.postJson(srv.base, '/auth/noactive', { username: 'erin', password: 'wrong-pw' }),
+    401, 'invalid_grant', 'wrong username or password');
+});
+
+test('rotating the active secret: new logins sign with the new kid, old tokens still verify', async () => {
+  const long = () => L.postJson(srv.base, '/auth/login-long', { username: 'erin', password: PW });
+  const before = L.expectLoginOk(await long(), 300);
+  assert.equal(before.header.kid, KID);
+  writeSecretsFile(secrets, [
+    { kid: 'hs-new', alg: 'HS256', k: keys.hmac.hs512.subarray(0, 32) },
+    { kid: KID, alg: 'HS256', k: keys.hmac.hs256, status: 'verify' }]);
+  await sleep(1300);          // each process stats the file at most once a second
+  for (let i = 0; i < 4; i++) {   // several connections: every process (prefork) sees it
+    const after = L.expectLoginOk(await long(), 300);
+    assert.equal(after.header.kid, 'hs-new');
+    await jose.jwtVerify(after.token, keys.hmac.hs512.subarray(0, 32), { algorithms: ['HS256'] });
+    A.expectOk(await get(after.token));
+  }
+  A.expectOk(await get(before.token));
 });

@@ -198,3 +198,15 @@ test('failed logins are logged with the client address, never with the password'
   }
   assert.ok(!/eyJ[A-Za-z0-9_-]{10,}/.test(log), 'a token is in the error log');
 });
+
+test('with LogLevel warn (the usual production level) failed logins are still logged', async () => {
+  // the last test of this file: it reconfigures the server
+  await srv.restart(`${srv.confText.split('# ---- caller conf ----\n')[1]}\nLogLevel warn\n`);
+  const from = srv.errorLog().length;
+  badCreds(await L.postJson(srv.base, WHERE[0], { username: 'ada', password: 'warn-level-guess' }));
+  L.expectLoginOk(await L.postJson(srv.base, WHERE[0], { username: 'bob', password: PW.bob }), LIFETIME);
+  const log = srv.errorLog().slice(from);
+  assert.match(log, /AH-JWT-0607: failed login for user 'ada' from 127\.0\.0\.1 \(wrong password\)/);
+  assert.ok(!log.includes('warn-level-guess'));
+  assert.ok(!/issued a ES256 token to 'bob'/.test(log), 'info messages are logged at LogLevel warn');
+});
