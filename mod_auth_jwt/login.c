@@ -133,6 +133,12 @@ const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
         !(c->login.signing_key->algs & JWT_ALGSET(c->login.signing_alg)))
         return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: the key cannot sign %s", arg,
                             jwt_alg_name(c->login.signing_alg));
+    /* a secrets file only ever holds HMAC secrets: any other alg fails every login */
+    if (c->login.signing_alg_set && c->login.signing_secrets &&
+        !(JWT_ALGSET(c->login.signing_alg) & JWT_ALGSET_HMAC))
+        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: a secrets file signs with "
+                            "HS256, HS384 or HS512, not %s", arg,
+                            jwt_alg_name(c->login.signing_alg));
     return NULL;
 }
 
@@ -148,6 +154,9 @@ const char *jwt_cmd_signing_alg(cmd_parms *cmd, void *mconfig, const char *arg)
     if (c->login.signing_key && !(c->login.signing_key->algs & JWT_ALGSET(c->login.signing_alg)))
         return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of this "
                             "section cannot sign %s", arg, arg);
+    if (c->login.signing_secrets && !(JWT_ALGSET(c->login.signing_alg) & JWT_ALGSET_HMAC))
+        return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of this "
+                            "section is a secrets file: use HS256, HS384 or HS512", arg);
     return NULL;
 }
 
