@@ -177,6 +177,17 @@ describe('security: attacks', () => {
     }
   });
 
+  test('nested JWT (RFC 8725 3.3): cty "JWT" with a token as payload is refused, whatever the inner token', async () => {
+    const inner = rs();
+    const innerNone = `${T.seg({ alg: 'none' })}.${T.seg(T.claims({ sub: 'admin' }))}.`;
+    for (const payload of [inner, innerNone]) {
+      const outer = T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa', cty: 'JWT' }, payload });
+      await refused(outer, 'json');
+    }
+    // a JSON object payload is verified and used as claims; cty does not change that
+    A.expectOk(await send(T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa', cty: 'JWT' }, payload: T.claims() })));
+  });
+
   test('the server still answers and no child crashed', async () => {
     A.expectOk(await send(rs()));
     assert.equal(srv.errorLog().match(/AH00052|exit signal|AddressSanitizer/g), null);
