@@ -44,6 +44,17 @@ describe('secrets file hot reload', () => {
     }
   }
 
+  // Sequential requests may all land on one child; a child that served none since the last
+  // change has not looked at the file yet. Parallel bursts wider than ThreadsPerChild reach
+  // every child, so each has re-read the file before the next step depends on it.
+  async function reachEveryChild(s) {
+    for (let round = 0; round < 3; round++) {
+      const res = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+        request(srv.base, '/hs/ok.txt', { headers: F.bearer(tok(s, { n: 100 + i })) })));
+      res.forEach((r) => A.expectOk(r));
+    }
+  }
+
   test('the secret present at start verifies; an unknown one does not', async () => {
     await expectAll(k1, true);
     await expectAll(k2, false);
@@ -97,6 +108,7 @@ describe('secrets file hot reload', () => {
   test('a broken file keeps the last good keys (logged with the path); fixing it reloads', async () => {
     const k4 = k4Ref;
     const good = tok(k3b());
+    await reachEveryChild(k3b());
     fs.writeFileSync(`${file}.tmp`, '{"keys": [ this is not JSON', { mode: 0o644 });
     fs.renameSync(`${file}.tmp`, file);
     await sleep(CHECK_WAIT_MS);
