@@ -433,6 +433,7 @@ static jwt_code_t user_groups(request_rec *r, const char *path, const char *user
 {
     ap_configfile_t *f = NULL;
     char line[MAX_STRING_LEN];
+    apr_hash_t *added = apr_hash_make(r->pool);
     apr_status_t rv = ap_pcfg_openfile(&f, r->pool, path);
 
     if (rv != APR_SUCCESS)
@@ -445,7 +446,11 @@ static jwt_code_t user_groups(request_rec *r, const char *path, const char *user
         while (*ll) {
             member = ap_getword_conf(r->pool, &ll);
             if (*member && !strcmp(member, user)) {
-                json_object_array_add(out, json_object_new_string(group));
+                /* a group may span several lines (as in mod_authz_groupfile): list it once */
+                if (!apr_hash_get(added, group, APR_HASH_KEY_STRING)) {
+                    apr_hash_set(added, group, APR_HASH_KEY_STRING, group);
+                    json_object_array_add(out, json_object_new_string(group));
+                }
                 break;
             }
         }

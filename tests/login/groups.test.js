@@ -19,9 +19,9 @@ test.before(async () => {
     { user: 'alice', password: PW.alice, hash: 'B' }, { user: 'bob', password: PW.bob, hash: 's' },
     { user: 'dave', password: PW.dave, hash: 'm' }]);
   // Apache group-file format: "group: member member ...", comments, a member list that
-  // mentions "alice" only as a prefix of another name
+  // mentions "alice" only as a prefix of another name, a group continued on a second line
   const groupFile = L.writeFile(keys.dir, 'groups',
-    '# test groups\nadmin: alice\nstaff:   alice   bob\n\nalices: alice2 malice\nops: bob\n');
+    '# test groups\nadmin: alice\nstaff:   alice   bob\n\nalices: alice2 malice\nops: bob\nadmin: carol alice\n');
   const login = { keyLine: keys.ec384.privPath, alg: 'ES384', userFile, lifetime: 300 };
   const conf = [
     L.loginLocation('/auth/login', { ...login, groupFile }),
@@ -45,7 +45,7 @@ async function tokenOf(user, where = '/auth/login') {
 
 const get = (p, token) => request(srv.base, p, { headers: { Authorization: `Bearer ${token}` } });
 
-test('the groups claim lists exactly the groups that name the user', async () => {
+test('the groups claim lists exactly the groups that name the user, each once', async () => {
   assert.deepEqual((await tokenOf('alice')).payload.groups, ['admin', 'staff']);
   assert.deepEqual((await tokenOf('bob')).payload.groups, ['staff', 'ops']);
   assert.deepEqual((await tokenOf('dave')).payload.groups, []);
