@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <apr_strings.h>
 #include "cgi_form.h"
+#include "jwt_json.h"
 
 static void *form_fail(form_error_t *fe, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -29,33 +30,10 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..len), 0 when invalid (overlongs, surrogates
- * and code points above U+10FFFF included). */
-static size_t utf8_sequence_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned int cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07; }
-    else return 0;
-    if (len < n) return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 static int utf8_valid(const unsigned char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence_len(s + i, len - i);
+        size_t n = jwt_utf8_char_len(s + i, len - i);
         if (n == 0) return 0;
         i += n;
     }

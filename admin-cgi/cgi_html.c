@@ -3,28 +3,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "cgi_html.h"
-
-/* Length of a valid UTF-8 sequence at s (at most len bytes), 0 when invalid. */
-static size_t utf8_len_at(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned int cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) { n = 2; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 3; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 4; cp = c & 0x07; }
-    else return 0;
-    if (len < n) return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
+#include "jwt_json.h"
 
 static const char *entity_for(unsigned char c)
 {
@@ -56,7 +35,7 @@ char *html_escape_len(apr_pool_t *p, const char *s, size_t len)
             o += (size_t)snprintf(out + o, 5, "\\x%02X", c);
             i++;
         } else {
-            size_t n = utf8_len_at(u + i, len - i);
+            size_t n = jwt_utf8_char_len(u + i, len - i);
             if (n == 0) {
                 o += (size_t)snprintf(out + o, 5, "\\x%02X", c);
                 i++;

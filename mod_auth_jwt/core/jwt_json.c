@@ -73,15 +73,19 @@ static jwt_code_t syntax_error(scanner_t *sc, const char *what)
                    sc->pos, (unsigned)sc->s[sc->pos]);
 }
 
-/* Length of the valid UTF-8 sequence (2..4 bytes) starting at p, 0 when invalid:
+/* Length of the valid UTF-8 sequence starting at p (1 for ASCII, 2..4), 0 when invalid:
  * refuses overlong forms, UTF-16 surrogates (U+D800..U+DFFF) and anything > U+10FFFF
  * (RFC 3629 section 4 table). */
-static size_t utf8_sequence_len(const unsigned char *p, size_t avail)
+size_t jwt_utf8_char_len(const unsigned char *p, size_t avail)
 {
-    unsigned char c = p[0];
+    unsigned char c;
     unsigned char lo = 0x80, hi = 0xBF;
     size_t n;
 
+    if (avail == 0)
+        return 0;
+    c = p[0];
+    if (c < 0x80)                     return 1;
     if (c >= 0xC2 && c <= 0xDF)       n = 2;
     else if (c == 0xE0)             { n = 3; lo = 0xA0; }
     else if (c == 0xED)             { n = 3; hi = 0x9F; }
@@ -237,7 +241,7 @@ static jwt_code_t scan_string(scanner_t *sc, unsigned char *dst, size_t *dlen)
             n++;
             sc->pos++;
         } else {
-            size_t sl = utf8_sequence_len(sc->s + sc->pos, sc->len - sc->pos);
+            size_t sl = jwt_utf8_char_len(sc->s + sc->pos, sc->len - sc->pos);
             if (sl == 0)
                 return JWT_ERR(sc->err, JWT_ERR_UTF8, "JSON: invalid UTF-8 at offset %zu",
                                sc->pos);

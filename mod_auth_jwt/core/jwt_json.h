@@ -32,6 +32,11 @@ jwt_code_t jwt_json_validate(const char *buf, size_t len, const jwt_json_limits_
 /* Tie a json-c object's lifetime to a pool (json_object_put on cleanup). Returns obj. */
 json_object *jwt_json_pool_own(apr_pool_t *p, json_object *obj);
 
+/* Length of the valid UTF-8 character at p[0..avail): 1 for ASCII, 2..4 for a multibyte
+ * sequence, 0 when invalid (overlong forms, surrogates, > U+10FFFF, truncated). Shared by
+ * the JSON scanner and the admin CGI's form and HTML code, so all agree on what is valid. */
+size_t jwt_utf8_char_len(const unsigned char *p, size_t avail);
+
 /* Compact serialisation copied into pool memory (slashes not escaped). */
 const char *jwt_json_to_string(apr_pool_t *p, json_object *obj);
 
