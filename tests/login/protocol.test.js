@@ -109,3 +109,38 @@ test('AuthJWTProvider dbm (htdbm users): login works, wrong password is the same
   L.expectLoginRefused(await L.postForm(srv.base, '/auth/dbm', { username: 'pat', password: PW }),
     401, 'invalid_grant', 'wrong username or password');
 });
+
+test('virtual hosts: each publishes its own signing keys and the main server\'s', async () => {
+  const vk = generateKeys({ only: ['ec256', 'ed25519'] });
+  const userFile = L.makeUsers(vk.dir, [{ user: 'vic', password: 'Vic-Vhost-Pw-5', hash: 'B' }]);
+  const conf = [
+    '<Location /.well-known/jwks.json>', '  SetHandler jwt-jwks-handler', '</Location>',
+    L.loginLocation('/auth/main', { keyLine: vk.ec256.privPath, userFile }),
+    '<VirtualHost *>', '  ServerName main.test', '</VirtualHost>',
+    '<VirtualHost *>', '  ServerName other.test',
+    L.loginLocation('/auth/other', { keyLine: vk.ed25519.privPath, userFile }),
+    '</VirtualHost>',
+  ].join('\n');
+  const vs = await startHttpd({ conf, modules: ['authn_file'], name: 'login-vhost' });
+  try {
+    const kids = async (host) => {
+      const res = await request(vs.base, '/.well-known/jwks.json', { headers: { Host: host } });
+      assert.equal(res.status, 200);
+      return JSON.parse(res.body).keys.map((k) => k.kty).sort();
+    };
+    assert.deepEqual(await kids('main.test'), ['EC']);
+    assert.deepEqual(await kids('other.test'), ['EC', 'OKP']);
+    const cred = { username: 'vic', password: 'Vic-Vhost-Pw-5' };
+    const other = L.expectLoginOk(await L.postJson(vs.base, '/auth/other', cred, { Host: 'other.test' }), 900);
+    assert.equal(other.header.alg, 'EdDSA');
+    const main = L.expectLoginOk(await L.postJson(vs.base, '/auth/main', cred, { Host: 'other.test' }), 900);
+    assert.equal(main.header.alg, 'ES256');
+    // the vhost's login location does not exist on the other host
+    const none = await L.postJson(vs.base, '/auth/other', cred, { Host: 'main.test' });
+    assert.equal(none.status, 404);
+    assert.ok(!none.body.includes('access_token'));
+  } finally {
+    await vs.stop();
+    vk.cleanup();
+  }
+});
