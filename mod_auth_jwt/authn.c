@@ -7,6 +7,7 @@
  */
 #include "mod_auth_jwt.h"
 #include "secrets_watch.h"
+#include "cache.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -327,21 +328,174 @@ static void claims_policy(request_rec *r, const jwt_dir_conf_t *conf, jwt_claims
     pol->max_lifetime = conf->max_lifetime;
 }
 
-/* The single verification path for a location: parse, pick a key from the location's
- * keyrings, verify the signature, validate the claims. A verified-token cache (issue 7)
- * belongs at the top of this function, keyed by the token and the location's key set
- * and settings; nothing else in the module verifies tokens. */
+/* ---------------------------------------------------------------- the token cache */
+
+static void hash_list(EVP_MD_CTX *h, const apr_array_header_t *list)
+{
+    int i, n = list ? list->nelts : -1;
+
+    jwt_cache_hash_add(h, &n, sizeof(n));
+    for (i = 0; i < n; i++)
+        jwt_cache_hash_str(h, APR_ARRAY_IDX(list, i, const char *));
+}
+
+/* Lookup key: the whole token and the identity of the location's keys and rules. Key
+ * sources are config-time objects (pointers are stable and never in .htaccess); the rules
+ * are hashed by value, since .htaccess sections build theirs per request. The claim rules
+ * are checked again on every hit anyway: they are in the key so that a location with other
+ * rules never even finds the entry. */
+static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
+                     size_t len, unsigned char key[32])
+{
+    EVP_MD_CTX *h = jwt_cache_hash_begin(r);
+    const void *keys[3];
+    apr_int64_t nums[2];
+
+    if (!h)
+        return 0;
+    jwt_cache_hash_add(h, &len, sizeof(len));
+    jwt_cache_hash_add(h, compact, len);
+    keys[0] = conf->keyring;
+    keys[1] = conf->secrets;
+    keys[2] = jwks_identity(conf->jwks);
+    jwt_cache_hash_add(h, keys, sizeof(keys));
+    jwt_cache_hash_add(h, &conf->algs, sizeof(conf->algs));
+    nums[0] = conf->leeway;
+    nums[1] = conf->max_lifetime;
+    jwt_cache_hash_add(h, nums, sizeof(nums));
+    hash_list(h, conf->issuers);
+    hash_list(h, conf->audiences);
+    hash_list(h, conf->required);
+    jwt_cache_hash_str(h, conf->typ);
+    jwt_cache_hash_str(h, conf->user_claim);
+    return jwt_cache_hash_end(h, key);
+}
+
+/* The versions of the keys that could verify a token with issuer iss here right now: the
+ * secrets file's content hash and each JWKS document's. Static key files change only with
+ * a restart (a new configuration, so a new cache). Returns 0 when there is no usable
+ * answer (then the token is verified and not cached). */
+static int key_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *iss,
+                        unsigned char out[32])
+{
+    const unsigned char *docs[16];
+    int n = 0, i;
+    EVP_MD_CTX *h;
+
+    if (!conf->secrets && !jwks_configured(conf->jwks)) {
+        memset(out, 0, 32);            /* key files only: nothing can change them */
+        return 1;
+    }
+    if (jwks_configured(conf->jwks)
+        && (n = jwks_key_versions(r, conf->jwks, iss, docs, 16)) < 0)
+        return 0;
+    if (!(h = jwt_cache_hash_begin(r)))
+        return 0;
+    if (conf->secrets)
+        jwt_cache_hash_str(h, jwt_secrets_watch_acquire(conf->secrets, r)->version);
+    jwt_cache_hash_add(h, &n, sizeof(n));
+    for (i = 0; i < n; i++)
+        jwt_cache_hash_add(h, docs[i], 32);
+    return jwt_cache_hash_end(h, out);
+}
+
+static const char *payload_issuer(json_object *payload)
+{
+    json_object *v;
+    if (payload && json_object_object_get_ex(payload, "iss", &v)
+        && json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return NULL;
+}
+
+typedef enum { CACHED_OK, CACHED_REFUSED, CACHED_STALE } cached_t;
+
+/* A hit: rebuild the token from the cached payload (no signature check), make sure the
+ * keys it was verified with are still the location's keys, and run every claim check
+ * again at this request's time. */
+static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
+                              size_t len, const jwt_cache_hit_t *hit, jwt_token_t **token,
+                              jwt_err_t *err)
+{
+    jwt_claims_policy_t pol;
+    jwt_token_t *t = apr_pcalloc(r->pool, sizeof(*t));
+    unsigned char now_versions[32];
+    const char *dot;
+
+    if (jwt_json_parse_object(r->pool, hit->payload_json, hit->payload_len, NULL,
+                              &t->payload, NULL) != JWT_OK)
+        return CACHED_STALE;           /* cannot happen: it parsed when it was stored */
+    if (!key_versions(r, conf, payload_issuer(t->payload), now_versions)
+        || memcmp(now_versions, hit->versions, 32) != 0)
+        return CACHED_STALE;
+    t->compact = apr_pstrmemdup(r->pool, compact, len);
+    dot = strrchr(t->compact, '.');
+    t->signing_input_len = dot ? (size_t)(dot - t->compact) : len;
+    t->payload_json = hit->payload_json;
+    t->alg = hit->alg;
+    t->alg_name = jwt_alg_name(hit->alg);
+    t->kid = hit->kid;
+    t->typ = hit->typ;
+    claims_policy(r, conf, &pol);
+    if (jwt_claims_validate(t, &pol, err) != JWT_OK)
+        return CACHED_REFUSED;
+    *token = t;
+    return CACHED_OK;
+}
+
+/* When the entry stops being useful: exp + leeway (0 when the token has no exp). */
+static apr_int64_t cache_expiry(const jwt_token_t *t, const jwt_dir_conf_t *conf)
+{
+    int64_t exp;
+    if (jwt_claim_numeric_date(t->payload, "exp", &exp, NULL) != JWT_OK)
+        return 0;
+    return (apr_int64_t)exp + conf->leeway;
+}
+
+/* The single verification path for a location: the token cache first; then parse, pick a
+ * key from the location's keyrings, verify the signature, validate the claims, and
+ * remember the verified token. Nothing else in the module verifies tokens. */
 jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
                                const char *compact, size_t len, jwt_token_t **token,
                                const jwt_key_t **used, jwt_err_t *err)
 {
     jwt_claims_policy_t pol;
     jwt_token_t *t = NULL;
+    jwt_cache_hit_t hit;
+    jwt_err_t cached_err;
+    unsigned char key[32], before[32], after[32];
+    int cacheable = 0, versioned;
     jwt_code_t rc;
+
+    if (jwt_cache_enabled() && len <= JWT_DEFAULT_MAX_TOKEN_LEN
+        && cache_key(r, conf, compact, len, key)) {
+        cacheable = 1;
+        if (jwt_cache_get(r, key, (apr_int64_t)apr_time_sec(r->request_time), &hit)) {
+            jwt_err_clear(&cached_err);
+            switch (verify_cached(r, conf, compact, len, &hit, token, &cached_err)) {
+            case CACHED_OK:
+                *used = NULL;
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0208)
+                              "cache hit: %s token verified earlier at this location with "
+                              "the same keys", jwt_alg_name(hit.alg));
+                return JWT_OK;
+            case CACHED_REFUSED:       /* same payload, same rules: the verdict stands */
+                if (err)
+                    *err = cached_err;
+                return cached_err.code;
+            default:
+                jwt_cache_drop(key);   /* its keys changed: verify it afresh */
+                break;
+            }
+        }
+    }
 
     rc = jwt_token_parse(r->pool, compact, len, NULL, &t, err);
     if (rc != JWT_OK)
         return rc;
+    /* key versions before and after: a token is only cached when one set of keys was in
+     * force for the whole verification */
+    versioned = cacheable && key_versions(r, conf, payload_issuer(t->payload), before);
     rc = verify_signature(r, conf, t, used, err);
     if (rc != JWT_OK)
         return rc;
@@ -349,6 +503,9 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
     rc = jwt_claims_validate(t, &pol, err);
     if (rc != JWT_OK)
         return rc;
+    if (versioned && key_versions(r, conf, payload_issuer(t->payload), after)
+        && memcmp(before, after, 32) == 0)
+        jwt_cache_put(r, key, t, after, cache_expiry(t, conf));
     *token = t;
     return JWT_OK;
 }
@@ -470,7 +627,7 @@ int jwt_check_authn(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0206)
                   "user '%s' authenticated by a %s token from %s, key %s",
                   user, jwt_alg_name(t->alg), hunt.where,
-                  key ? jwt_key_describe(r->pool, key) : "(unknown)");
+                  key ? jwt_key_describe(r->pool, key) : "(from the token cache)");
     return OK;
 }
 

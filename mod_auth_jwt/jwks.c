@@ -69,6 +69,7 @@ typedef struct {
     apr_pool_t *pool;                 /* unmanaged: freed from whichever thread is last */
     jwt_keyring_t *ring;
     int refs;                         /* guarded by the source's mutex */
+    unsigned char sha256[32];         /* of the document it was built from (token cache) */
 } jwks_ring_t;
 
 /* The shared entry's header, stored under "m:" + key; the body under "c<i>:" + key. */
@@ -287,6 +288,11 @@ jwks_dir_conf_t *jwks_dir_merge(apr_pool_t *p, const jwks_dir_conf_t *base,
     c->max_stale = add->max_stale >= 0 ? add->max_stale : base->max_stale;
     c->ca_file = add->ca_file ? add->ca_file : base->ca_file;
     return c;
+}
+
+const void *jwks_identity(const jwks_dir_conf_t *c)
+{
+    return jwks_configured(c) ? (const void *)c->sources : NULL;
 }
 
 int jwks_configured(const jwks_dir_conf_t *c)
@@ -531,6 +537,7 @@ static void source_sync(jwks_source_t *src, apr_pool_t *p, apr_time_t now, int f
             apr_pool_destroy(src->ring->pool);
         src->ring = kr;
         memcpy(src->sha256, m.sha256, 32);
+        memcpy(kr->sha256, m.sha256, 32);
     }
     else if (src->ring == NULL || memcmp(m.sha256, src->sha256, 32) != 0) {
         return;                       /* body lost from the cache: keep what we have */
@@ -880,9 +887,11 @@ static void wait_for_lease(const jwks_source_t *src, apr_pool_t *p, apr_time_t d
 /* ------------------------------------------------------------------ request path */
 
 /* This process's keyring for src, held for the life of r (NULL when none is usable).
- * Makes sure keys exist (synchronous first fetch) and schedules stale refreshes. */
-static jwks_ring_t *source_ring(request_rec *r, jwks_source_t *src, const jwks_settings_t *st,
-                                apr_time_t *retry_at)
+ * Makes sure keys exist (synchronous first fetch, unless !may_fetch) and schedules stale
+ * refreshes. */
+static jwks_ring_t *source_ring_ex(request_rec *r, jwks_source_t *src,
+                                   const jwks_settings_t *st, apr_time_t *retry_at,
+                                   int may_fetch)
 {
     apr_time_t now = apr_time_now();
     jwks_ring_t *kr = NULL;
@@ -895,6 +904,8 @@ static jwks_ring_t *source_ring(request_rec *r, jwks_source_t *src, const jwks_s
     stale = is_stale(src->fetched_at, src->max_age, st, now);
     apr_thread_mutex_unlock(src->mutex);
 
+    if (!usable && !may_fetch)
+        return NULL;
     if (!usable) {
         apr_time_t deadline = now + st->timeout;
         lease = lease_take(src, r->pool, st, WHY_INITIAL, retry_at);
@@ -927,6 +938,12 @@ static jwks_ring_t *source_ring(request_rec *r, jwks_source_t *src, const jwks_s
     }
     apr_thread_mutex_unlock(src->mutex);
     return kr;
+}
+
+static jwks_ring_t *source_ring(request_rec *r, jwks_source_t *src, const jwks_settings_t *st,
+                                apr_time_t *retry_at)
+{
+    return source_ring_ex(r, src, st, retry_at, 1);
 }
 
 static const char *token_issuer(const jwt_token_t *t)
@@ -1069,6 +1086,36 @@ jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token
     if (err)
         *err = v.err;
     return v.code;
+}
+
+int jwks_key_versions(request_rec *r, const jwks_dir_conf_t *c, const char *iss,
+                      const unsigned char **digests, int max)
+{
+    jwks_settings_t st;
+    int i, n = 0;
+
+    if (!jwks_configured(c))
+        return 0;
+    if (jwks_g.mutex == NULL)
+        return -1;
+    settings_of(c, &st);
+    for (i = 0; i < c->sources->nelts; i++) {
+        jwks_source_t *src = APR_ARRAY_IDX(c->sources, i, jwks_source_t *);
+        apr_time_t retry_at = 0;
+        jwks_ring_t *kr;
+
+        /* the same sources jwks_verify would use for this token, nothing more */
+        if (src->issuer && (iss == NULL || strcmp(iss, src->issuer) != 0))
+            continue;
+        /* as for a verification: pins the ring for r and schedules a stale refresh, so
+         * tokens served from the cache still keep the keys refreshed; but never fetches
+         * (no usable keys: the caller verifies, and that fetches once) */
+        kr = source_ring_ex(r, src, &st, &retry_at, 0);
+        if (kr == NULL || n >= max)
+            return -1;
+        digests[n++] = kr->sha256;
+    }
+    return n;
 }
 
 /* ------------------------------------------------------------------ hooks */

@@ -68,6 +68,10 @@ jwks_dir_conf_t *jwks_dir_merge(apr_pool_t *p, const jwks_dir_conf_t *base,
 /* Any AuthJWTJWKSURL / AuthJWTIssuerDiscovery in effect? (c may be NULL) */
 int jwks_configured(const jwks_dir_conf_t *c);
 
+/* The location's list of sources (made at config time, shared by every merged copy of
+ * the section), or NULL: part of the token cache's location identity. */
+const void *jwks_identity(const jwks_dir_conf_t *c);
+
 /* Verify t with the location's remote keys, fetching when needed (the first fetch, a
  * token naming an unknown kid within the rate limit). Never waits on a scheduled refresh
  * while usable keys are cached: that fetch runs after this request's response.
@@ -79,6 +83,14 @@ int jwks_configured(const jwks_dir_conf_t *c);
 jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token_t *t,
                        jwt_algset_t allowed, const jwt_key_t **used, int *retry_after,
                        jwt_err_t *err);
+
+/* The token cache's view of the remote keys a token with issuer iss (may be NULL) would
+ * be verified with: one SHA-256 per source (the document its keyring was built from),
+ * pinned for the life of r. Schedules a stale refresh as jwks_verify does, but never
+ * fetches itself (so never waits). Returns how many digests it wrote (0 when no JWKS is configured),
+ * or -1 when a source has no usable keys or there are more than max sources. */
+int jwks_key_versions(request_rec *r, const jwks_dir_conf_t *c, const char *iss,
+                      const unsigned char **digests, int max);
 
 /* pre_config (mutex type, curl_global_init), check_config (socache provider present),
  * post_config (shared cache, global mutex), child_init (mutex re-attach, refresher

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #define JWT_MODULE_RECORD
 #include "mod_auth_jwt.h"
+#include "cache.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -49,6 +50,7 @@ static const command_rec jwt_cmds[] = {
         "CLAIM HEADER: set a request header from a claim (client copies are removed)"),
     JWT_LOGIN_CMDS,
     JWT_JWKS_CMDS(jwt_dir_conf_t, jwks),
+    JWT_CACHE_CMDS,
     { NULL }
 };
 
@@ -66,6 +68,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);
+    jwt_cache_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(auth_jwt) = {

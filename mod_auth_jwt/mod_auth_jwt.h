@@ -3,7 +3,8 @@
  * The glue is split by job: config.c (per-dir/server config, setters that validate),
  * authn.c (AuthType jwt: token extraction, the one verify path, RFC 6750 answers),
  * authz.c (Require jwt-claim / jwt-claim-array / jwt-scope), env.c (JWT_CLAIM_* and
- * AuthJWTForwardClaim), secrets_watch.c (AuthJWTSecretsFile reloads), login.c
+ * AuthJWTForwardClaim), secrets_watch.c (AuthJWTSecretsFile reloads), cache.c (the
+ * verified-token cache, AuthJWTCacheSize), login.c
  * (jwt-login-handler, jwt-logout-handler, jwt-jwks-handler). mod_auth_jwt.c holds the
  * module record, the command table and the hook registration.
  *
@@ -41,7 +42,7 @@ APLOG_USE_MODULE(auth_jwt);
 
 /* Stable per-call-site log tags, APLOGNO style: JWT_LOGNO(0201) -> "AH-JWT-0201: ".
  * Ranges: 01xx config, 02xx authn, 03xx authz, 04xx env/forward, 05xx secrets file,
- * 06xx login/logout/jwks. Never reuse a number for a different message. */
+ * 06xx login/logout/jwks, 07xx token cache. Never reuse a number for a different message. */
 #define JWT_LOGNO(n) "AH-JWT-" #n ": "
 
 #define JWT_AUTH_TYPE "jwt"
@@ -99,6 +100,8 @@ typedef struct {
     apr_array_header_t *signing_keys;   /* const jwt_key_t *, asymmetric signing keys */
     apr_array_header_t *cookie_names;   /* const char *, AuthJWTDelivery cookie NAMEs */
     const char *dummy_hash;             /* post_config: checked for unknown login users */
+    int cache_size;                     /* AuthJWTCacheSize (main server only), cache.h */
+    int cache_size_set;
 } jwt_server_conf_t;
 
 /* What authn leaves for authz in r->request_config (never parsed twice). */

@@ -1,0 +1,78 @@
+/* cache.h -- the verified-token cache (issue 7): AuthJWTCacheSize.
+ *
+ * What it saves: the signature check (and the header parse) of a token this process has
+ * already verified at the same location. What it never skips: the claim checks, which
+ * authn.c runs again on every hit from the cached payload, so exp/nbf/iat are judged
+ * against the request's own clock.
+ *
+ * Per process, not shared between children (decision, see cache.c): a fixed table of
+ * AuthJWTCacheSize slots, calloc()ed once in child_init, 4-way set associative with a
+ * CLOCK hand per set, guarded by striped mutexes. The request path makes no syscall and
+ * allocates only from r->pool.
+ *
+ * Lookup key: SHA-256 over the whole token and the location's identity (the config
+ * objects that decide validity: static keyring, secrets watch, JWKS sources, algorithms,
+ * issuers, audiences, required claims, typ, leeway, max lifetime, user claim) and the
+ * configuration generation. Each entry also carries the digest of the key VERSIONS it was
+ * verified with (secrets file content, JWKS documents); a hit whose stored versions differ
+ * from the current ones is dropped and the token verified again.
+ */
+#ifndef MOD_AUTH_JWT_CACHE_H
+#define MOD_AUTH_JWT_CACHE_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "jwt_jws.h"
+#include <openssl/evp.h>
+
+#define JWT_CACHE_DEFAULT_SIZE 10000
+#define JWT_CACHE_MAX_SIZE 10000000
+#define JWT_CACHE_MAX_PAYLOAD 1024      /* decoded payload bytes; bigger tokens not cached */
+#define JWT_CACHE_MAX_KID 64
+#define JWT_CACHE_MAX_TYP 32
+
+const char *jwt_cmd_cache_size(cmd_parms *cmd, void *mconfig, const char *arg);
+
+#define JWT_CACHE_CMDS \
+    AP_INIT_TAKE1("AuthJWTCacheSize", jwt_cmd_cache_size, NULL, RSRC_CONF, \
+        "entries of the per-process verified-token cache (default 10000, 0 disables); " \
+        "main server config only")
+
+/* What a hit gives back: enough to rebuild a jwt_token_t without the signature check.
+ * Strings are r->pool copies. */
+typedef struct {
+    const char *payload_json;
+    size_t payload_len;
+    jwt_alg_t alg;
+    const char *kid;                 /* NULL when the token had none */
+    const char *typ;                 /* NULL when the token had none */
+    unsigned char versions[32];      /* key versions it was verified with */
+} jwt_cache_hit_t;
+
+int jwt_cache_enabled(void);
+
+/* SHA-256 over several inputs, for the lookup key and the key-versions digest: begin
+ * (NULL when the cache is off or the digest is unavailable), add any number of times,
+ * end. Uses one digest context per connection (made on its first request), so the
+ * request path allocates nothing outside the connection and request pools. */
+EVP_MD_CTX *jwt_cache_hash_begin(request_rec *r);
+void jwt_cache_hash_add(EVP_MD_CTX *h, const void *data, size_t len);
+/* A string with its terminating NUL (so "ab","c" and "a","bc" differ); NULL as "\1". */
+void jwt_cache_hash_str(EVP_MD_CTX *h, const char *s);
+int jwt_cache_hash_end(EVP_MD_CTX *h, unsigned char out[32]);
+
+/* 1 and *hit on a live entry (not past its expiry at now). */
+int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
+                  jwt_cache_hit_t *hit);
+
+/* Remember a verified token. expires: seconds since the epoch after which the entry is
+ * useless (exp + leeway), or 0 for "no exp". Silently skips what does not fit. */
+void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
+                   const unsigned char versions[32], apr_int64_t expires);
+
+/* Drop the entry for key, if any (its keys changed). */
+void jwt_cache_drop(const unsigned char key[32]);
+
+void jwt_cache_register_hooks(apr_pool_t *p);
+
+#endif
