@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The demo: a local httpd on 127.0.0.1 with the built module protecting /api/.
+# The demo: a local httpd on 127.0.0.1 with the built module: a login endpoint issuing
+# ES256 tokens to demo users, /api/ and /api-jwks/ (keys from our own JWKS URL) verifying
+# them, and the admin page (jwt-admin.cgi) for users in group admin.
 #   demo/demo.sh start   (what `./dev.sh demo` runs after building)
 #   demo/demo.sh stop    (what `./dev.sh stop` runs)
-# State (keys, config, logs, pid) lives in .state/demo/; keys are made on first run.
+# State (keys, users, passwords, secrets, config, logs, pid) lives in .state/demo/; keys,
+# users and passwords are made on first run and kept, so printed commands stay valid.
 # Env: JWT_BUILD_DIR (default ./build), DEMO_PORT (default 8080; the next free port is used
 # when it is taken).
 set -euo pipefail
@@ -11,6 +14,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD_DIR="${JWT_BUILD_DIR:-$ROOT/build}"
 STATE="$ROOT/.state/demo"
 KEYS="$STATE/keys"
+SECRETS="$STATE/secrets"          # writable by the admin CGI (www-data when run as root)
+USERS="$STATE/users.htpasswd"
+PASSWORDS="$STATE/passwords"      # "user password" lines, readable by the owner only
+GROUPS_FILE="$STATE/groups"
+CGI="$BUILD_DIR/admin-cgi/jwt-admin.cgi"
 CONF="$STATE/httpd.conf"
 PIDFILE="$STATE/run/httpd.pid"
 HTTPD=/usr/sbin/apache2
@@ -56,17 +64,66 @@ make_keys() {
         openssl pkey -in "$KEYS/rsa2048.key.pem" -pubout -out "$KEYS/rsa2048.pub.pem"
     fi
     chmod 644 "$KEYS/ec256.pub.pem" "$KEYS/rsa2048.pub.pem"
-    if [ ! -s "$KEYS/secrets.jwks" ]; then
+    mkdir -p "$SECRETS"
+    # Earlier demos kept the secrets file among the keys; the admin page needs a folder
+    # of its own that it may write (it replaces the file by rename).
+    if [ -s "$KEYS/secrets.jwks" ] && [ ! -e "$SECRETS/secrets.jwks" ]; then
+        mv "$KEYS/secrets.jwks" "$SECRETS/secrets.jwks"
+    fi
+    if [ ! -s "$SECRETS/secrets.jwks" ]; then
         # 32 random bytes: HS256 needs a key at least as long as its hash output.
         local k
         k="$(openssl rand 32 | openssl base64 -A | tr '+/' '-_' | tr -d '=')"
         (umask 077 && printf '{"keys":[{"kty":"oct","kid":"demo-hs","alg":"HS256","k":"%s","use":"sig","status":"active","created":%s}]}\n' \
-            "$k" "$(date +%s)" > "$KEYS/secrets.jwks")
+            "$k" "$(date +%s)" > "$SECRETS/secrets.jwks")
     fi
-    # httpd's children (www-data when started as root) re-read the secrets file.
+    chmod 750 "$SECRETS"
+    chmod 640 "$SECRETS/secrets.jwks"
+    # httpd's children and the CGI (www-data when started as root) re-read the secrets
+    # file; the CGI also rewrites it, keeps its CSRF key and audit log beside it.
     if [ "$(id -u)" -eq 0 ]; then
-        chgrp www-data "$KEYS/secrets.jwks"
-        chmod 640 "$KEYS/secrets.jwks"
+        chown -R www-data:www-data "$SECRETS"
+    fi
+}
+
+# A random password: 18 characters of [A-Za-z0-9], safe in JSON and shell without quoting.
+random_password() {
+    local pw=""
+    while [ "${#pw}" -lt 18 ]; do
+        pw="$pw$(openssl rand -base64 24 | tr -dc 'A-Za-z0-9')"
+    done
+    printf '%s\n' "${pw:0:18}"
+}
+
+# password_of USER: from the passwords file written on first run.
+password_of() {
+    awk -v u="$1" '$1 == u { print $2 }' "$PASSWORDS"
+}
+
+# Demo users, made once: alice (group admin) and bob (no groups), with random passwords
+# hashed by the real htpasswd tool (bcrypt) for mod_authn_file.
+make_users() {
+    command -v htpasswd >/dev/null 2>&1 || die "htpasswd not found: install the Debian package apache2-utils"
+    if [ ! -s "$PASSWORDS" ] || [ ! -s "$USERS" ]; then
+        local tmp="$PASSWORDS.tmp" user pw
+        (umask 077 && : > "$tmp")
+        rm -f "$USERS"
+        for user in alice bob; do
+            pw="$(random_password)"
+            printf '%s %s\n' "$user" "$pw" >> "$tmp"
+            if [ -e "$USERS" ]; then
+                printf '%s\n' "$pw" | htpasswd -i -B "$USERS" "$user" 2>/dev/null
+            else
+                printf '%s\n' "$pw" | htpasswd -i -B -c "$USERS" "$user" 2>/dev/null
+            fi
+        done
+        mv "$tmp" "$PASSWORDS"
+    fi
+    printf 'admin: alice\n' > "$GROUPS_FILE"
+    # mod_authn_file and the login handler read these per request, as httpd's user.
+    chmod 640 "$USERS" "$GROUPS_FILE"
+    if [ "$(id -u)" -eq 0 ]; then
+        chgrp www-data "$USERS" "$GROUPS_FILE"
     fi
 }
 
@@ -100,6 +157,9 @@ write_config() {
         -e "s|@PORT@|$port|g" \
         -e "s|@MODULE@|$MODULE|g" \
         -e "s|@KEYS@|$KEYS|g" \
+        -e "s|@SECRETS@|$SECRETS|g" \
+        -e "s|@ROOT@|$ROOT|g" \
+        -e "s|@CGI@|$CGI|g" \
         -e "s|@DOCROOT@|$ROOT/demo/htdocs|g" \
         "$ROOT/demo/httpd.conf.in" > "$tmp"
     # Multi-line value: replace the placeholder line with the directives (or nothing).
@@ -117,7 +177,7 @@ mint() {
     fi
 }
 
-# tamper TOKEN: swap the payload for one granting role=admin, keeping the old signature.
+# tamper TOKEN PAYLOAD_JSON: swap the payload for another, keeping the old signature.
 tamper() {
     local token="$1" header sig payload
     header="${token%%.*}"
@@ -130,13 +190,73 @@ http_status() {
     curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" "$1"
 }
 
+# cookie_status URL TOKEN: the status with the token in the browser login's cookie.
+cookie_status() {
+    if [ -n "$2" ]; then
+        curl -s -o /dev/null -w '%{http_code}' -b "demo_token=$2" "$1"
+    else
+        curl -s -o /dev/null -w '%{http_code}' "$1"
+    fi
+}
+
+# login_json BASE USER PASSWORD / login_form ...: "STATUS BODY" of a POST to /auth/login.
+login_json() {
+    curl -s -w ' %{http_code}' -H 'Content-Type: application/json' \
+        -d "{\"username\":\"$2\",\"password\":\"$3\"}" "$1/auth/login" | status_first
+}
+
+login_form() {
+    curl -s -w ' %{http_code}' --data-urlencode "username=$2" --data-urlencode "password=$3" \
+        "$1/auth/login" | status_first
+}
+
+# curl -w appends the status; move it to the front so "${x%% *}" is the status.
+status_first() {
+    local out
+    out="$(cat)"
+    printf '%s %s\n' "${out##* }" "${out% *}"
+}
+
+access_token_of() {
+    printf '%s' "$1" | sed -n -E 's/.*"access_token":"([A-Za-z0-9_.-]+)".*/\1/p'
+}
+
+# cookie_login_status BASE USER PASSWORD: "STATUS cookie" when the answer set demo_token.
+cookie_login_status() {
+    local headers status
+    headers="$(curl -s -o /dev/null -D - --data-urlencode "username=$2" --data-urlencode "password=$3" \
+        "$1/auth/cookie-login")"
+    status="$(printf '%s' "$headers" | sed -n -E '1s/^HTTP\/[0-9.]+ ([0-9]+).*/\1/p')"
+    if printf '%s' "$headers" | grep -q -i '^Set-Cookie: demo_token=ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*; HttpOnly'; then
+        echo "$status cookie"
+    else
+        echo "$status no-cookie"
+    fi
+}
+
+b64url_decode() {
+    local s="${1//-/+}"
+    s="${s//_//}"
+    while [ $((${#s} % 4)) -ne 0 ]; do s="$s="; done
+    printf '%s' "$s" | openssl base64 -d -A
+}
+
+# tamper_claims TOKEN FROM TO: replace the text FROM by TO in the payload, keep the signature.
+tamper_claims() {
+    local token="$1" payload
+    payload="$(b64url_decode "$(printf '%s' "$token" | cut -d. -f2)")"
+    tamper "$token" "${payload/"$2"/"$3"}"
+}
+
 start_demo() {
     [ -x "$HTTPD" ] || die "$HTTPD not found: install the Debian package apache2 (./dev.sh deps)"
     [ -f "$MODULE" ] || die "module not built: $MODULE (run ./dev.sh build)"
     if demo_pid >/dev/null; then
         stop_demo
     fi
+    [ -x "$CGI" ] || die "admin CGI not built: $CGI (run ./dev.sh build)"
     make_keys
+    make_users
     local port
     port="$(pick_port)"
     write_config "$port"
@@ -157,43 +277,102 @@ start_demo() {
     done
     port_in_use "$port" || die "httpd did not start listening on 127.0.0.1:$port; see $STATE/logs/error.log"
 
-    local now good bad
+    local now good bad expired
     now="$(date +%s)"
     good="$(mint "$KEYS/ec256.key.pem" ES256 demo-ec \
         "{\"iss\":\"$ISSUER\",\"aud\":\"$AUDIENCE\",\"sub\":\"alice\",\"role\":\"user\",\"iat\":$now,\"exp\":$((now + 86400))}")"
     bad="$(tamper "$good" \
         "{\"iss\":\"$ISSUER\",\"aud\":\"$AUDIENCE\",\"sub\":\"alice\",\"role\":\"admin\",\"iat\":$now,\"exp\":$((now + 86400))}")"
+    expired="$(mint "$KEYS/ec256.key.pem" ES256 demo-ec \
+        "{\"iss\":\"$ISSUER\",\"aud\":\"$AUDIENCE\",\"sub\":\"alice\",\"iat\":$((now - 1000)),\"exp\":$((now - 100))}")"
     printf '%s\n' "$good" > "$STATE/good.jwt"
     printf '%s\n' "$bad" > "$STATE/bad.jwt"
+    printf '%s\n' "$expired" > "$STATE/expired.jwt"
 
-    local base="http://127.0.0.1:$port"
+    local base="http://127.0.0.1:$port" apw bpw
+    apw="$(password_of alice)"
+    bpw="$(password_of bob)"
+    [ -n "$apw" ] && [ -n "$bpw" ] || die "no passwords for alice and bob in $PASSWORDS (delete it to make new ones)"
+
+    # The flow the printed commands show, run here first so its tokens can be printed.
+    local la lb atok btok tampered lw
+    la="$(login_json "$base" alice "$apw")"
+    lb="$(login_form "$base" bob "$bpw")"
+    lw="$(login_json "$base" alice "wrong-$apw")"
+    atok="$(access_token_of "${la#* }")"
+    btok="$(access_token_of "${lb#* }")"
+    # bob's token with "sub":"bob" changed to "sub":"alice", bob's signature kept
+    tampered=""
+    [ -n "$btok" ] && tampered="$(tamper_claims "$btok" '"sub":"bob"' '"sub":"alice"')"
+    printf '%s\n' "$atok" > "$STATE/alice.jwt"
+    printf '%s\n' "$btok" > "$STATE/bob.jwt"
+    printf '%s\n' "$tampered" > "$STATE/tampered.jwt"
+    local rel="${STATE#"$PWD"/}"
+
     cat <<EOF
 
 mod_auth_jwt demo running on $base  (pid $(demo_pid), config $CONF, log $STATE/logs/error.log)
 
-A token signed with the demo's ES256 key (sub=alice, role=user, valid 24 h) -- expect 200:
-  curl -i -H "Authorization: Bearer $good" $base/api/orders.json
+Demo users (made on first run, passwords kept in $PASSWORDS):
+  alice  $apw  groups: admin  (may open the admin page)
+  bob    $bpw  no groups
 
-The same token with its payload changed to role=admin, old signature kept -- expect 401:
-  curl -i -H "Authorization: Bearer $bad" $base/api/orders.json
+1. Log in (JSON or form body) -- expect 200 and {"access_token":"...","token_type":"Bearer","expires_in":900}:
+  curl -s -H 'Content-Type: application/json' -d '{"username":"alice","password":"$apw"}' $base/auth/login
 
-The good token on a location that requires role=admin -- expect 403:
-  curl -i -H "Authorization: Bearer $good" $base/api/admin/stats.json
+2. Keep the token (ES256, kid demo-ec, iss $ISSUER, aud $AUDIENCE) and call the API -- expect 200:
+  TOKEN=\$(curl -s -d username=alice -d password=$apw $base/auth/login | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  curl -i -H "Authorization: Bearer \$TOKEN" $base/api/orders.json
 
-Tokens are also in $STATE/good.jwt and bad.jwt. Stop with: ./dev.sh stop
+3. A tampered token (bob's, with "sub":"bob" changed to "sub":"alice") -- expect 401 invalid_token;
+   an expired one (exp 100 s ago) -- expect 401; no token -- expect 401:
+  curl -i -H "Authorization: Bearer \$(cat $rel/tampered.jwt)" $base/api/orders.json
+  curl -i -H "Authorization: Bearer \$(cat $rel/expired.jwt)" $base/api/orders.json
+  curl -i $base/api/orders.json
+
+4. The same token on /api-jwks/, which takes its keys from the JWKS URL $base/.well-known/jwks.json -- expect 200:
+  curl -i -H "Authorization: Bearer \$TOKEN" $base/api-jwks/orders.json
+
+5. A token without role=admin on /api/admin/ (Require jwt-claim role=admin) -- expect 403:
+  curl -i -H "Authorization: Bearer \$TOKEN" $base/api/admin/stats.json
+
+6. The admin page (inspect tokens, mint test tokens, rotate HMAC secrets), for group admin:
+  in a browser: $base/login.html, log in as alice, then $base/admin
+  curl -i -b "demo_token=\$TOKEN" '$base/admin?page=inspect'     (alice: 200, bob: 403, no cookie: 401)
+
+7. Log out (clears the cookie of the browser login): curl -i $base/auth/logout
+
+Tokens of this run are in $rel/*.jwt (alice.jwt and bob.jwt expire in 15 minutes). Stop with: ./dev.sh stop
 
 EOF
-    local s1 s2 s3 s4 ok=1
-    s1="$(http_status "$base/api/orders.json" "$good")"
-    s2="$(http_status "$base/api/orders.json" "$bad")"
-    s3="$(http_status "$base/api/admin/stats.json" "$good")"
-    s4="$(curl -s -o /dev/null -w '%{http_code}' "$base/api/orders.json")"
-    printf 'check: good token      /api/orders.json     -> %s (expected 200)\n' "$s1"
-    printf 'check: tampered token  /api/orders.json     -> %s (expected 401)\n' "$s2"
-    printf 'check: good token      /api/admin/stats.json -> %s (expected 403)\n' "$s3"
-    printf 'check: no token        /api/orders.json     -> %s (expected 401)\n' "$s4"
-    [ "$s1" = 200 ] && [ "$s2" = 401 ] && [ "$s3" = 403 ] && [ "$s4" = 401 ] || ok=0
-    if [ "$ok" -ne 1 ]; then
+    local fail=0
+    check() {   # check WHAT GOT WANT
+        local mark=ok
+        [ "$2" = "$3" ] || { mark=FAILED; fail=1; }
+        printf 'check: %-52s -> %s (expected %s) %s\n' "$1" "$2" "$3" "$mark"
+    }
+    local jwks_status
+    check "log in alice (JSON)          POST /auth/login" "${la%% *}" 200
+    check "log in bob (form)            POST /auth/login" "${lb%% *}" 200
+    check "wrong password               POST /auth/login" "${lw%% *}" 401
+    check "alice's login token          /api/orders.json" "$(http_status "$base/api/orders.json" "$atok")" 200
+    check "tampered login token         /api/orders.json" "$(http_status "$base/api/orders.json" "$tampered")" 401
+    check "expired token                /api/orders.json" "$(http_status "$base/api/orders.json" "$expired")" 401
+    check "no token                     /api/orders.json" "$(curl -s -o /dev/null -w '%{http_code}' "$base/api/orders.json")" 401
+    check "JWKS handler                 /.well-known/jwks.json" "$(curl -s -o /dev/null -w '%{http_code}' "$base/.well-known/jwks.json")" 200
+    jwks_status="$(http_status "$base/api-jwks/orders.json" "$atok")"
+    check "alice's login token          /api-jwks/orders.json" "$jwks_status" 200
+    check "tampered login token         /api-jwks/orders.json" "$(http_status "$base/api-jwks/orders.json" "$tampered")" 401
+    check "minted token, role=user      /api/orders.json" "$(http_status "$base/api/orders.json" "$good")" 200
+    check "minted, payload role=admin   /api/orders.json" "$(http_status "$base/api/orders.json" "$bad")" 401
+    check "minted token, role=user      /api/admin/stats.json" "$(http_status "$base/api/admin/stats.json" "$good")" 403
+    check "no cookie                    /admin?page=inspect" "$(cookie_status "$base/admin?page=inspect" "")" 401
+    check "bob's cookie (no admin)      /admin?page=inspect" "$(cookie_status "$base/admin?page=inspect" "$btok")" 403
+    check "alice's cookie (admin)       /admin?page=inspect" "$(cookie_status "$base/admin?page=inspect" "$atok")" 200
+    check "admin page stylesheet        /jwt-admin/admin.css" "$(curl -s -o /dev/null -w '%{http_code}' "$base/jwt-admin/admin.css")" 200
+    check "browser login (cookie)       POST /auth/cookie-login" "$(cookie_login_status "$base" alice "$apw")" "200 cookie"
+    check "log out                      /auth/logout" "$(curl -s -o /dev/null -w '%{http_code}' "$base/auth/logout")" 200
+    if [ "$fail" -ne 0 ]; then
         echo "demo: some checks did not give the expected status; see $STATE/logs/error.log" >&2
         return 1
     fi
