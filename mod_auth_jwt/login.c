@@ -14,6 +14,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_md5.h>
+#include <apr_atomic.h>
 #include <apr_file_info.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -408,18 +409,50 @@ static int read_credentials(request_rec *r, credentials_t *cr)
 
 /* ---------------------------------------------------------------- credentials */
 
+/* No user enumeration by timing. A fixed-cost dummy hash alone is not enough: users hashed
+ * with `htpasswd -B -C 12` cost 2^7 times more than the dummy, MD5 users less. So each
+ * process keeps a running average of what checking a KNOWN user's password costs, and an
+ * unknown user's answer is held back to that cost. The average is one word updated with
+ * atomic operations (a lost update only makes it a little less smooth); it is per process,
+ * which is what the clients of that process observe. */
+#define LOGIN_PAD_MAX_US 2000000   /* never hold a thread longer than this */
+static apr_uint32_t known_user_cost_us;
+
+static void note_known_user_cost(apr_interval_time_t us)
+{
+    apr_uint32_t old = apr_atomic_read32(&known_user_cost_us);
+    apr_int64_t sample = us < 0 ? 0 : us > LOGIN_PAD_MAX_US ? LOGIN_PAD_MAX_US : us;
+    /* exponential average, weight 1/4: follows a changed user file within a few logins */
+    apr_atomic_set32(&known_user_cost_us, old == 0 ? (apr_uint32_t)sample
+                     : (apr_uint32_t)((3 * (apr_int64_t)old + sample) / 4));
+}
+
+static void pad_unknown_user(const char *password, const char *dummy_hash, apr_time_t t0)
+{
+    apr_interval_time_t spent, want = apr_atomic_read32(&known_user_cost_us);
+    if (dummy_hash)
+        (void)apr_password_validate(password, dummy_hash);
+    spent = apr_time_now() - t0;
+    if (want > spent)
+        apr_sleep(want - spent);
+}
+
 static authn_status check_credentials(request_rec *r, const jwt_login_conf_t *lc,
                                       const jwt_server_conf_t *sc, const credentials_t *cr)
 {
     authn_status st;
+    apr_time_t t0;
 
     /* providers such as mod_authn_socache and mod_authnz_ldap read r->user */
     r->user = (char *)cr->username;
     apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, lc->provider_name);
+    t0 = apr_time_now();
     st = lc->provider->check_password(r, cr->username, cr->password);
     apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
-    if (st == AUTH_USER_NOT_FOUND && sc->dummy_hash)
-        (void)apr_password_validate(cr->password, sc->dummy_hash);   /* equalise timing */
+    if (st == AUTH_GRANTED || st == AUTH_DENIED)
+        note_known_user_cost(apr_time_now() - t0);
+    else if (st == AUTH_USER_NOT_FOUND)
+        pad_unknown_user(cr->password, sc->dummy_hash, t0);
     if (st != AUTH_GRANTED)
         r->user = NULL;
     return st;
