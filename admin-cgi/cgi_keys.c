@@ -45,46 +45,6 @@ static void load_url(admin_ctx_t *c, jwt_keyring_t *ring, const char *url,
                                          count == 1 ? "" : "s"));
 }
 
-/* RFC 7638 thumbprint, as the module names kid-less asymmetric keys (mod_auth_jwt/config.c
- * jwt_key_thumbprint): the page must find the same key for the same token. */
-static const char *thumbprint(apr_pool_t *p, const jwt_key_t *key)
-{
-    static const char *const rsa[] = { "e", "kty", "n", NULL };
-    static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
-    static const char *const okp[] = { "crv", "kty", "x", NULL };
-    const char *const *names = key->kty == JWT_KTY_RSA ? rsa : key->kty == JWT_KTY_EC ? ec : okp;
-    json_object *jwk = NULL, *v;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    const char *text = "{";
-    if (jwt_key_public_jwk(p, key, &jwk, NULL) != JWT_OK)
-        return NULL;
-    for (int i = 0; names[i]; i++) {
-        if (!json_object_object_get_ex(jwk, names[i], &v))
-            return NULL;
-        text = apr_pstrcat(p, text, i ? "," : "", "\"", names[i], "\":\"",
-                           json_object_get_string(v), "\"", NULL);
-    }
-    text = apr_pstrcat(p, text, "}", NULL);
-    if (EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) != 1) {
-        jwt_err_clear_openssl();
-        return NULL;
-    }
-    return jwt_b64url_encode(p, md, mdlen);
-}
-
-static void name_by_thumbprint(apr_pool_t *p, jwt_keyring_t *ring, int from)
-{
-    for (int i = from; i < ring->keys->nelts; i++) {
-        jwt_key_t *key = APR_ARRAY_IDX(ring->keys, i, jwt_key_t *);
-        if (key->kid || key->kty == JWT_KTY_OCT)
-            continue;
-        const char *kid = thumbprint(p, key);
-        if (kid && !jwt_keyring_find_kid(ring, kid))
-            key->kid = kid;
-    }
-}
-
 static void load_file(admin_ctx_t *c, jwt_keyring_t *ring, const char *path, const char *kid,
                       apr_array_header_t *sources)
 {
@@ -94,7 +54,7 @@ static void load_file(admin_ctx_t *c, jwt_keyring_t *ring, const char *path, con
         report(sources, path, 0, err.message);
         return;
     }
-    name_by_thumbprint(c->p, ring, before);
+    jwt_keyring_name_by_thumbprint(ring, before);
     report(sources, path, 1, apr_psprintf(c->p, "%d key%s", count, count == 1 ? "" : "s"));
 }
 

@@ -205,56 +205,6 @@ static apr_array_header_t *own_list(apr_pool_t *p, apr_array_header_t **list, in
 
 /* ---------------------------------------------------------------- key directives */
 
-/* RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order.
- * The kid of an asymmetric key that came without one (AuthJWTKeyFile, AuthJWTSigningKey):
- * it names exactly that key, so a token issued with it finds the key, and a key that
- * names itself this way can never be mistaken for another. */
-const char *jwt_key_thumbprint(apr_pool_t *p, const jwt_key_t *key, jwt_err_t *err)
-{
-    static const char *const rsa[] = { "e", "kty", "n", NULL };
-    static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
-    static const char *const okp[] = { "crv", "kty", "x", NULL };
-    const char *const *names = key->kty == JWT_KTY_RSA ? rsa : key->kty == JWT_KTY_EC ? ec : okp;
-    json_object *jwk = NULL, *v;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    char *text = "{";
-    int i;
-
-    if (jwt_key_public_jwk(p, key, &jwk, err) != JWT_OK)
-        return NULL;
-    for (i = 0; names[i]; i++) {
-        if (!json_object_object_get_ex(jwk, names[i], &v))
-            return NULL;
-        /* members are base64url or curve names: no JSON escaping needed */
-        text = apr_pstrcat(p, text, i ? "," : "", "\"", names[i], "\":\"",
-                           json_object_get_string(v), "\"", NULL);
-    }
-    text = apr_pstrcat(p, text, "}", NULL);
-    if (EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) != 1) {
-        jwt_err_clear_openssl();
-        return NULL;
-    }
-    return jwt_b64url_encode(p, md, mdlen);
-}
-
-/* Keys loaded without a kid get their thumbprint as kid: tokens without a kid still try
- * every key, and tokens that name the thumbprint (ours from jwt-login-handler, or any
- * issuer using RFC 7638 kids) find the key. */
-static void name_keys_by_thumbprint(apr_pool_t *p, jwt_keyring_t *ring, int from)
-{
-    int i;
-    for (i = from; i < ring->keys->nelts; i++) {
-        jwt_key_t *key = APR_ARRAY_IDX(ring->keys, i, jwt_key_t *);
-        const char *kid;
-        if (key->kid || key->kty == JWT_KTY_OCT)
-            continue;
-        kid = jwt_key_thumbprint(p, key, NULL);
-        if (kid && !jwt_keyring_find_kid(ring, kid))
-            key->kid = kid;
-    }
-}
-
 const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *arg, const char *opt)
 {
     jwt_dir_conf_t *c = mconfig;
@@ -278,7 +228,7 @@ const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *arg, con
         return jwt_config_error(cmd, path, err.message);
     if (count == 0)
         return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: the file holds no usable key", path);
-    name_keys_by_thumbprint(cmd->pool, c->keyring, before);
+    jwt_keyring_name_by_thumbprint(c->keyring, before);
     c->keyring_set = 1;
     return NULL;
 }

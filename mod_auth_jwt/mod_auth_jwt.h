@@ -137,8 +137,6 @@ const char *jwt_parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_t min,
 /* Resolve a path against ServerRoot; error string when it cannot. */
 const char *jwt_resolve_path(cmd_parms *cmd, const char *arg, const char **out);
 int jwt_is_http_token(const char *s);   /* RFC 9110 token (header names, cookie names) */
-/* RFC 7638 thumbprint (base64url SHA-256) of an asymmetric key; NULL on failure. */
-const char *jwt_key_thumbprint(apr_pool_t *p, const jwt_key_t *key, jwt_err_t *err);
 /* "<Directive> PATH: reason" for a file that failed to load (no repeated path). */
 const char *jwt_config_error(cmd_parms *cmd, const char *path, const char *message);
 

@@ -1257,3 +1257,55 @@ const char *jwt_key_describe(apr_pool_t *p, const jwt_key_t *key)
                         key->source ? " from " : "", key->source ? key->source : "",
                         key->issuer ? " for issuer " : "", key->issuer ? key->issuer : "");
 }
+
+/* RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order.
+ * The kid of an asymmetric key that came without one: it names exactly that key, so a token
+ * issued with it (jwt-login-handler, or any issuer using RFC 7638 kids) finds the key, and a
+ * key that names itself this way can never be mistaken for another. */
+const char *jwt_key_thumbprint(apr_pool_t *p, const jwt_key_t *key, jwt_err_t *err)
+{
+    static const char *const rsa[] = { "e", "kty", "n", NULL };
+    static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
+    static const char *const okp[] = { "crv", "kty", "x", NULL };
+    const char *const *names = key->kty == JWT_KTY_RSA ? rsa : key->kty == JWT_KTY_EC ? ec : okp;
+    json_object *jwk = NULL, *v;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    const char *text = "{";
+
+    if (key->kty == JWT_KTY_OCT) {
+        JWT_ERR(err, JWT_ERR_ARG, "no thumbprint for an HMAC secret");
+        return NULL;
+    }
+    if (jwt_key_public_jwk(p, key, &jwk, err) != JWT_OK)
+        return NULL;
+    for (int i = 0; names[i]; i++) {
+        if (!json_object_object_get_ex(jwk, names[i], &v)) {
+            JWT_ERR(err, JWT_ERR_KEY_INVALID, "public JWK has no \"%s\"", names[i]);
+            return NULL;
+        }
+        /* members are base64url or curve names: no JSON escaping needed */
+        text = apr_pstrcat(p, text, i ? "," : "", "\"", names[i], "\":\"",
+                           json_object_get_string(v), "\"", NULL);
+    }
+    text = apr_pstrcat(p, text, "}", NULL);
+    if (EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) != 1) {
+        JWT_ERR(err, JWT_ERR_CRYPTO, "SHA-256 failed");
+        jwt_err_append_openssl(err);
+        return NULL;
+    }
+    return jwt_b64url_encode(p, md, mdlen);
+}
+
+void jwt_keyring_name_by_thumbprint(jwt_keyring_t *ring, int from)
+{
+    for (int i = from; i < ring->keys->nelts; i++) {
+        jwt_key_t *key = APR_ARRAY_IDX(ring->keys, i, jwt_key_t *);
+        const char *kid;
+        if (key->kid || key->kty == JWT_KTY_OCT)
+            continue;
+        kid = jwt_key_thumbprint(ring->pool, key, NULL);
+        if (kid && !jwt_keyring_find_kid(ring, kid))
+            key->kid = kid;
+    }
+}

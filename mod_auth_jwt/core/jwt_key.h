@@ -93,6 +93,15 @@ jwt_code_t jwt_keyring_add(jwt_keyring_t *ring, jwt_key_t *key, jwt_err_t *err);
 const jwt_key_t *jwt_keyring_find_kid(const jwt_keyring_t *ring, const char *kid);
 int jwt_keyring_count(const jwt_keyring_t *ring);
 
+/* RFC 7638 thumbprint (base64url SHA-256 of the required public members) of an asymmetric
+ * key; NULL (and err filled) for an HMAC secret or on failure. */
+const char *jwt_key_thumbprint(apr_pool_t *p, const jwt_key_t *key, jwt_err_t *err);
+
+/* Give every asymmetric key from index `from` on that has no kid its thumbprint as kid
+ * (unless another key already holds that kid). The module and the admin page both do this,
+ * so they find the same key for the same token. */
+void jwt_keyring_name_by_thumbprint(jwt_keyring_t *ring, int from);
+
 /* A short description for logs: "kid=rs (RSA 2048, RS256 RS384 ...) from /etc/x.pem" */
 const char *jwt_key_describe(apr_pool_t *p, const jwt_key_t *key);
 

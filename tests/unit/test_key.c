@@ -704,6 +704,42 @@ START_TEST(test_describe)
 }
 END_TEST
 
+/* RFC 7638 section 3.1: the thumbprint of the RFC 7517 A.1 RSA key. The module and the admin
+ * page name kid-less keys this way, and the login handler's tokens rely on it. */
+START_TEST(test_thumbprint_rfc7638)
+{
+    static const char jwk[] =
+        "{\"kty\":\"RSA\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\","
+        "\"e\":\"AQAB\",\"alg\":\"RS256\"}";
+    jwt_keyring_t *ring = jwt_keyring_make(tp);
+    jwt_err_t err;
+    const jwt_key_t *key;
+    ck_assert_code(jwt_keys_from_buffer(ring, jwk, strlen(jwk), "rfc7638", NULL, NULL, &err), JWT_OK);
+    key = APR_ARRAY_IDX(ring->keys, 0, const jwt_key_t *);
+    ck_assert_ptr_null(key->kid);
+    ck_assert_str_eq(jwt_key_thumbprint(tp, key, &err), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    jwt_keyring_name_by_thumbprint(ring, 0);
+    ck_assert_str_eq(key->kid, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    ck_assert_ptr_eq(jwt_keyring_find_kid(ring, key->kid), key);
+}
+END_TEST
+
+START_TEST(test_thumbprint_refuses_secret)
+{
+    static const unsigned char secret[32] = "0123456789abcdef0123456789abcdef";
+    jwt_key_t *key;
+    jwt_err_t err;
+    jwt_keyring_t *ring = jwt_keyring_make(tp);
+    ck_assert_code(jwt_key_from_secret(tp, secret, sizeof(secret), NULL, "test", &key, &err), JWT_OK);
+    ck_assert_ptr_null(jwt_key_thumbprint(tp, key, &err));
+    ck_assert_int_eq(err.code, JWT_ERR_ARG);
+    /* secrets keep no kid: naming never touches them */
+    ck_assert_code(jwt_keyring_add(ring, key, &err), JWT_OK);
+    jwt_keyring_name_by_thumbprint(ring, 0);
+    ck_assert_ptr_null(key->kid);
+}
+END_TEST
+
 Suite *suite_key(void)
 {
     Suite *s = suite_create("key");
@@ -731,6 +767,8 @@ Suite *suite_key(void)
     tcase_add_test(tc, test_jwks_refusals);
     tcase_add_test(tc, test_keyring);
     tcase_add_test(tc, test_describe);
+    tcase_add_test(tc, test_thumbprint_rfc7638);
+    tcase_add_test(tc, test_thumbprint_refuses_secret);
     suite_add_tcase(s, tc);
     return s;
 }
