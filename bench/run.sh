@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of mod_auth_jwt (issue 7). Run by hand, not part of the tests:
-#   ./bench/run.sh            (env: ROUNDS=3 DURATION=10 CONNS=32 THREADS=2 DISTINCT=100000)
+#   ./bench/run.sh            (env: ROUNDS=3 DURATION=10 CONNS=32 THREADS=2 DISTINCT=100000
+#                              CACHE_SIZE=<AuthJWTCacheSize, default: the module's 10000>
+#                              MEMORY=1: afterwards, child RSS after 100k and 1M requests)
 # One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling) and at
 # locations protected with HS256, RS256, ES256 and EdDSA keys; when Debian's
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
@@ -17,6 +19,8 @@ DURATION=${DURATION:-10}
 CONNS=${CONNS:-32}
 THREADS=${THREADS:-2}
 DISTINCT=${DISTINCT:-100000}
+CACHE_SIZE=${CACHE_SIZE:-}
+MEMORY=${MEMORY:-1}
 state=${BENCH_STATE:-$top/.state/bench}
 openidc=/usr/lib/apache2/modules/mod_auth_openidc.so
 
@@ -49,7 +53,19 @@ if [ ! -f "$state/tokens-EdDSA.txt" ] || [ "$(wc -l < "$state/tokens-EdDSA.txt")
 fi
 
 # --- one httpd ---
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+# mod_auth_openidc takes its verification keys per server (OIDCOAuthVerify* are not allowed
+# in <Location>), so each peer row gets a virtual host of this same httpd on its own port.
+ohs=$(free_port); ors=$(free_port); oes=$(free_port); jks=$(free_port)
+url_of() {
+  case "$1" in
+    /oidc-hs/*) echo "http://127.0.0.1:$ohs$1" ;;
+    /oidc-rs/*) echo "http://127.0.0.1:$ors$1" ;;
+    /oidc-es/*) echo "http://127.0.0.1:$oes$1" ;;
+    *) echo "http://127.0.0.1:$port$1" ;;
+  esac
+}
 run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
 for loc in open hs rs es ed oidc-hs oidc-rs oidc-es; do
   mkdir -p "$run/htdocs/$loc"
@@ -71,6 +87,7 @@ LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule mime_module $mods/mod_mime.so
 LoadModule auth_jwt_module $module
+${CACHE_SIZE:+AuthJWTCacheSize $CACHE_SIZE}
 User www-data
 Group www-data
 StartServers 2
@@ -120,21 +137,39 @@ LoadModule auth_openidc_module $openidc
 OIDCCryptoPassphrase bench-passphrase-not-secret
 OIDCRedirectURI http://127.0.0.1:$port/oidc-redirect
 OIDCOAuthSSLValidateServer Off
-<Location /oidc-hs/>
-  AuthType oauth20
+LoadModule ssl_module $mods/mod_ssl.so
+Listen 127.0.0.1:$jks
+<VirtualHost 127.0.0.1:$jks>
+  SSLEngine on
+  SSLCertificateFile "$state/rs256.crt"
+  SSLCertificateKeyFile "$state/rs256.pem"
+</VirtualHost>
+Listen 127.0.0.1:$ohs
+<VirtualHost 127.0.0.1:$ohs>
   OIDCOAuthVerifySharedKeys hex#bench-hs#$hexkey
-  Require valid-user
-</Location>
-<Location /oidc-rs/>
-  AuthType oauth20
+  <Location /oidc-hs/>
+    AuthType oauth20
+    Require valid-user
+  </Location>
+</VirtualHost>
+Listen 127.0.0.1:$ors
+<VirtualHost 127.0.0.1:$ors>
   OIDCOAuthVerifyCertFiles bench-rs#$state/rs256.crt
-  Require valid-user
-</Location>
-<Location /oidc-es/>
-  AuthType oauth20
-  OIDCOAuthVerifyJwksUri http://127.0.0.1:$port/jwks/es.json
-  Require valid-user
-</Location>
+  <Location /oidc-rs/>
+    AuthType oauth20
+    Require valid-user
+  </Location>
+</VirtualHost>
+Listen 127.0.0.1:$oes
+<VirtualHost 127.0.0.1:$oes>
+  # OIDCOAuthVerifyJwksUri insists on https, and mod_auth_openidc (2.4.12) crashes on an EC
+  # certificate in OIDCOAuthVerifyCertFiles: the JWKS is served over TLS by this same httpd
+  OIDCOAuthVerifyJwksUri https://127.0.0.1:$jks/jwks/es.json
+  <Location /oidc-es/>
+    AuthType oauth20
+    Require valid-user
+  </Location>
+</VirtualHost>
 CONF
   fi
 } > "$run/httpd.conf"
@@ -168,11 +203,13 @@ for c in "${cases[@]}"; do
   read -r name path alg mode <<<"$c"
   [ "$alg" = - ] && continue
   tok=$(head -1 "$state/single-$alg.txt")
-  good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "http://127.0.0.1:$port$path")
-  bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${tok%?}A" "http://127.0.0.1:$port$path")
-  if [ "$bad" = 200 ]; then bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${tok%??}AA" "http://127.0.0.1:$port$path"); fi
+  good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url_of "$path")")
+  # tamper inside the signature (a full 6-bit character, never the last one: its low bits
+  # may be padding, and a token ending in "AA" would be unchanged by a naive edit)
+  i=$(( ${#tok} - 10 )); ch=${tok:i:1}; [ "$ch" = A ] && ch=B || ch=A
+  bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${tok:0:i}$ch${tok:i+1}" "$(url_of "$path")")
   dtok=$(sed -n 2p "$state/tokens-$alg.txt")
-  distinct=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $dtok" "http://127.0.0.1:$port$path")
+  distinct=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $dtok" "$(url_of "$path")")
   if [ "$good" != 200 ] || [ "$bad" != 401 ] || [ "$distinct" != 200 ]; then
     echo "bench: $name ($path): good token $good, tampered $bad, distinct $distinct; expected 200/401/200" >&2
     tail -5 "$run/error.log" >&2
@@ -198,11 +235,11 @@ for round in $(seq "$ROUNDS"); do
     read -r name path alg mode <<<"$c"
     args=(-t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency)
     if [ "$mode" = rotate ]; then
-      args+=(-s "$here/rotate.lua" "http://127.0.0.1:$port$path" -- "$state/tokens-$alg.txt")
+      args+=(-s "$here/rotate.lua" "$(url_of "$path")" -- "$state/tokens-$alg.txt")
     elif [ "$alg" != - ]; then
-      args+=(-H "Authorization: Bearer $(head -1 "$state/single-$alg.txt")" "http://127.0.0.1:$port$path")
+      args+=(-H "Authorization: Bearer $(head -1 "$state/single-$alg.txt")" "$(url_of "$path")")
     else
-      args+=("http://127.0.0.1:$port$path")
+      args+=("$(url_of "$path")")
     fi
     t0=$(cpu_ticks)
     out=$(wrk "${args[@]}")
@@ -221,7 +258,7 @@ rss_kb() { local t=0; for p in $(pgrep -P "$(cat "$run/httpd.pid")"); do t=$((t 
 echo
 echo "# mod_auth_jwt benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(/usr/sbin/apache2 -v | head -1 | cut -d: -f2 | sed 's/^ //'), mpm_event"
-echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median; distinct = $DISTINCT tokens rotated; child RSS now $(rss_kb) kB"
+echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median; distinct = $DISTINCT tokens rotated; AuthJWTCacheSize ${CACHE_SIZE:-10000 (default)}; child RSS now $(rss_kb) kB"
 echo
 awk -F'\t' '
   { v[$2] = v[$2] " " $3; u[$2] = u[$2] " " $4; e[$2] += $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
@@ -236,7 +273,27 @@ awk -F'\t' '
 echo
 echo "openssl speed (verify/s, one core; µs per verify):"
 openssl speed -seconds 2 rsa2048 ecdsap256 ed25519 2>/dev/null | awk '
-  /^rsa 2048/ {printf "  RS256 (rsa2048)   %10.0f verify/s  %6.1f µs\n", $6, 1e6 / $6}
+  /^rsa 2048/ {printf "  RS256 (rsa2048)   %10.0f verify/s  %6.1f µs\n", $NF, 1e6 / $NF}
   /ecdsa \(nistp256\)/ {printf "  ES256 (nistp256)  %10.0f verify/s  %6.1f µs\n", $NF, 1e6 / $NF}
   /EdDSA \(Ed25519\)/ {printf "  EdDSA (Ed25519)   %10.0f verify/s  %6.1f µs\n", $NF, 1e6 / $NF}'
 openssl speed -seconds 1 -bytes 256 -hmac sha256 2>/dev/null | awk '/^hmac\(sha256\)/ {k = $2; sub("k", "", k); ops = k * 1000 / 256; printf "  HS256 (hmac 256B) %10.0f verify/s  %6.2f µs\n", ops, 1e6 / ops}'
+
+# --- memory: fresh children, child RSS after 100k and after 1M requests of distinct HS256
+# tokens (every request a cache miss and an insertion: the cache at full churn) ---
+if [ "$MEMORY" = 1 ]; then
+  /usr/sbin/apache2 -f "$run/httpd.conf" -k graceful
+  sleep 2
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/open/file.txt" && break; sleep 0.1; done
+  total=0 rss100k= 
+  while [ "$total" -lt 1000000 ]; do
+    out=$(wrk -t"$THREADS" -c"$CONNS" -d5s -s "$here/rotate.lua" "http://127.0.0.1:$port/hs/file.txt" -- "$state/tokens-HS256.txt")
+    n=$(awk '/requests in/ {print $1}' <<<"$out")
+    bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+    [ -z "$bad" ] || { echo "bench: memory run got $bad non-2xx answers" >&2; exit 1; }
+    total=$((total + n))
+    if [ -z "$rss100k" ] && [ "$total" -ge 100000 ]; then rss100k=$(rss_kb); n100k=$total; fi
+  done
+  rss1m=$(rss_kb)
+  echo
+  echo "memory (HS256, $DISTINCT distinct tokens, fresh children): child RSS $rss100k kB after $n100k requests, $rss1m kB after $total requests ($(awk -v a="$rss100k" -v b="$rss1m" 'BEGIN {printf "%+.1f%%", (b - a) * 100 / a}'))"
+fi
