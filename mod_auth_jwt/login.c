@@ -15,6 +15,7 @@
 #include <apr_lib.h>
 #include <apr_md5.h>
 #include <apr_atomic.h>
+#include <apr_shm.h>
 #include <apr_file_info.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -211,6 +212,8 @@ const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, co
     return NULL;
 }
 
+static void share_known_user_cost(apr_pool_t *pconf);   /* with the timing code below */
+
 int jwt_login_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *s)
 {
@@ -230,6 +233,7 @@ int jwt_login_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     dummy = apr_pstrdup(pconf, hash);
+    share_known_user_cost(pconf);
     for (vs = s; vs; vs = vs->next) {
         jwt_server_conf_t *sc = ap_get_module_config(vs->module_config, &auth_jwt_module);
         sc->dummy_hash = dummy;
@@ -410,26 +414,39 @@ static int read_credentials(request_rec *r, credentials_t *cr)
 /* ---------------------------------------------------------------- credentials */
 
 /* No user enumeration by timing. A fixed-cost dummy hash alone is not enough: users hashed
- * with `htpasswd -B -C 12` cost 2^7 times more than the dummy, MD5 users less. So each
- * process keeps a running average of what checking a KNOWN user's password costs, and an
- * unknown user's answer is held back to that cost. The average is one word updated with
- * atomic operations (a lost update only makes it a little less smooth); it is per process,
- * which is what the clients of that process observe. */
+ * with `htpasswd -B -C 12` cost 2^7 times more than the dummy, MD5 users less. So the server
+ * keeps a running average of what checking a KNOWN user's password costs, and an unknown
+ * user's answer is held back to that cost. The average is one word in an anonymous shared
+ * memory segment made in post_config (before the children fork), so every child pads to the
+ * same figure whichever child served the known users; it is updated with atomic operations
+ * (a lost update only makes it a little less smooth). If the segment cannot be made, a
+ * per-process word is used instead. */
 #define LOGIN_PAD_MAX_US 2000000   /* never hold a thread longer than this */
-static apr_uint32_t known_user_cost_us;
+static apr_uint32_t process_cost_word;
+static apr_uint32_t *known_user_cost_us = &process_cost_word;
+
+static void share_known_user_cost(apr_pool_t *pconf)
+{
+    apr_shm_t *shm = NULL;
+    known_user_cost_us = &process_cost_word;
+    if (apr_shm_create(&shm, sizeof(apr_uint32_t), NULL, pconf) == APR_SUCCESS) {
+        known_user_cost_us = apr_shm_baseaddr_get(shm);
+        apr_atomic_set32(known_user_cost_us, 0);
+    }
+}
 
 static void note_known_user_cost(apr_interval_time_t us)
 {
-    apr_uint32_t old = apr_atomic_read32(&known_user_cost_us);
+    apr_uint32_t old = apr_atomic_read32(known_user_cost_us);
     apr_int64_t sample = us < 0 ? 0 : us > LOGIN_PAD_MAX_US ? LOGIN_PAD_MAX_US : us;
     /* exponential average, weight 1/4: follows a changed user file within a few logins */
-    apr_atomic_set32(&known_user_cost_us, old == 0 ? (apr_uint32_t)sample
+    apr_atomic_set32(known_user_cost_us, old == 0 ? (apr_uint32_t)sample
                      : (apr_uint32_t)((3 * (apr_int64_t)old + sample) / 4));
 }
 
 static void pad_unknown_user(const char *password, const char *dummy_hash, apr_time_t t0)
 {
-    apr_interval_time_t spent, want = apr_atomic_read32(&known_user_cost_us);
+    apr_interval_time_t spent, want = apr_atomic_read32(known_user_cost_us);
     if (dummy_hash)
         (void)apr_password_validate(password, dummy_hash);
     spent = apr_time_now() - t0;
