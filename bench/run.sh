@@ -2,7 +2,8 @@
 # Side-by-side benchmark of mod_auth_jwt (issue 7). Run by hand, not part of the tests:
 #   ./bench/run.sh            (env: ROUNDS=3 DURATION=10 CONNS=32 THREADS=2 DISTINCT=100000
 #                              CACHE_SIZE=<AuthJWTCacheSize, default: the module's 10000>
-#                              MEMORY=1: afterwards, child RSS after 100k and 1M requests)
+#                              MEMORY=1: afterwards, child RSS after 100k and 1M requests
+#                              CASES="open HS256-distinct": only these rows, e.g. to profile)
 # One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling) and at
 # locations protected with HS256, RS256, ES256 and EdDSA keys; when Debian's
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
@@ -196,6 +197,12 @@ if [ $have_openidc = 1 ]; then
   for a in HS256:hs RS256:rs ES256:es; do
     cases+=("openidc-${a%%:*}-distinct /oidc-${a##*:}/file.txt ${a%%:*} rotate")
   done
+fi
+
+if [ -n "${CASES:-}" ]; then
+  keep=()
+  for c in "${cases[@]}"; do [[ " $CASES " == *" ${c%% *} "* ]] && keep+=("$c"); done
+  cases=("${keep[@]}")
 fi
 
 # Check every location first: a good token 200, a tampered one 401; never benchmark an error path.

@@ -1,0 +1,329 @@
+/* verify-cost.c -- what the JOSE core adds on top of the signature check itself.
+ *
+ *   bench/verify-cost STATE_DIR [SECONDS_PER_ROW] [THREADS]
+ *
+ * STATE_DIR is bench/run.sh's state folder (keys and the tokens minted by bench/mint.js with
+ * jose). For each algorithm, over the distinct tokens in a loop, in THREADS threads at once:
+ *   core:   what the module does on a cache miss -- jwt_token_parse, jwt_token_verify against
+ *           the location's keyring, jwt_claims_validate (iss, aud, exp, nbf, iat), all in a
+ *           pool cleared per token;
+ *   crypto: the signature check alone with OpenSSL done the cheapest way there is: the digest
+ *           of the signing input and EVP_PKEY_verify on a context initialised once (what
+ *           `openssl speed` times), or for HS256 HMAC with a context keyed once. The raw
+ *           signature bytes are decoded beforehand, outside the timing.
+ * It prints the CPU µs per token of both and the difference: the parsing, JSON, claims and
+ * bookkeeping cost that the wrk figures of bench/run.sh carry on top of the crypto, measured
+ * without httpd or wrk noise. THREADS > 1 shows lock contention inside OpenSSL or the core.
+ * Not a test: run by hand, figures go in bench/RESULTS.md.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "jwt_alg.h"
+#include "jwt_b64.h"
+#include "jwt_claims.h"
+#include "jwt_jws.h"
+#include "jwt_key.h"
+
+#define MAX_TOKENS 20000
+
+typedef struct {
+    const char *name;           /* HS256, ... */
+    const char *keyfile;        /* in STATE_DIR */
+    const char *kid;            /* kid=... as the bench's httpd.conf gives it, or NULL */
+    jwt_alg_t alg;
+    jwt_keyring_t *ring;
+    char **tokens;
+    int ntokens;
+    unsigned char **sigs;       /* decoded signatures, for the crypto row */
+    size_t *sig_lens;
+    size_t *input_lens;
+} row_t;
+
+typedef struct {
+    row_t *row;
+    int core;                   /* 1: the core's path, 0: the crypto alone */
+    double seconds;
+    long done;
+    double cpu_us;
+    int failures;
+} job_t;
+
+static double thread_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int core_once(row_t *row, apr_pool_t *p, const char *tok)
+{
+    jwt_token_t *t = NULL;
+    const jwt_key_t *used = NULL;
+    jwt_claims_policy_t pol;
+    jwt_err_t err;
+
+    jwt_err_clear(&err);
+    if (jwt_token_parse(p, tok, strlen(tok), NULL, &t, &err) != JWT_OK)
+        return 0;
+    if (jwt_token_verify(t, row->ring, JWT_ALGSET(row->alg), &used, &err) != JWT_OK)
+        return 0;
+    jwt_claims_policy_init(p, &pol);
+    pol.issuers = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(pol.issuers, const char *) = "https://bench.example/";
+    pol.audiences = apr_array_make(p, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(pol.audiences, const char *) = "bench";
+    return jwt_claims_validate(t, &pol, &err) == JWT_OK;
+}
+
+/* The crypto floor: a context made once per thread, reused for every token. */
+typedef struct {
+    EVP_PKEY_CTX *pctx;         /* asymmetric: EVP_PKEY_verify_init done */
+    EVP_MD_CTX *mctx;           /* EdDSA: one-shot EVP_DigestVerify needs a fresh init */
+    EVP_MAC_CTX *mac;           /* HS256: keyed once */
+    const EVP_MD *md;
+    EVP_PKEY *pkey;
+} floor_t;
+
+static int floor_init(row_t *row, floor_t *f)
+{
+    const jwt_key_t *k = APR_ARRAY_IDX(row->ring->keys, 0, const jwt_key_t *);
+    memset(f, 0, sizeof(*f));
+    if (row->alg == JWT_ALG_HS256) {
+        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+            OSSL_PARAM_construct_end()
+        };
+        f->mac = EVP_MAC_CTX_new(mac);
+        EVP_MAC_free(mac);
+        return f->mac && EVP_MAC_init(f->mac, k->secret, k->secret_len, params) == 1;
+    }
+    f->pkey = k->pkey;
+    if (row->alg == JWT_ALG_EDDSA) {
+        f->mctx = EVP_MD_CTX_new();
+        return f->mctx != NULL;
+    }
+    f->md = EVP_sha256();
+    f->pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+    if (!f->pctx || EVP_PKEY_verify_init(f->pctx) != 1
+        || EVP_PKEY_CTX_set_signature_md(f->pctx, f->md) != 1)
+        return 0;
+    return 1;
+}
+
+static void floor_free(floor_t *f)
+{
+    EVP_PKEY_CTX_free(f->pctx);
+    EVP_MD_CTX_free(f->mctx);
+    EVP_MAC_CTX_free(f->mac);
+}
+
+/* ES256 signatures are raw r||s in a JWS; EVP_PKEY_verify wants DER. */
+static int es256_der(const unsigned char *raw, unsigned char *der, size_t *der_len)
+{
+    ECDSA_SIG *s = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(raw, 32, NULL), *sv = BN_bin2bn(raw + 32, 32, NULL);
+    unsigned char *out = der;
+    int n;
+    if (!s || !r || !sv || ECDSA_SIG_set0(s, r, sv) != 1) {
+        ECDSA_SIG_free(s);
+        BN_free(r);
+        BN_free(sv);
+        return 0;
+    }
+    n = i2d_ECDSA_SIG(s, &out);
+    ECDSA_SIG_free(s);
+    if (n <= 0)
+        return 0;
+    *der_len = (size_t)n;
+    return 1;
+}
+
+static int floor_once(row_t *row, floor_t *f, int i)
+{
+    const unsigned char *in = (const unsigned char *)row->tokens[i];
+    size_t inlen = row->input_lens[i];
+    unsigned char md[EVP_MAX_MD_SIZE], der[80];
+    unsigned int mdlen = 0;
+    size_t outl = 0, der_len = 0;
+
+    if (row->alg == JWT_ALG_HS256) {
+        EVP_MAC_CTX *c = EVP_MAC_CTX_dup(f->mac);
+        int ok = c && EVP_MAC_update(c, in, inlen) == 1
+                 && EVP_MAC_final(c, md, &outl, sizeof(md)) == 1
+                 && outl == row->sig_lens[i] && CRYPTO_memcmp(md, row->sigs[i], outl) == 0;
+        EVP_MAC_CTX_free(c);
+        return ok;
+    }
+    if (row->alg == JWT_ALG_EDDSA)
+        return EVP_DigestVerifyInit_ex(f->mctx, NULL, NULL, NULL, NULL, f->pkey, NULL) == 1
+               && EVP_DigestVerify(f->mctx, row->sigs[i], row->sig_lens[i], in, inlen) == 1;
+    if (EVP_Digest(in, inlen, md, &mdlen, f->md, NULL) != 1)
+        return 0;
+    if (row->alg == JWT_ALG_ES256) {
+        if (!es256_der(row->sigs[i], der, &der_len))
+            return 0;
+        return EVP_PKEY_verify(f->pctx, der, der_len, md, mdlen) == 1;
+    }
+    return EVP_PKEY_verify(f->pctx, row->sigs[i], row->sig_lens[i], md, mdlen) == 1;
+}
+
+static void *run_job(void *arg)
+{
+    job_t *j = arg;
+    row_t *row = j->row;
+    apr_pool_t *p;
+    floor_t f;
+    double t0, c0, end;
+    int i = 0;
+
+    apr_pool_create(&p, NULL);
+    if (!j->core && !floor_init(row, &f)) {
+        j->failures = 1;
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    c0 = thread_cpu_now();
+    t0 = wall_now();
+    end = t0 + j->seconds;
+    while (wall_now() < end) {
+        for (int k = 0; k < 64; k++) {
+            int ok = j->core ? core_once(row, p, row->tokens[i]) : floor_once(row, &f, i);
+            if (!ok)
+                j->failures++;
+            if (j->core)
+                apr_pool_clear(p);
+            j->done++;
+            if (++i == row->ntokens)
+                i = 0;
+        }
+    }
+    j->cpu_us = (thread_cpu_now() - c0) * 1e6;
+    if (!j->core)
+        floor_free(&f);
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+static double measure(row_t *row, int core, double seconds, int threads, int *failures)
+{
+    pthread_t tid[16];
+    job_t jobs[16];
+    long done = 0;
+    double cpu = 0;
+
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (job_t){ .row = row, .core = core, .seconds = seconds };
+        pthread_create(&tid[t], NULL, run_job, &jobs[t]);
+    }
+    for (int t = 0; t < threads; t++) {
+        pthread_join(tid[t], NULL);
+        done += jobs[t].done;
+        cpu += jobs[t].cpu_us;
+        *failures += jobs[t].failures;
+    }
+    return done ? cpu / done : 0;
+}
+
+static int load_row(apr_pool_t *p, const char *dir, row_t *row)
+{
+    jwt_err_t err;
+    const char *path = apr_pstrcat(p, dir, "/", row->keyfile, NULL);
+    char line[16384];
+    FILE *fp;
+
+    jwt_err_clear(&err);
+    row->ring = jwt_keyring_make(p);
+    if (jwt_keys_from_file(row->ring, path, row->kid, NULL, &err) != JWT_OK) {
+        fprintf(stderr, "verify-cost: %s: %s\n", path, err.message);
+        return 0;
+    }
+    path = apr_pstrcat(p, dir, "/tokens-", row->name, ".txt", NULL);
+    if (!(fp = fopen(path, "r"))) {
+        fprintf(stderr, "verify-cost: cannot read %s (run bench/run.sh once)\n", path);
+        return 0;
+    }
+    row->tokens = apr_pcalloc(p, MAX_TOKENS * sizeof(char *));
+    row->sigs = apr_pcalloc(p, MAX_TOKENS * sizeof(unsigned char *));
+    row->sig_lens = apr_pcalloc(p, MAX_TOKENS * sizeof(size_t));
+    row->input_lens = apr_pcalloc(p, MAX_TOKENS * sizeof(size_t));
+    while (row->ntokens < MAX_TOKENS && fgets(line, sizeof(line), fp)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *dot = strrchr(line, '.');
+        if (!dot)
+            continue;
+        int i = row->ntokens++;
+        row->tokens[i] = apr_pstrdup(p, line);
+        row->input_lens[i] = (size_t)(dot - line);
+        if (jwt_b64url_decode(p, dot + 1, strlen(dot + 1), &row->sigs[i], &row->sig_lens[i],
+                              &err) != JWT_OK) {
+            fprintf(stderr, "verify-cost: bad signature in %s line %d\n", path, i + 1);
+            fclose(fp);
+            return 0;
+        }
+    }
+    fclose(fp);
+    return row->ntokens > 0;
+}
+
+int main(int argc, char **argv)
+{
+    apr_pool_t *p;
+    double seconds = argc > 2 ? atof(argv[2]) : 3;
+    int threads = argc > 3 ? atoi(argv[3]) : 1;
+    int bad = 0;
+    row_t rows[] = {
+        { "HS256", "hs256.jwk", NULL, JWT_ALG_HS256, 0 },
+        { "RS256", "rs256.pub.pem", "bench-rs", JWT_ALG_RS256, 0 },
+        { "ES256", "es256.pub.pem", "bench-es", JWT_ALG_ES256, 0 },
+        { "EdDSA", "ed25519.pub.pem", "bench-ed", JWT_ALG_EDDSA, 0 },
+    };
+
+    if (argc < 2 || threads < 1 || threads > 16 || seconds <= 0) {
+        fprintf(stderr, "usage: %s STATE_DIR [SECONDS_PER_ROW] [THREADS (1..16)]\n", argv[0]);
+        return 2;
+    }
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    printf("verify-cost: %d thread(s), %.1f s per row, CPU µs per token\n\n", threads, seconds);
+    printf("| alg | core: parse + verify + claims | crypto alone | core − crypto |\n");
+    printf("|---|---:|---:|---:|\n");
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        int failures = 0;
+        if (!load_row(p, argv[1], &rows[r]))
+            return 2;
+        double core = measure(&rows[r], 1, seconds, threads, &failures);
+        double crypto = measure(&rows[r], 0, seconds, threads, &failures);
+        printf("| %s | %.2f | %.2f | %+.2f |\n", rows[r].name, core, crypto, core - crypto);
+        fflush(stdout);
+        if (failures) {
+            fprintf(stderr, "verify-cost: %s: %d tokens refused (expired? re-mint with "
+                    "bench/run.sh)\n", rows[r].name, failures);
+            bad = 1;
+        }
+    }
+    apr_pool_destroy(p);
+    apr_terminate();
+    return bad;
+}
