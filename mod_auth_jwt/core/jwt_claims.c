@@ -156,6 +156,11 @@ jwt_code_t jwt_claim_numeric_date(json_object *payload, const char *name, int64_
 static jwt_code_t optional_date(const jwt_token_t *t, const char *name, int64_t *out,
                                 int *present, jwt_err_t *err)
 {
+    /* absent is the common case (nbf): no error message formatted only to be dropped */
+    if (!json_object_object_get_ex(t->payload, name, NULL)) {
+        *present = 0;
+        return JWT_OK;
+    }
     jwt_code_t rc = jwt_claim_numeric_date(t->payload, name, out, err);
     *present = (rc == JWT_OK);
     if (rc == JWT_ERR_CLAIM_MISSING) {

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <stdio.h>
 #include <apr_strings.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rsa.h>
 #include <openssl/ec.h>
 #include <openssl/bn.h>
@@ -326,21 +327,94 @@ static jwt_code_t bad_signature(jwt_err_t *err, jwt_alg_t alg, const jwt_key_t *
                    why ? why : "");
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* ready contexts                                                                       */
+
+/* OpenSSL 3 looks an algorithm up in its provider store (under a lock every thread shares)
+ * each time HMAC() or EVP_DigestVerifyInit() runs. So each key keeps, per algorithm, a
+ * context set up once (key->ready[alg]); a verification works on a copy of it, which
+ * costs a few allocations and no lookup. The ready context itself is never used, only
+ * copied (the copy functions take it const), so threads may share it. It is made on first
+ * use: two threads racing both make one, one wins the compare-and-swap, the other frees
+ * its own. jwt_key.c frees them with the key. */
+
+static void free_ready(jwt_alg_t alg, void *ctx)
+{
+    if (alg_family(alg) == FAM_HMAC)
+        EVP_MAC_CTX_free(ctx);
+    else
+        EVP_MD_CTX_free(ctx);
+}
+
+static jwt_code_t digest_ctx_init(EVP_MD_CTX *mctx, int signing, jwt_alg_t alg,
+                                  const jwt_key_t *key, jwt_err_t *err);
+
+static void *make_ready(jwt_alg_t alg, const jwt_key_t *key, jwt_err_t *err)
+{
+    if (alg_family(alg) == FAM_HMAC) {
+        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                             (char *)EVP_MD_get0_name(alg_md(alg)), 0),
+            OSSL_PARAM_construct_end()
+        };
+        EVP_MAC_free(mac);     /* the context holds its own reference */
+        if (ctx == NULL || EVP_MAC_init(ctx, key->secret, key->secret_len, params) != 1) {
+            EVP_MAC_CTX_free(ctx);
+            crypto_failure(err, "HMAC set-up");
+            return NULL;
+        }
+        return ctx;
+    }
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    if (mctx == NULL) {
+        crypto_failure(err, "verification context");
+        return NULL;
+    }
+    if (digest_ctx_init(mctx, 0, alg, key, err) != JWT_OK) {
+        EVP_MD_CTX_free(mctx);
+        return NULL;
+    }
+    return mctx;
+}
+
+static void *ready_ctx(jwt_alg_t alg, const jwt_key_t *key, jwt_err_t *err)
+{
+    /* the cache is the one field a shared, otherwise read-only key may have written */
+    void **slot = &((jwt_key_t *)key)->ready[alg];
+    void *ctx = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *none = NULL;
+    if (ctx != NULL)
+        return ctx;
+    if ((ctx = make_ready(alg, key, err)) == NULL)
+        return NULL;
+    if (!__atomic_compare_exchange_n(slot, &none, ctx, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        free_ready(alg, ctx);  /* another thread was first: use its context */
+        ctx = none;
+    }
+    return ctx;
+}
+
 static jwt_code_t hmac_compute(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
-                               size_t len, unsigned char *mac, unsigned int *maclen, jwt_err_t *err)
+                               size_t len, unsigned char *mac, size_t *maclen, jwt_err_t *err)
 {
     if (key->kty != JWT_KTY_OCT || key->secret == NULL || key->secret_len > INT32_MAX)
         return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs a secret (oct) key", jwt_alg_name(alg));
-    if (HMAC(alg_md(alg), key->secret, (int)key->secret_len, data, len, mac, maclen) == NULL)
-        return crypto_failure(err, "HMAC");
-    return JWT_OK;
+    EVP_MAC_CTX *ready = ready_ctx(alg, key, err);
+    if (ready == NULL)
+        return JWT_ERR_CRYPTO;       /* err filled by make_ready */
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(ready);
+    int ok = ctx != NULL && EVP_MAC_update(ctx, data, len) == 1
+             && EVP_MAC_final(ctx, mac, maclen, EVP_MAX_MD_SIZE) == 1;
+    EVP_MAC_CTX_free(ctx);
+    return ok ? JWT_OK : crypto_failure(err, "HMAC");
 }
 
 static jwt_code_t verify_hmac(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
                               size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
+    size_t maclen = 0;
     jwt_code_t rc = hmac_compute(alg, key, data, len, mac, &maclen, err);
     if (rc != JWT_OK)
         return rc;
@@ -375,11 +449,17 @@ static jwt_code_t digest_ctx_init(EVP_MD_CTX *mctx, int signing, jwt_alg_t alg,
 static jwt_code_t digest_verify(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
                                 size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
 {
+    const EVP_MD_CTX *ready = ready_ctx(alg, key, err);
+    if (ready == NULL)
+        return JWT_ERR_CRYPTO;       /* err filled by make_ready */
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-    if (mctx == NULL)
+    if (mctx == NULL || EVP_MD_CTX_copy_ex(mctx, ready) != 1) {
+        EVP_MD_CTX_free(mctx);
         return crypto_failure(err, "verification context");
-    jwt_code_t rc = digest_ctx_init(mctx, 0, alg, key, err);
-    if (rc == JWT_OK && EVP_DigestVerify(mctx, sig, sig_len, data, len) != 1)
+    }
+    /* one-shot: EdDSA has no streaming mode */
+    jwt_code_t rc = JWT_OK;
+    if (EVP_DigestVerify(mctx, sig, sig_len, data, len) != 1)
         rc = bad_signature(err, alg, key, NULL);
     EVP_MD_CTX_free(mctx);
     return rc;
@@ -671,7 +751,7 @@ jwt_code_t jwt_sign_raw(apr_pool_t *p, jwt_alg_t alg, const jwt_key_t *key,
     switch (alg_family(alg)) {
     case FAM_HMAC: {
         unsigned char mac[EVP_MAX_MD_SIZE];
-        unsigned int maclen = 0;
+        size_t maclen = 0;
         if ((rc = hmac_compute(alg, key, data, len, mac, &maclen, err)) != JWT_OK)
             return rc;
         *sig = apr_pmemdup(p, mac, maclen);

@@ -165,9 +165,27 @@ static void key_release(apr_pool_t *p, jwt_key_t *key)
     }
 }
 
+/* The verification contexts jwt_jws.c keeps in key->ready hold their own reference to
+ * the EVP_PKEY, so the order of this and pkey_cleanup does not matter. */
+static apr_status_t ready_cleanup(void *data)
+{
+    jwt_key_t *key = data;
+    for (int a = 0; a < JWT_ALG__COUNT; a++) {
+        if (key->ready[a] == NULL)
+            continue;
+        if (JWT_ALGSET(a) & JWT_ALGSET_HMAC)
+            EVP_MAC_CTX_free(key->ready[a]);
+        else
+            EVP_MD_CTX_free(key->ready[a]);
+        key->ready[a] = NULL;
+    }
+    return APR_SUCCESS;
+}
+
 static jwt_key_t *key_new(apr_pool_t *p, jwt_kty_t kty, const char *source)
 {
     jwt_key_t *key = apr_pcalloc(p, sizeof(*key));
+    apr_pool_cleanup_register(p, key, ready_cleanup, apr_pool_cleanup_null);
     key->kty = kty;
     key->can_verify = 1;
     key->source = apr_pstrdup(p, source ? source : "(buffer)");
