@@ -285,6 +285,12 @@ openssl speed -seconds 2 rsa2048 ecdsap256 ed25519 2>/dev/null | awk '
   /EdDSA \(Ed25519\)/ {printf "  EdDSA (Ed25519)   %10.0f verify/s  %6.1f µs\n", $NF, 1e6 / $NF}'
 openssl speed -seconds 1 -bytes 256 -hmac sha256 2>/dev/null | awk '/^hmac\(sha256\)/ {k = $2; sub("k", "", k); ops = k * 1000 / 256; printf "  HS256 (hmac 256B) %10.0f verify/s  %6.2f µs\n", ops, 1e6 / ops}'
 
+# The same verification without httpd or wrk: the core's own cost on top of the crypto.
+if [ -x "$build/bench/verify-cost" ]; then
+  echo
+  "$build/bench/verify-cost" "$state" 2 1 || echo "bench: verify-cost failed" >&2
+fi
+
 # --- memory: fresh children, child RSS after 100k and after 1M requests of distinct HS256
 # tokens (every request a cache miss and an insertion: the cache at full churn) ---
 if [ "$MEMORY" = 1 ]; then
