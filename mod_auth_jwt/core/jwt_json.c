@@ -42,7 +42,13 @@ typedef struct {
     member_name_t *names;
     size_t names_used;
     size_t names_cap;
+    /* the caller's stack buffers, used instead of malloc for inputs of SCRATCH_SMALL bytes
+     * or less (sized by the same bounds as ensure_scratch's) */
+    unsigned char *small_arena;
+    member_name_t *small_names;
 } scanner_t;
+
+#define SCRATCH_SMALL 2048
 
 static jwt_code_t scan_value(scanner_t *sc, int depth);
 
@@ -355,6 +361,11 @@ static jwt_code_t ensure_scratch(scanner_t *sc)
     /* An unescaped name is never longer than its escaped form, and every member takes at
      * least 4 input bytes ("":0), so these bounds hold for any input of this length. */
     sc->names_cap = sc->len / 4 + 1;
+    if (sc->len <= SCRATCH_SMALL) {     /* token headers and payloads: no malloc */
+        sc->arena = sc->small_arena;
+        sc->names = sc->small_names;
+        return JWT_OK;
+    }
     sc->arena = malloc(sc->len + 1);
     sc->names = malloc(sc->names_cap * sizeof(*sc->names));
     if (sc->arena == NULL || sc->names == NULL)
@@ -492,8 +503,11 @@ jwt_code_t jwt_json_validate(const char *buf, size_t len, const jwt_json_limits_
         return JWT_ERR(err, JWT_ERR_TOO_LARGE, "JSON: %zu bytes, over the limit of %zu",
                        len, max_bytes);
 
+    unsigned char small_arena[SCRATCH_SMALL + 1];
+    member_name_t small_names[SCRATCH_SMALL / 4 + 1];
     scanner_t sc = { .s = (const unsigned char *)buf, .len = len,
-                     .max_depth = effective_max_depth(lim), .err = err };
+                     .max_depth = effective_max_depth(lim), .err = err,
+                     .small_arena = small_arena, .small_names = small_names };
     jwt_code_t rc;
     skip_ws(&sc);
     if (object_only && peek(&sc) != '{')
@@ -506,8 +520,10 @@ jwt_code_t jwt_json_validate(const char *buf, size_t len, const jwt_json_limits_
         if (!at_end(&sc))
             rc = syntax_error(&sc, "trailing data after the JSON value");
     }
-    free(sc.arena);
-    free(sc.names);
+    if (sc.arena != sc.small_arena) {
+        free(sc.arena);
+        free(sc.names);
+    }
     return rc;
 }
 
