@@ -28,7 +28,7 @@ DEB_PACKAGES=(
     apache2 apache2-dev libssl-dev libjson-c-dev libcurl4-openssl-dev
     autoconf automake libtool pkg-config make gcc
     check clang libclang-rt-14-dev
-    wrk curl openssl chromium
+    wrk curl openssl chromium valgrind
 )
 
 deb_installed() {

@@ -12,6 +12,10 @@
  *     name: 'mytest',                        // used in the temp dir name
  *     loadJwt: true,                         // false: do not load mod_auth_jwt (baselines)
  *     preamble: '',                          // raw text placed BEFORE the caller's conf
+ *     wrapper: [],                           // command run in front of apache2 (valgrind ...)
+ *     args: [],                              // extra apache2 arguments (-X: one process)
+ *     startTimeoutMs: 15000,                 // how long startup may take (longer under valgrind)
+ *     stopTimeoutMs: 10000,                  // how long stop() waits before SIGKILL
  *   });
  *   srv.port, srv.base ("http://127.0.0.1:PORT"), srv.dir (private temp dir, mode 0755),
  *   srv.confPath, srv.confText, srv.lineOf(substring) -> 1-based line in httpd.conf,
@@ -43,7 +47,10 @@
  *     made world-readable; keys.js does the same for its dir.
  *
  * Env: JWT_BUILD_DIR (required unless loadJwt:false), MPM (default mpm),
- *      APACHE2_BIN (default /usr/sbin/apache2), KEEP_HTTPD_DIRS=1 keeps temp dirs.
+ *      APACHE2_BIN (default /usr/sbin/apache2), KEEP_HTTPD_DIRS=1 keeps temp dirs,
+ *      HTTPD_LD_PRELOAD: LD_PRELOAD for apache2 only (not for node or the tests' other tools):
+ *      the AddressSanitizer runtime when JWT_BUILD_DIR holds a module built with ASan
+ *      (tests/groups/integration-asan.sh); ASAN_OPTIONS / UBSAN_OPTIONS pass through.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -55,6 +62,12 @@ const { spawn, spawnSync } = require('node:child_process');
 const APACHE2 = process.env.APACHE2_BIN || '/usr/sbin/apache2';
 const MODULES_DIR = '/usr/lib/apache2/modules';
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
+/* The environment apache2 runs with (`apache2 -t` too). */
+function httpdEnv() {
+  const env = { ...process.env, LANG: 'C' };
+  if (process.env.HTTPD_LD_PRELOAD) env.LD_PRELOAD = process.env.HTTPD_LD_PRELOAD;
+  return env;
+}
 
 /* Module short name -> [module symbol, .so file]. */
 const KNOWN_MODULES = {
@@ -222,8 +235,10 @@ async function startOnce(opts, mpm, dir, port) {
 
   // Foreground, in its own process group: stop() and the exit hook can then kill
   // exactly this server and its children, nothing else.
-  const child = spawn(APACHE2, ['-f', confPath, '-DFOREGROUND'], {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANG: 'C' },
+  const wrapper = opts.wrapper || [];
+  const argv = [...wrapper, APACHE2, '-f', confPath, '-DFOREGROUND', ...(opts.args || [])];
+  const child = spawn(argv[0], argv.slice(1), {
+    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: httpdEnv(),
   });
   let stderr = '';
   child.stdout.on('data', (d) => { stderr += d; });
@@ -244,7 +259,8 @@ async function startOnce(opts, mpm, dir, port) {
     async stop() {
       if (exited) return exited;
       try { process.kill(-child.pid, 'SIGTERM'); } catch (_) { /* gone */ }
-      const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch (_) { /* gone */ } }, 10000);
+      const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch (_) { /* gone */ } },
+        opts.stopTimeoutMs || 10000);
       const r = await exitPromise;
       clearTimeout(t);
       // children of the group may linger a moment after the parent
@@ -273,12 +289,14 @@ async function startOnce(opts, mpm, dir, port) {
   };
   live.add(server);
 
-  const deadline = Date.now() + 15000;
+  const oneProcess = (opts.args || []).includes('-X');
+  const deadline = Date.now() + (opts.startTimeoutMs || 15000);
   while (Date.now() < deadline) {
     if (exited) break;
     if (await canConnect(port)) {
-      // The listener is up; wait until the parent wrote the log line that children run.
-      if (/resuming normal operations/.test(server.errorLog())) return { server };
+      // The listener is up; wait until the parent wrote the log line that children run
+      // (with -X there is no parent: the one process logs no such line).
+      if (oneProcess || /resuming normal operations/.test(server.errorLog())) return { server };
     }
     await sleep(50);
   }
@@ -312,7 +330,7 @@ async function configtest(conf, opts = {}) {
   const confText = buildConf({ ...opts, conf, dir, port, mpm });
   const confPath = path.join(dir, 'conf', 'httpd.conf');
   fs.writeFileSync(confPath, confText, { mode: 0o644 });
-  const r = spawnSync(APACHE2, ['-t', '-f', confPath], { encoding: 'utf8', env: { ...process.env, LANG: 'C' }, timeout: 30000 });
+  const r = spawnSync(APACHE2, ['-t', '-f', confPath], { encoding: 'utf8', env: httpdEnv(), timeout: 30000 });
   const result = {
     code: r.status, output: `${r.stdout || ''}${r.stderr || ''}`, confPath, confText, dir,
     lineOf: (needle) => lineOfIn(confText, needle),
