@@ -422,8 +422,10 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
     unsigned char now_versions[32];
     const char *dot;
 
-    if (jwt_json_parse_object(r->pool, hit->payload_json, hit->payload_len, NULL,
-                              &t->payload, NULL) != JWT_OK)
+    if (hit->payload_obj)              /* this connection's memo: already parsed */
+        t->payload = hit->payload_obj;
+    else if (jwt_json_parse_object(r->pool, hit->payload_json, hit->payload_len, NULL,
+                                   &t->payload, NULL) != JWT_OK)
         return CACHED_STALE;           /* cannot happen: it parsed when it was stored */
     if (!key_versions(r, conf, payload_issuer(t->payload), now_versions)
         || memcmp(now_versions, hit->versions, 32) != 0)
@@ -474,6 +476,7 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
             jwt_err_clear(&cached_err);
             switch (verify_cached(r, conf, compact, len, &hit, token, &cached_err)) {
             case CACHED_OK:
+                jwt_cache_memo(r, key, *token, hit.versions, hit.expires);
                 *used = NULL;
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0208)
                               "cache hit: %s token verified earlier at this location with "
@@ -484,7 +487,7 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
                     *err = cached_err;
                 return cached_err.code;
             default:
-                jwt_cache_drop(key);   /* its keys changed: verify it afresh */
+                jwt_cache_drop(r, key);   /* its keys changed: verify it afresh */
                 break;
             }
         }

@@ -82,34 +82,74 @@ const char *jwt_cmd_cache_size(cmd_parms *cmd, void *mconfig, const char *arg)
 
 /* ------------------------------------------------------------------ hashing */
 
-static apr_status_t free_md_ctx(void *data)
+/* Per connection: the digest context, and the memo: the last token verified on this
+ * connection. A client that keeps a connection open usually sends the same token on every
+ * request; that repeat is then served without the table's lock and without parsing the
+ * payload again (the parsed object is kept, and json-c objects are only ever read on the
+ * request path). Requests of an HTTP/1 connection run one after the other, so the memo
+ * needs no lock; HTTP/2 secondary connections (c->master set) do not use it, as their
+ * streams' pools may be cleaned up on the primary connection's thread. The memo is a
+ * table slot in fixed memory: replacing it allocates nothing. */
+typedef struct {
+    EVP_MD_CTX *md;
+    slot_t memo;                       /* memo.used == 0: empty */
+    json_object *memo_obj;             /* the parsed payload; one reference held here */
+} jwt_conn_t;
+
+static void memo_clear(jwt_conn_t *cs)
 {
-    EVP_MD_CTX_free(data);
+    cs->memo.used = 0;
+    if (cs->memo_obj) {
+        json_object_put(cs->memo_obj);
+        cs->memo_obj = NULL;
+    }
+}
+
+static apr_status_t free_conn_state(void *data)
+{
+    jwt_conn_t *cs = data;
+    memo_clear(cs);
+    EVP_MD_CTX_free(cs->md);
+    free(cs);
     return APR_SUCCESS;
 }
 
-/* The connection's digest context: one EVP_MD_CTX per connection, reused by each of its
- * requests (one at a time: HTTP/2 streams run on their own secondary connections). */
-static EVP_MD_CTX *conn_md_ctx(request_rec *r)
+/* Made on the connection's first authenticated request; freed (with the memo's object)
+ * by a cleanup of the connection pool. */
+static jwt_conn_t *jwt_conn(request_rec *r)
 {
     conn_rec *c = r->connection;
-    EVP_MD_CTX *ctx = ap_get_module_config(c->conn_config, &auth_jwt_module);
+    jwt_conn_t *cs = ap_get_module_config(c->conn_config, &auth_jwt_module);
 
-    if (ctx)
-        return ctx;
-    if (!(ctx = EVP_MD_CTX_new()))
+    if (cs)
+        return cs;
+    if (!(cs = calloc(1, sizeof(*cs))))
         return NULL;
-    apr_pool_cleanup_register(c->pool, ctx, free_md_ctx, apr_pool_cleanup_null);
-    ap_set_module_config(c->conn_config, &auth_jwt_module, ctx);
-    return ctx;
+    if (!(cs->md = EVP_MD_CTX_new())) {
+        free(cs);
+        return NULL;
+    }
+    apr_pool_cleanup_register(c->pool, cs, free_conn_state, apr_pool_cleanup_null);
+    ap_set_module_config(c->conn_config, &auth_jwt_module, cs);
+    return cs;
+}
+
+/* The connection's state when its memo may be used (see above), else NULL. */
+static jwt_conn_t *memo_of(request_rec *r)
+{
+    if (r->connection->master)
+        return NULL;
+    return ap_get_module_config(r->connection->conn_config, &auth_jwt_module);
 }
 
 EVP_MD_CTX *jwt_cache_hash_begin(request_rec *r)
 {
     EVP_MD_CTX *ctx;
+    jwt_conn_t *cs;
 
-    if (!cache_g.slots || !cache_g.sha256 || !(ctx = conn_md_ctx(r)))
+    if (!cache_g.slots || !cache_g.sha256 || !(cs = jwt_conn(r)))
         return NULL;
+    ctx = cs->md;
     if (EVP_DigestInit_ex2(ctx, cache_g.sha256, NULL) != 1)
         return NULL;
     /* entries of an older configuration never match (pointers in the identity may be
@@ -180,15 +220,39 @@ static slot_t *find_locked(apr_uint64_t set, const unsigned char key[32])
     return NULL;
 }
 
+/* The hit from a slot (the shared table's, under its lock, or the memo). */
+static void hit_from_slot(request_rec *r, const slot_t *s, jwt_cache_hit_t *hit)
+{
+    hit->payload_json = apr_pstrmemdup(r->pool, s->payload, s->payload_len);
+    hit->payload_len = s->payload_len;
+    hit->payload_obj = NULL;
+    hit->alg = (jwt_alg_t)s->alg;
+    hit->kid = s->has_kid ? apr_pstrdup(r->pool, s->kid) : NULL;
+    hit->typ = s->has_typ ? apr_pstrdup(r->pool, s->typ) : NULL;
+    hit->expires = s->expires;
+    memcpy(hit->versions, s->versions, 32);
+}
+
 int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
                   jwt_cache_hit_t *hit)
 {
+    jwt_conn_t *cs = memo_of(r);
     apr_uint64_t set;
     slot_t *s;
     int found = 0;
 
     if (!cache_g.slots)
         return 0;
+    if (cs && cs->memo.used && memcmp(cs->memo.key, key, 32) == 0) {
+        if (now < cs->memo.expires && cs->memo_obj) {
+            hit_from_slot(r, &cs->memo, hit);
+            /* the request holds its own reference: a later request of this connection
+             * may replace the memo while this one's claims are still in use */
+            hit->payload_obj = jwt_json_pool_own(r->pool, json_object_get(cs->memo_obj));
+            return 1;
+        }
+        memo_clear(cs);
+    }
     set = set_of(key);
     lock_set(set);
     s = find_locked(set, key);
@@ -197,12 +261,7 @@ int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
     }
     else if (s) {
         s->ref = 1;
-        hit->payload_json = apr_pstrmemdup(r->pool, s->payload, s->payload_len);
-        hit->payload_len = s->payload_len;
-        hit->alg = (jwt_alg_t)s->alg;
-        hit->kid = s->has_kid ? apr_pstrdup(r->pool, s->kid) : NULL;
-        hit->typ = s->has_typ ? apr_pstrdup(r->pool, s->typ) : NULL;
-        memcpy(hit->versions, s->versions, 32);
+        hit_from_slot(r, s, hit);
         found = 1;
     }
     unlock_set(set);
@@ -236,24 +295,17 @@ static int fits(const char *s, size_t max)
     return !s || strlen(s) <= max;
 }
 
-void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
-                   const unsigned char versions[32], apr_int64_t expires)
+/* Does t fit a slot? Bounded slots: bigger tokens are verified each time. */
+static int slot_fits(const jwt_token_t *t)
 {
-    size_t plen = t->payload_json ? strlen(t->payload_json) : 0;
-    apr_int64_t now = (apr_int64_t)apr_time_sec(r->request_time);
-    apr_uint64_t set;
-    slot_t *s;
+    return t->payload_json && strlen(t->payload_json) <= JWT_CACHE_MAX_PAYLOAD
+        && fits(t->kid, JWT_CACHE_MAX_KID) && fits(t->typ, JWT_CACHE_MAX_TYP);
+}
 
-    if (!cache_g.slots || !t->payload_json || plen > JWT_CACHE_MAX_PAYLOAD
-        || !fits(t->kid, JWT_CACHE_MAX_KID) || !fits(t->typ, JWT_CACHE_MAX_TYP))
-        return;                        /* bounded slots: big tokens are verified each time */
-    if (expires == 0)
-        expires = INT64_MAX;
-    if (now >= expires)
-        return;
-    set = set_of(key);
-    lock_set(set);
-    s = victim_locked(set, key, now);
+static void fill_slot(slot_t *s, const unsigned char key[32], const jwt_token_t *t,
+                      const unsigned char versions[32], apr_int64_t expires)
+{
+    size_t plen = strlen(t->payload_json);
     memcpy(s->key, key, 32);
     memcpy(s->versions, versions, 32);
     s->expires = expires;
@@ -268,16 +320,53 @@ void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_
     s->payload_len = (uint16_t)plen;
     s->ref = 0;                        /* earns its place on the first hit */
     s->used = 1;
-    unlock_set(set);
 }
 
-void jwt_cache_drop(const unsigned char key[32])
+void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
+                    const unsigned char versions[32], apr_int64_t expires)
 {
+    jwt_conn_t *cs = memo_of(r);
+
+    if (!cs || !cache_g.slots || !t->payload || !slot_fits(t))
+        return;
+    if (cs->memo.used && cs->memo_obj == t->payload && memcmp(cs->memo.key, key, 32) == 0)
+        return;                        /* served from the memo: nothing new */
+    memo_clear(cs);
+    if (expires == 0)
+        expires = INT64_MAX;
+    fill_slot(&cs->memo, key, t, versions, expires);
+    cs->memo_obj = json_object_get(t->payload);
+}
+
+void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
+                   const unsigned char versions[32], apr_int64_t expires)
+{
+    apr_int64_t now = (apr_int64_t)apr_time_sec(r->request_time);
+    apr_uint64_t set;
+
+    if (!cache_g.slots || !slot_fits(t))
+        return;
+    if (expires == 0)
+        expires = INT64_MAX;
+    if (now >= expires)
+        return;
+    set = set_of(key);
+    lock_set(set);
+    fill_slot(victim_locked(set, key, now), key, t, versions, expires);
+    unlock_set(set);
+    jwt_cache_memo(r, key, t, versions, expires);
+}
+
+void jwt_cache_drop(request_rec *r, const unsigned char key[32])
+{
+    jwt_conn_t *cs = memo_of(r);
     apr_uint64_t set;
     slot_t *s;
 
     if (!cache_g.slots)
         return;
+    if (cs && cs->memo.used && memcmp(cs->memo.key, key, 32) == 0)
+        memo_clear(cs);
     set = set_of(key);
     lock_set(set);
     if ((s = find_locked(set, key)))

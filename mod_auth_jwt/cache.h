@@ -8,7 +8,10 @@
  * Per process, not shared between children (decision, see cache.c): a fixed table of
  * AuthJWTCacheSize slots, calloc()ed once in child_init, 4-way set associative with a
  * CLOCK hand per set, guarded by striped mutexes. The request path makes no syscall and
- * allocates only from r->pool.
+ * allocates only from r->pool. In front of it, per connection, a memo of the last token
+ * verified on that connection with its parsed payload: the usual repeat (one client, one
+ * token, one keep-alive connection) skips the table's lock and the payload parse. The
+ * memo is keyed, checked and dropped exactly like a table entry.
  *
  * Lookup key: SHA-256 over the whole token and the location's identity (the config
  * objects that decide validity: static keyring, secrets watch, JWKS sources, algorithms,
@@ -43,6 +46,10 @@ const char *jwt_cmd_cache_size(cmd_parms *cmd, void *mconfig, const char *arg);
 typedef struct {
     const char *payload_json;
     size_t payload_len;
+    json_object *payload_obj;        /* the parsed payload when the hit came from this
+                                        connection's memo (a reference owned by r->pool);
+                                        NULL from the shared table: parse payload_json */
+    apr_int64_t expires;             /* the entry's end: exp + leeway, INT64_MAX without exp */
     jwt_alg_t alg;
     const char *kid;                 /* NULL when the token had none */
     const char *typ;                 /* NULL when the token had none */
@@ -70,8 +77,13 @@ int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
 void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
                    const unsigned char versions[32], apr_int64_t expires);
 
-/* Drop the entry for key, if any (its keys changed). */
-void jwt_cache_drop(const unsigned char key[32]);
+/* Remember t as this connection's last verified token (the memo: see cache.c), after a
+ * hit from the shared table was validated. jwt_cache_put does it for fresh tokens. */
+void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
+                    const unsigned char versions[32], apr_int64_t expires);
+
+/* Drop the entry for key, if any (its keys changed), from the table and the memo. */
+void jwt_cache_drop(request_rec *r, const unsigned char key[32]);
 
 void jwt_cache_register_hooks(apr_pool_t *p);
 

@@ -169,6 +169,7 @@ MaxRequestWorkers 96
 MinSpareThreads 8
 MaxSpareThreads 192
 MaxConnectionsPerChild 0
+${process.env.SOAK_EXTRA_CONF || ''}
 AuthJWTCacheSize 2000
 Header always set X-Case "expr=%{REQUEST_URI}"
 <Location /k/>
@@ -359,6 +360,13 @@ async function main() {
     };
     later(Math.min(60, Math.round(0.2 * D)), () => sampleRss('early'));
     later(D - 2, () => sampleRss('late'));
+    // the series in between (every 10 % of the run), printed for the record
+    const series = [];
+    for (let k = 1; k <= 9; k++) {
+      later(Math.round((k * D) / 10), () => {
+        series.push(`+${Math.round((k * D) / 10)}s ${childPids(srv.pid).map(rssOf).join('/')}`);
+      });
+    }
 
     const code = await wrkDone;
     stop = true;
@@ -405,6 +413,7 @@ async function main() {
     const sum = (o) => pids.reduce((a, p) => a + o[p], 0);
     const detail = pids.length ? `children ${pids.length}, RSS ${sum(rss.early)} kB -> ${sum(rss.late)} kB, `
       + `largest growth ${(100 * Math.max(...growth)).toFixed(2)} %` : `no child sampled at both times: ${JSON.stringify(rss)}`;
+    console.log(`info child RSS kB over the run (per child): ${series.join(', ')}`);
     if (D >= 300) check('child RSS grew under 5 % between minute 1 and the end', pids.length > 0 && Math.max(...growth) < 0.05, detail);
     else console.log(`info child RSS (not judged, run shorter than 300 s): ${detail}`);
   } catch (e) {
