@@ -850,6 +850,19 @@ static void refresher_start(apr_pool_t *pchild, server_rec *s)
 }
 #endif
 
+/* Mutex held: queue a fetch for the refresher. Returns its ticket (compare with done_seq),
+ * 0 when the refresher is stopping or its queue is full. */
+static apr_uint64_t enqueue_locked(refresher_t *rf, jwks_source_t *src, const jwks_settings_t *st)
+{
+    if (rf->stopping || rf->njobs >= JWKS_QUEUE_MAX)
+        return 0;
+    rf->jobs[rf->njobs].src = src;
+    rf->jobs[rf->njobs].st = *st;
+    rf->njobs++;
+    apr_thread_cond_signal(rf->wake);
+    return ++rf->queued_seq;
+}
+
 /* Hand a scheduled refresh (lease already taken) to the refresher, or to r's cleanup. */
 static void schedule_refresh(request_rec *r, jwks_source_t *src, const jwks_settings_t *st)
 {
@@ -857,18 +870,11 @@ static void schedule_refresh(request_rec *r, jwks_source_t *src, const jwks_sett
     refresh_job_t *job;
 
     if (rf) {
-        int queued = 0;
+        apr_uint64_t ticket;
         apr_thread_mutex_lock(rf->mutex);
-        if (!rf->stopping && rf->njobs < JWKS_QUEUE_MAX) {
-            rf->jobs[rf->njobs].src = src;
-            rf->jobs[rf->njobs].st = *st;
-            rf->njobs++;
-            rf->queued_seq++;
-            queued = 1;
-            apr_thread_cond_signal(rf->wake);
-        }
+        ticket = enqueue_locked(rf, src, st);
         apr_thread_mutex_unlock(rf->mutex);
-        if (queued)
+        if (ticket)
             return;
     }
     job = apr_palloc(r->pool, sizeof(*job));
@@ -890,16 +896,10 @@ static void fetch_now(jwks_source_t *src, const jwks_settings_t *st)
 
     if (rf) {
         apr_time_t deadline = apr_time_now() + st->timeout;
-        apr_uint64_t ticket = 0;
+        apr_uint64_t ticket;
 
         apr_thread_mutex_lock(rf->mutex);
-        if (!rf->stopping && rf->njobs < JWKS_QUEUE_MAX) {
-            rf->jobs[rf->njobs].src = src;
-            rf->jobs[rf->njobs].st = *st;
-            rf->njobs++;
-            ticket = ++rf->queued_seq;
-            apr_thread_cond_signal(rf->wake);
-        }
+        ticket = enqueue_locked(rf, src, st);
         while (ticket && rf->done_seq < ticket && !rf->stopping) {
             apr_time_t left = deadline - apr_time_now();
             if (left <= 0)
