@@ -330,7 +330,7 @@ static void claims_policy(request_rec *r, const jwt_dir_conf_t *conf, jwt_claims
 
 /* ---------------------------------------------------------------- the token cache */
 
-static void hash_list(EVP_MD_CTX *h, const apr_array_header_t *list)
+static void hash_list(jwt_hash_t *h, const apr_array_header_t *list)
 {
     int i, n = list ? list->nelts : -1;
 
@@ -347,7 +347,7 @@ static void hash_list(EVP_MD_CTX *h, const apr_array_header_t *list)
 static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
                      size_t len, unsigned char key[32])
 {
-    EVP_MD_CTX *h = jwt_cache_hash_begin(r);
+    jwt_hash_t *h = jwt_cache_hash_begin(r);
     const void *keys[3];
     apr_int64_t nums[2];
 
@@ -380,7 +380,7 @@ static int key_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *
 {
     const unsigned char *docs[16];
     int n = 0, i;
-    EVP_MD_CTX *h;
+    jwt_hash_t *h;
 
     if (!conf->secrets && !jwks_configured(conf->jwks)) {
         memset(out, 0, 32);            /* key files only: nothing can change them */

@@ -90,8 +90,18 @@ const char *jwt_cmd_cache_size(cmd_parms *cmd, void *mconfig, const char *arg)
  * needs no lock; HTTP/2 secondary connections (c->master set) do not use it, as their
  * streams' pools may be cleaned up on the primary connection's thread. The memo is a
  * table slot in fixed memory: replacing it allocates nothing. */
-typedef struct {
+/* Inputs up to this size are gathered before they reach the digest. */
+#define HASH_GATHER 256
+
+struct jwt_hash_s {
     EVP_MD_CTX *md;
+    int ok;                            /* 0 once a digest call failed */
+    size_t n;                          /* bytes waiting in buf */
+    unsigned char buf[HASH_GATHER];
+};
+
+typedef struct {
+    jwt_hash_t hash;
     slot_t memo;                       /* memo.used == 0: empty */
     json_object *memo_obj;             /* the parsed payload; one reference held here */
 } jwt_conn_t;
@@ -109,7 +119,7 @@ static apr_status_t free_conn_state(void *data)
 {
     jwt_conn_t *cs = data;
     memo_clear(cs);
-    EVP_MD_CTX_free(cs->md);
+    EVP_MD_CTX_free(cs->hash.md);
     free(cs);
     return APR_SUCCESS;
 }
@@ -125,7 +135,7 @@ static jwt_conn_t *jwt_conn(request_rec *r)
         return cs;
     if (!(cs = calloc(1, sizeof(*cs))))
         return NULL;
-    if (!(cs->md = EVP_MD_CTX_new())) {
+    if (!(cs->hash.md = EVP_MD_CTX_new())) {
         free(cs);
         return NULL;
     }
@@ -142,39 +152,59 @@ static jwt_conn_t *memo_of(request_rec *r)
     return ap_get_module_config(r->connection->conn_config, &auth_jwt_module);
 }
 
-EVP_MD_CTX *jwt_cache_hash_begin(request_rec *r)
+static void hash_flush(jwt_hash_t *h)
 {
-    EVP_MD_CTX *ctx;
+    if (h->n && EVP_DigestUpdate(h->md, h->buf, h->n) != 1)
+        h->ok = 0;
+    h->n = 0;
+}
+
+jwt_hash_t *jwt_cache_hash_begin(request_rec *r)
+{
     jwt_conn_t *cs;
+    jwt_hash_t *h;
 
     if (!cache_g.slots || !cache_g.sha256 || !(cs = jwt_conn(r)))
         return NULL;
-    ctx = cs->md;
-    if (EVP_DigestInit_ex2(ctx, cache_g.sha256, NULL) != 1)
+    h = &cs->hash;
+    h->n = 0;
+    h->ok = EVP_DigestInit_ex2(h->md, cache_g.sha256, NULL) == 1;
+    if (!h->ok)
         return NULL;
     /* entries of an older configuration never match (pointers in the identity may be
      * reused by a new configuration in a single-process server) */
-    EVP_DigestUpdate(ctx, &cache_g.generation, sizeof(cache_g.generation));
-    return ctx;
+    jwt_cache_hash_add(h, &cache_g.generation, sizeof(cache_g.generation));
+    return h;
 }
 
-void jwt_cache_hash_add(EVP_MD_CTX *h, const void *data, size_t len)
+void jwt_cache_hash_add(jwt_hash_t *h, const void *data, size_t len)
 {
-    EVP_DigestUpdate(h, data, len);
+    if (len > sizeof(h->buf) - h->n) {
+        hash_flush(h);
+        if (len > sizeof(h->buf)) {       /* the token itself: straight to the digest */
+            if (EVP_DigestUpdate(h->md, data, len) != 1)
+                h->ok = 0;
+            return;
+        }
+    }
+    memcpy(h->buf + h->n, data, len);
+    h->n += len;
 }
 
-void jwt_cache_hash_str(EVP_MD_CTX *h, const char *s)
+void jwt_cache_hash_str(jwt_hash_t *h, const char *s)
 {
     if (s)
-        EVP_DigestUpdate(h, s, strlen(s) + 1);
+        jwt_cache_hash_add(h, s, strlen(s) + 1);
     else
-        EVP_DigestUpdate(h, "\1", 1);
+        jwt_cache_hash_add(h, "\1", 1);
 }
 
-int jwt_cache_hash_end(EVP_MD_CTX *h, unsigned char out[32])
+int jwt_cache_hash_end(jwt_hash_t *h, unsigned char out[32])
 {
     unsigned int n = 32;
-    return EVP_DigestFinal_ex(h, out, &n) == 1 && n == 32;
+
+    hash_flush(h);
+    return h->ok && EVP_DigestFinal_ex(h->md, out, &n) == 1 && n == 32;
 }
 
 /* ------------------------------------------------------------------ table */

@@ -61,12 +61,15 @@ int jwt_cache_enabled(void);
 /* SHA-256 over several inputs, for the lookup key and the key-versions digest: begin
  * (NULL when the cache is off or the digest is unavailable), add any number of times,
  * end. Uses one digest context per connection (made on its first request), so the
- * request path allocates nothing outside the connection and request pools. */
-EVP_MD_CTX *jwt_cache_hash_begin(request_rec *r);
-void jwt_cache_hash_add(EVP_MD_CTX *h, const void *data, size_t len);
+ * request path allocates nothing outside the connection and request pools. Small inputs
+ * are gathered and handed to the digest together (a key is a dozen small fields around
+ * the token, and each digest update has a fixed cost). */
+typedef struct jwt_hash_s jwt_hash_t;
+jwt_hash_t *jwt_cache_hash_begin(request_rec *r);
+void jwt_cache_hash_add(jwt_hash_t *h, const void *data, size_t len);
 /* A string with its terminating NUL (so "ab","c" and "a","bc" differ); NULL as "\1". */
-void jwt_cache_hash_str(EVP_MD_CTX *h, const char *s);
-int jwt_cache_hash_end(EVP_MD_CTX *h, unsigned char out[32]);
+void jwt_cache_hash_str(jwt_hash_t *h, const char *s);
+int jwt_cache_hash_end(jwt_hash_t *h, unsigned char out[32]);
 
 /* 1 and *hit on a live entry (not past its expiry at now). */
 int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,

@@ -3,13 +3,31 @@
  */
 #include "mod_auth_jwt.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
 
+/* Decimal text of an int64, as json-c prints it, without json-c's printbuf and the copy
+ * out of it (every token has exp and iat, and this runs for each on every request). */
+static const char *int64_text(apr_pool_t *p, int64_t v)
+{
+    char buf[24], *end = buf + sizeof(buf), *c = end;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--c = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--c = '-';
+    return apr_pstrmemdup(p, c, (apr_size_t)(end - c));
+}
+
 const char *jwt_claim_text(apr_pool_t *p, json_object *v)
 {
     const char *s;
+    int64_t n;
 
     if (!v)
         return NULL;
@@ -22,6 +40,14 @@ const char *jwt_claim_text(apr_pool_t *p, json_object *v)
         if (strlen(s) != (size_t)json_object_get_string_len(v))
             return NULL;
         return s;
+    case json_type_boolean:
+        return json_object_get_boolean(v) ? "true" : "false";
+    case json_type_int:
+        /* INT64_MAX may stand for a larger unsigned value: json-c prints that one */
+        n = json_object_get_int64(v);
+        if (n != INT64_MAX)
+            return int64_text(p, n);
+        return jwt_json_to_string(p, v);
     default:
         /* numbers and booleans as their JSON text; arrays and objects as compact JSON */
         return jwt_json_to_string(p, v);
@@ -66,7 +92,7 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
                           name, var);
             continue;
         }
-        apr_table_setn(r->subprocess_env, var, value);
+        apr_table_addn(r->subprocess_env, var, value);   /* absent: no need to replace */
     }
 }
 

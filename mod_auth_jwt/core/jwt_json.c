@@ -333,23 +333,43 @@ static void shown_name(const member_name_t *m, char *buf, size_t buflen)
     buf[o] = '\0';
 }
 
-/* Sort this object's names (O(n log n), so many members cannot make this quadratic)
- * and look for equal neighbours. */
+static jwt_code_t duplicate_error(scanner_t *sc, const member_name_t *m, size_t obj_start)
+{
+    char shown[48];
+    shown_name(m, shown, sizeof(shown));
+    return JWT_ERR(sc->err, JWT_ERR_JSON_DUPLICATE,
+                   "JSON: duplicate member name \"%s\" in the object at offset %zu",
+                   shown, obj_start);
+}
+
+static int same_name(const member_name_t *x, const member_name_t *y)
+{
+    return x->len == y->len && memcmp(x->name, y->name, x->len) == 0;
+}
+
+/* Objects of up to this many members compare every pair: a token's header and payload
+ * have a handful, where sorting costs more than the comparisons it saves. */
+#define DUPLICATES_PAIRWISE_MAX 16
+
+/* Small objects: compare every pair. Larger ones: sort the names (O(n log n), so many
+ * members cannot make this quadratic) and look for equal neighbours. */
 static jwt_code_t check_duplicates(scanner_t *sc, size_t first, size_t obj_start)
 {
     size_t count = sc->names_used - first;
     member_name_t *v = sc->names + first;
     if (count < 2)
         return JWT_OK;
+    if (count <= DUPLICATES_PAIRWISE_MAX) {
+        for (size_t i = 1; i < count; i++)
+            for (size_t j = 0; j < i; j++)
+                if (same_name(&v[j], &v[i]))
+                    return duplicate_error(sc, &v[i], obj_start);
+        return JWT_OK;
+    }
     qsort(v, count, sizeof(*v), compare_names);
     for (size_t i = 1; i < count; i++) {
-        if (compare_names(&v[i - 1], &v[i]) == 0) {
-            char shown[48];
-            shown_name(&v[i], shown, sizeof(shown));
-            return JWT_ERR(sc->err, JWT_ERR_JSON_DUPLICATE,
-                           "JSON: duplicate member name \"%s\" in the object at offset %zu",
-                           shown, obj_start);
-        }
+        if (compare_names(&v[i - 1], &v[i]) == 0)
+            return duplicate_error(sc, &v[i], obj_start);
     }
     return JWT_OK;
 }

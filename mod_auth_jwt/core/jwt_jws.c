@@ -457,6 +457,9 @@ static jwt_code_t digest_verify(jwt_alg_t alg, const jwt_key_t *key, const unsig
         EVP_MD_CTX_free(mctx);
         return crypto_failure(err, "verification context");
     }
+    /* This copy is used once: without FINALISE, OpenSSL 3 would finish the verification
+     * on yet another copy of the context, to keep this one usable for more data. */
+    EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);
     /* one-shot: EdDSA has no streaming mode */
     jwt_code_t rc = JWT_OK;
     if (EVP_DigestVerify(mctx, sig, sig_len, data, len) != 1)

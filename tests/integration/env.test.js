@@ -79,6 +79,27 @@ describe('environment and forwarded claims', () => {
     assert.equal(env.JWT_CLAIM_A_B_C, 'dots');
   });
 
+  // The module prints integers itself (not through json-c's printer): these are the edges
+  // of that code, checked against the exact text a JSON reader would give.
+  test('JWT_CLAIM_*: integer edges print exactly (0, negatives, int64 limits, above int64, fractions)', async () => {
+    const t = T.now();
+    const payload = `{"sub":"alice","iat":${t},"exp":${t + 600},"zero":0,"neg":-42,` +
+      '"imax":9223372036854775807,"imin":-9223372036854775808,"umax":18446744073709551615,' +
+      '"big":9223372036854775808,"frac":1.5,"no":false,"nil":null}';
+    const token = T.rawSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { alg: 'RS256', kid: 'rsa' }, payload });
+    const env = await cgiEnv('/cgi', token);
+    assert.equal(claimVar(env, 'iat'), String(t));
+    assert.equal(claimVar(env, 'zero'), '0');
+    assert.equal(claimVar(env, 'neg'), '-42');
+    assert.equal(claimVar(env, 'imax'), '9223372036854775807');
+    assert.equal(claimVar(env, 'imin'), '-9223372036854775808');
+    assert.equal(claimVar(env, 'umax'), '18446744073709551615');
+    assert.equal(claimVar(env, 'big'), '9223372036854775808');
+    assert.equal(Number(claimVar(env, 'frac')), 1.5);
+    assert.equal(claimVar(env, 'no'), 'false');
+    assert.equal(claimVar(env, 'nil'), undefined, 'null claims are not exported');
+  });
+
   test('a client cannot inject JWT_CLAIM_ variables through request headers or claims it lacks', async () => {
     const env = await cgiEnv('/cgi', tok({ sub: 'alice' }), { 'JWT-CLAIM-role': 'admin', 'X-JWT-Role': 'admin' });
     assert.equal(claimVar(env, 'role'), undefined);

@@ -304,6 +304,29 @@ START_TEST(test_many_members_fast)
 }
 END_TEST
 
+/* Small objects are checked pair by pair and larger ones by sorting: every size around the
+ * switch, with the repeat first, last and in the middle, and without one. */
+START_TEST(test_duplicates_every_small_size)
+{
+    for (int n = 1; n <= 40; n++) {
+        size_t len;
+        jwt_err_t e;
+        char *s = many_members(n, -1, &len);
+        ck_assert_msg(jwt_json_validate(s, len, NULL, 1, &e) == JWT_OK, "%d members: %s", n,
+                      e.message);
+        int at[3] = { 0, n / 2, n - 1 };
+        for (int k = 0; k < 3; k++) {
+            s = many_members(n, at[k], &len);
+            ck_assert_msg(jwt_json_validate(s, len, NULL, 1, &e) == JWT_ERR_JSON_DUPLICATE,
+                          "%d members, m%d repeated: not refused", n, at[k]);
+            char want[16];
+            snprintf(want, sizeof(want), "\"m%d\"", at[k]);
+            ck_assert_msg(strstr(e.message, want) != NULL, "%s", e.message);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_parse_object_values_and_ownership)
 {
     json_object *o = NULL, *x = NULL;
@@ -373,6 +396,7 @@ Suite *suite_json(void)
     tcase_add_test(tc, test_duplicates);
     tcase_add_test(tc, test_not_duplicates);
     tcase_add_test(tc, test_many_members_fast);
+    tcase_add_test(tc, test_duplicates_every_small_size);
     tcase_add_test(tc, test_parse_object_values_and_ownership);
     tcase_add_test(tc, test_pool_own_and_to_string);
     tcase_add_test(tc, test_null_buffer);
