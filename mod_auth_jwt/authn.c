@@ -462,6 +462,7 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
                                const jwt_key_t **used, jwt_err_t *err)
 {
     jwt_claims_policy_t pol;
+    jwt_parse_opts_t opts;
     jwt_token_t *t = NULL;
     jwt_cache_hit_t hit;
     jwt_err_t cached_err;
@@ -493,7 +494,9 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
         }
     }
 
-    rc = jwt_token_parse(r->pool, compact, len, NULL, &t, err);
+    memset(&opts, 0, sizeof(opts));
+    opts.header_memo = jwt_cache_header_memo(r);
+    rc = jwt_token_parse(r->pool, compact, len, &opts, &t, err);
     if (rc != JWT_OK)
         return rc;
     /* key versions before and after: a token is only cached when one set of keys was in

@@ -104,6 +104,7 @@ typedef struct {
     jwt_hash_t hash;
     slot_t memo;                       /* memo.used == 0: empty */
     json_object *memo_obj;             /* the parsed payload; one reference held here */
+    jwt_json_memo_t *header_memo;      /* the last token header parsed on the connection */
 } jwt_conn_t;
 
 static void memo_clear(jwt_conn_t *cs)
@@ -119,6 +120,7 @@ static apr_status_t free_conn_state(void *data)
 {
     jwt_conn_t *cs = data;
     memo_clear(cs);
+    jwt_json_memo_free(cs->header_memo);
     EVP_MD_CTX_free(cs->hash.md);
     free(cs);
     return APR_SUCCESS;
@@ -150,6 +152,20 @@ static jwt_conn_t *memo_of(request_rec *r)
     if (r->connection->master)
         return NULL;
     return ap_get_module_config(r->connection->conn_config, &auth_jwt_module);
+}
+
+/* Tokens on one connection usually share their header (one issuer, one key), also when
+ * they are all different (a gateway relaying many users' tokens): the header's JSON is
+ * then parsed once per connection. Same rule as the memo: HTTP/1 connections only. */
+jwt_json_memo_t *jwt_cache_header_memo(request_rec *r)
+{
+    jwt_conn_t *cs;
+
+    if (r->connection->master || !(cs = jwt_conn(r)))
+        return NULL;
+    if (!cs->header_memo)
+        cs->header_memo = jwt_json_memo_new();
+    return cs->header_memo;
 }
 
 static void hash_flush(jwt_hash_t *h)

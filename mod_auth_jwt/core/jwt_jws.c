@@ -155,12 +155,13 @@ static jwt_code_t decode_segment(apr_pool_t *p, const char *what, const char *s,
 }
 
 static jwt_code_t parse_json_segment(apr_pool_t *p, const char *what, const unsigned char *buf,
-                                     size_t len, const jwt_json_limits_t *lim, json_object **out,
-                                     jwt_err_t *err)
+                                     size_t len, const jwt_json_limits_t *lim,
+                                     jwt_json_memo_t *memo, json_object **out, jwt_err_t *err)
 {
     jwt_err_t inner;
     jwt_err_clear(&inner);
-    jwt_code_t rc = jwt_json_parse_object(p, (const char *)buf, len, lim, out, &inner);
+    jwt_code_t rc = jwt_json_parse_object_memo(p, (const char *)buf, len, lim, memo, out,
+                                               &inner);
     if (rc != JWT_OK)
         return JWT_ERR(err, rc, "token %s: %s", what, inner.message);
     return JWT_OK;
@@ -285,13 +286,15 @@ jwt_code_t jwt_token_parse(apr_pool_t *p, const char *compact, size_t len,
     size_t hlen, plen;
 
     if ((rc = decode_segment(p, "header", compact, (size_t)(d1 - compact), &hbuf, &hlen, err)) != JWT_OK
-        || (rc = parse_json_segment(p, "header", hbuf, hlen, lim, &t->header, err)) != JWT_OK
+        || (rc = parse_json_segment(p, "header", hbuf, hlen, lim,
+                                    opts ? opts->header_memo : NULL, &t->header, err)) != JWT_OK
         || (rc = check_header(p, t, err)) != JWT_OK)
         return rc;
     if ((rc = decode_segment(p, "payload", d1 + 1, (size_t)(d2 - d1 - 1), &pbuf, &plen, err)) != JWT_OK)
         return rc;
     if (!(opts && opts->payload_any)
-        && (rc = parse_json_segment(p, "payload", pbuf, plen, lim, &t->payload, err)) != JWT_OK)
+        && (rc = parse_json_segment(p, "payload", pbuf, plen, lim, NULL, &t->payload,
+                                    err)) != JWT_OK)
         return rc;
     if (d2 + 1 == end)
         return JWT_ERR(err, JWT_ERR_MALFORMED, "token has an empty signature");

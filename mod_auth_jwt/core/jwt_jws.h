@@ -30,6 +30,9 @@ typedef struct {
     int payload_any;            /* 1: the payload need not be JSON (generic JWS, test
                                    vectors); t->payload is then NULL. 0 (default): a JWT,
                                    the payload must be a JSON object. */
+    jwt_json_memo_t *header_memo; /* optional: remembers the last header parsed (see
+                                   jwt_json.h); for a caller that sees many tokens with
+                                   one header on one connection or thread */
 } jwt_parse_opts_t;
 
 typedef struct {

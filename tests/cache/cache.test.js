@@ -228,6 +228,27 @@ describe('verified-token cache', () => {
     c.close();
   });
 
+  // Each connection remembers the last token header it parsed (distinct tokens from one
+  // issuer share it). Headers that differ from the remembered one, however slightly, are
+  // judged on their own, and a remembered header never vouches for a signature.
+  test('distinct tokens on one connection: a remembered header decides nothing for the next token', async () => {
+    const c = connection(srv.base);
+    for (let i = 0; i < 3; i++) A.expectOk(await c.get('/a/ok.txt', rsToken()));
+    const [h, p] = T.split(rsToken());
+    const none = `${T.seg({ alg: 'none', typ: 'JWT', kid: 'k' })}.${p}.`;
+    A.expectInvalidToken(await c.get('/a/ok.txt', none), 'a', none, 'alg_none');
+    const confused = T.rawSign({ alg: 'HS256', key: keys.rsa.pubPem, header: { alg: 'HS256', typ: 'JWT', kid: 'k' } });
+    A.expectInvalidToken(await c.get('/a/ok.txt', confused), 'a', confused);
+    const otherKid = rsToken(uniq(), 'k2');
+    A.expectInvalidToken(await c.get('/a/ok.txt', otherKid), 'a', otherKid, 'unknown_kid');
+    const wrongKey = rsToken(uniq(), 'k', keys.rsaAttacker.privateKey);
+    assert.equal(T.split(wrongKey)[0], h, 'same header text as the good tokens');
+    A.expectInvalidToken(await c.get('/a/ok.txt', wrongKey), 'a', wrongKey, 'signature');
+    A.expectOk(await c.get('/a/ok.txt', rsToken()));
+    assert.equal(hitsOf(srv, c.port()), 0, 'every token was new: none came from the cache');
+    c.close();
+  });
+
   test('(c) a secret deleted from the secrets file: the cached token is refused within ~1 s', async () => {
     const c = connection(srv.base);
     const tok = hsToken('s2', s2.k);

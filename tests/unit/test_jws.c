@@ -236,6 +236,56 @@ START_TEST(test_parse_shape)
 }
 END_TEST
 
+/* A header memo (one per connection in the module) changes nothing in what a token means:
+ * each token's header is checked as written, memo or not. */
+START_TEST(test_parse_header_memo)
+{
+    jwt_parse_opts_t o = { 0 };
+    jwt_token_t *t1 = NULL, *t2 = NULL, *t;
+    jwt_err_t e;
+    const char *h = "{\"alg\":\"HS256\",\"kid\":\"a\",\"typ\":\"JWT\"}";
+    char *tok1 = raw_token(h, "{\"sub\":\"one\"}", "AAAA");
+    char *tok2 = raw_token(h, "{\"sub\":\"two\"}", "AAAB");
+
+    o.header_memo = jwt_json_memo_new();
+    ck_assert_ptr_nonnull(o.header_memo);
+    ck_assert_code(jwt_token_parse(tp, tok1, strlen(tok1), &o, &t1, &e), JWT_OK);
+    ck_assert_code(jwt_token_parse(tp, tok2, strlen(tok2), &o, &t2, &e), JWT_OK);
+    ck_assert_ptr_eq(t1->header, t2->header);        /* parsed once */
+    ck_assert_int_eq(t2->alg, JWT_ALG_HS256);
+    ck_assert_str_eq(t2->kid, "a");
+    ck_assert_str_eq(t2->typ, "JWT");
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(t2->payload, "sub")), "two");
+    /* after a remembered header, other headers are judged on their own */
+    char *none = raw_token("{\"alg\":\"none\",\"kid\":\"a\",\"typ\":\"JWT\"}", "{}", "AAAA");
+    ck_assert_code(jwt_token_parse(tp, none, strlen(none), &o, &t, &e), JWT_ERR_ALG_NONE);
+    char *crit = raw_token("{\"alg\":\"HS256\",\"kid\":\"a\",\"crit\":[\"exp\"],\"exp\":1}", "{}", "AAAA");
+    ck_assert_code(jwt_token_parse(tp, crit, strlen(crit), &o, &t, &e), JWT_ERR_CRIT);
+    ck_assert_code(jwt_token_parse(tp, crit, strlen(crit), &o, &t, &e), JWT_ERR_CRIT);
+    char *rs = raw_token("{\"alg\":\"RS256\",\"kid\":\"b\"}", "{}", "AAAA");
+    ck_assert_code(jwt_token_parse(tp, rs, strlen(rs), &o, &t, &e), JWT_OK);
+    ck_assert_int_eq(t->alg, JWT_ALG_RS256);
+    ck_assert_str_eq(t->kid, "b");
+    ck_assert_ptr_null(t->typ);
+    ck_assert_code(jwt_token_parse(tp, tok1, strlen(tok1), &o, &t, &e), JWT_OK);
+    ck_assert_int_eq(t->alg, JWT_ALG_HS256);
+    ck_assert_str_eq(t->kid, "a");
+    /* signatures are still checked per token: a memo hit verifies only what is signed */
+    jwt_key_t *k = secret_key(32, "a");
+    jwt_keyring_t *ring = ring_of(k);
+    char *good = NULL;
+    ck_assert_code(jwt_sign_compact(tp, JWT_ALG_HS256, k, "JWT", payload_of("{\"sub\":\"s\"}"),
+                                    &good, &e), JWT_OK);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_code(jwt_token_parse(tp, good, strlen(good), &o, &t, &e), JWT_OK);
+        ck_assert_code(jwt_token_verify(t, ring, JWT_ALGSET(JWT_ALG_HS256), NULL, &e), JWT_OK);
+    }
+    ck_assert_code(jwt_token_parse(tp, tok2, strlen(tok2), &o, &t, &e), JWT_OK);
+    ck_assert_code(jwt_token_verify(t, ring, JWT_ALGSET(JWT_ALG_HS256), NULL, &e), JWT_ERR_SIGNATURE);
+    jwt_json_memo_free(o.header_memo);
+}
+END_TEST
+
 START_TEST(test_parse_length_cap)
 {
     jwt_parse_opts_t o = { 0 };
@@ -717,6 +767,7 @@ Suite *suite_jws(void)
     tcase_add_test(tc, test_sign_header_shape);
     tcase_add_test(tc, test_parse_shape);
     tcase_add_test(tc, test_parse_length_cap);
+    tcase_add_test(tc, test_parse_header_memo);
     tcase_add_test(tc, test_parse_json);
     tcase_add_test(tc, test_parse_payload_any);
     tcase_add_test(tc, test_alg_none_spellings);
