@@ -58,6 +58,10 @@ typedef struct {
 
 int jwt_cache_enabled(void);
 
+/* The connection's memo of the last token header parsed (jwt_json.h), or NULL: HTTP/2
+ * streams, out of memory. */
+jwt_json_memo_t *jwt_cache_header_memo(request_rec *r);
+
 /* SHA-256 over several inputs, for the lookup key and the key-versions digest: begin
  * (NULL when the cache is off or the digest is unavailable), add any number of times,
  * end. Uses one digest context per connection (made on its first request), so the
@@ -65,10 +69,6 @@ int jwt_cache_enabled(void);
  * are gathered and handed to the digest together (a key is a dozen small fields around
  * the token, and each digest update has a fixed cost). */
 typedef struct jwt_hash_s jwt_hash_t;
-/* The connection's memo of the last token header parsed (jwt_json.h), or NULL: HTTP/2
- * streams, out of memory. */
-jwt_json_memo_t *jwt_cache_header_memo(request_rec *r);
-
 jwt_hash_t *jwt_cache_hash_begin(request_rec *r);
 void jwt_cache_hash_add(jwt_hash_t *h, const void *data, size_t len);
 /* A string with its terminating NUL (so "ab","c" and "a","bc" differ); NULL as "\1". */

@@ -3,7 +3,9 @@
  * checks and claim-path lookup. The keys match tests/fuzz/make-corpus.js, so the seed
  * tokens signed there reach the post-verification code.
  * Invariants: a verified token used a key bound to its alg, and an HS* token can only
- * ever be verified by the oct key (never by the EC key's bytes). */
+ * ever be verified by the oct key (never by the EC key's bytes); and a parse through a
+ * header memo (kept across inputs, as the module keeps one per connection) gives the
+ * same verdict and the same header as a plain parse, memo hit or not. */
 #include <string.h>
 #include "fuzz_common.h"
 #include "jwt_jws.h"
@@ -20,6 +22,7 @@ static const char fuzz_ec_jwk[] =
 
 static apr_pool_t *ring_pool;
 static jwt_keyring_t *ring;
+static jwt_json_memo_t *header_memo;
 
 static void add_or_die(const char *jwk, size_t len)
 {
@@ -34,6 +37,7 @@ static void add_or_die(const char *jwk, size_t len)
 
 static void destroy_ring(void)
 {
+    jwt_json_memo_free(header_memo);
     apr_pool_destroy(ring_pool);
 }
 
@@ -43,9 +47,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     apr_pool_create(&ring_pool, NULL);
     atexit(destroy_ring);
     ring = jwt_keyring_make(ring_pool);
+    header_memo = jwt_json_memo_new();
+    if (header_memo == NULL)
+        abort();
     add_or_die(fuzz_hs_jwk, sizeof(fuzz_hs_jwk) - 1);
     add_or_die(fuzz_ec_jwk, sizeof(fuzz_ec_jwk) - 1);
     return 0;
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Twice through the memo: the first may hit or miss (the memo holds whatever header came
+ * before), the second hits whenever the header was short enough to be remembered. */
+static void check_memo_agrees(apr_pool_t *p, const uint8_t *data, size_t size,
+                              jwt_code_t plain_rc, const jwt_token_t *plain)
+{
+    jwt_parse_opts_t o = { 0 };
+    o.header_memo = header_memo;
+    for (int i = 0; i < 2; i++) {
+        jwt_token_t *t = NULL;
+        jwt_err_t e;
+        jwt_code_t rc = jwt_token_parse(p, (const char *)data, size, &o, &t, &e);
+        FUZZ_ASSERT(rc == plain_rc);
+        if (rc != JWT_OK)
+            continue;
+        FUZZ_ASSERT(t->alg == plain->alg && same_text(t->alg_name, plain->alg_name));
+        FUZZ_ASSERT(same_text(t->kid, plain->kid) && same_text(t->typ, plain->typ));
+        FUZZ_ASSERT(json_object_equal(t->header, plain->header));
+        FUZZ_ASSERT(json_object_equal(t->payload, plain->payload));
+    }
 }
 
 static void check_claims(const jwt_token_t *t, apr_pool_t *p)
@@ -80,7 +113,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     jwt_err_t e;
 
     apr_pool_create(&p, NULL);
-    if (jwt_token_parse(p, (const char *)data, size, NULL, &t, &e) == JWT_OK) {
+    jwt_code_t parsed = jwt_token_parse(p, (const char *)data, size, NULL, &t, &e);
+    check_memo_agrees(p, data, size, parsed, t);
+    if (parsed == JWT_OK) {
         FUZZ_ASSERT(t != NULL && t->header != NULL && t->payload != NULL);
         FUZZ_ASSERT(t->alg >= 0 && t->alg < JWT_ALG__COUNT);
         const jwt_key_t *used = NULL;
