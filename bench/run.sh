@@ -9,7 +9,8 @@
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
 # peer rows. wrk drives every case in interleaved rounds (A B C ... A B C ...); the table gives
 # the median req/s, the ratio to /open/, and the server CPU per request read from /proc for
-# every httpd process, with the difference to /open/. `openssl speed` verify costs close it.
+# every httpd process, with the difference to /open/, and the range of the per-round ratios
+# (bench/table.awk; rerun it on $BENCH_STATE/results.tsv). `openssl speed` verify costs close it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -271,18 +272,7 @@ echo "# mod_auth_jwt benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(/usr/sbin/apache2 -v | head -1 | cut -d: -f2 | sed 's/^ //'), mpm_event"
 echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median; distinct = $DISTINCT tokens rotated; AuthJWTCacheSize ${CACHE_SIZE:-10000 (default)}; child RSS now $(rss_kb) kB"
 echo
-awk -F'\t' '
-  { v[$2] = v[$2] " " $3; u[$2] = u[$2] " " $4; e[$2] += $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
-  function median(s,   a, k, i, j, t) { k = split(s, a, " "); for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
-  END {
-    printf "| case | req/s (median) | ratio to /open/ | server CPU µs/req | Δ µs vs /open/ | non-2xx |\n|---|---:|---:|---:|---:|---:|\n"
-    for (i = 1; i <= n; i++) { c = order[i]; r = median(v[c]); m = median(u[c])
-      # -distinct rows against the /open/ row driven by the same rotating client
-      b = (c ~ /-distinct$/ && ("open-distinct" in v)) ? "open-distinct" : "open"
-      base = median(v[b]); baseu = median(u[b]); if (base == 0) base = r   # CASES without /open/
-      printf "| %s | %.0f | %.3f | %.1f | %+.1f | %d |\n", c, r, r / base, m, m - baseu, e[c] }
-  }' "$results"
+awk -F'\t' -f "$here/table.awk" "$results"
 echo
 echo "(-distinct rows are compared with open-distinct: /open/ driven by the same token-rotating wrk script)"
 echo

@@ -1,0 +1,31 @@
+# bench/table.awk -- the benchmark's table from its results file (bench/run.sh writes it to
+# $BENCH_STATE/results.tsv: round, case, req/s, server CPU µs per request, non-2xx).
+#   awk -F'\t' -f bench/table.awk "$BENCH_STATE/results.tsv"
+# Medians over the rounds, and each row against its ceiling: /open/, or for -distinct rows
+# /open/ driven by the same token-rotating client. The last column pairs each round's row
+# with the ceiling measured in that same round (min–max of the per-round ratios): on this
+# shared VM the machine's speed drifts between rounds, and the range shows how much of a
+# difference is drift.
+{ v[$2] = v[$2] " " $3; u[$2] = u[$2] " " $4; e[$2] += $5; rps[$2, $1] = $3
+  if (!($1 in seenr)) { seenr[$1] = 1; rounds[++nr] = $1 }
+  if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+function median(s,   a, k, i, j, t) {
+  k = split(s, a, " ")
+  for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+function range(c, b,   i, k, x, lo, hi) {
+  lo = ""; hi = ""
+  for (i = 1; i <= nr; i++) { k = rounds[i]
+    if (!((c, k) in rps) || !((b, k) in rps) || rps[b, k] == 0) continue
+    x = rps[c, k] / rps[b, k]
+    if (lo == "" || x < lo) lo = x
+    if (hi == "" || x > hi) hi = x }
+  return lo == "" ? "-" : sprintf("%.2f–%.2f", lo, hi) }
+END {
+  printf "| case | req/s (median) | ratio to /open/ | server CPU µs/req | Δ µs vs /open/ | non-2xx | per-round ratio |\n"
+  printf "|---|---:|---:|---:|---:|---:|---:|\n"
+  for (i = 1; i <= n; i++) { c = order[i]; r = median(v[c]); m = median(u[c])
+    b = (c ~ /-distinct$/ && ("open-distinct" in v)) ? "open-distinct" : "open"
+    base = median(v[b]); baseu = median(u[b]); if (base == 0) base = r   # CASES without /open/
+    printf "| %s | %.0f | %.3f | %.1f | %+.1f | %d | %s |\n", c, r, r / base, m, m - baseu, e[c], range(c, b) }
+}
