@@ -49,7 +49,7 @@ const char *jwt_claim_text(apr_pool_t *p, json_object *v)
             return int64_text(p, n);
         return jwt_json_to_string(p, v);
     default:
-        /* numbers and booleans as their JSON text; arrays and objects as compact JSON */
+        /* other numbers as their JSON text; arrays and objects as compact JSON */
         return jwt_json_to_string(p, v);
     }
 }
