@@ -471,15 +471,15 @@ static jwt_code_t digest_verify(jwt_alg_t alg, const jwt_key_t *key, const unsig
     return rc;
 }
 
-static int key_is(const jwt_key_t *key, const char *type)
+static int key_is(const jwt_key_t *key, jwt_pkey_type_t type)
 {
-    return key->pkey != NULL && EVP_PKEY_is_a(key->pkey, type);
+    return key->pkey != NULL && key->pkey_type == type;
 }
 
 static jwt_code_t verify_rsa(jwt_alg_t alg, const jwt_key_t *key, const unsigned char *data,
                              size_t len, const unsigned char *sig, size_t sig_len, jwt_err_t *err)
 {
-    if (key->kty != JWT_KTY_RSA || !key_is(key, "RSA"))
+    if (key->kty != JWT_KTY_RSA || !key_is(key, JWT_PKEY_RSA))
         return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an RSA key", jwt_alg_name(alg));
     /* RFC 8017 8.2.2 / 8.1.2: the signature is exactly k bytes. */
     if (sig_len != (size_t)EVP_PKEY_get_size(key->pkey))
@@ -502,30 +502,46 @@ static int scalar_in_range(const unsigned char *v, const ecdsa_params_t *ep)
     return !all_zero(v, ep->field_len) && memcmp(v, ep->order, ep->field_len) < 0;
 }
 
-/* Raw R||S -> DER ECDSA-Sig-Value, the form OpenSSL verifies. *der is OPENSSL_malloc'd. */
-static jwt_code_t ecdsa_raw_to_der(const unsigned char *sig, size_t fl, unsigned char **der,
-                                   int *der_len, jwt_err_t *err)
+/* Raw R||S -> DER ECDSA-Sig-Value (RFC 3279 2.2.3: SEQUENCE { INTEGER r, INTEGER s }),
+ * the form OpenSSL verifies. Encoded here into the caller's buffer rather than through
+ * ECDSA_SIG and two BIGNUMs: six allocations per token less. r and s are already known to
+ * lie in [1, n-1], so neither is zero; DER wants the shortest big-endian form, with a 0x00
+ * in front when the top bit is set (else the INTEGER would read as negative). */
+#define ECDSA_DER_MAX (3 + 2 * (2 + 1 + 66))    /* P-521: sequence header + two integers */
+
+static size_t der_integer(unsigned char *out, const unsigned char *v, size_t fl)
 {
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(sig, (int)fl, NULL), *s = BN_bin2bn(sig + fl, (int)fl, NULL);
-    if (es == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
-        BN_free(r);
-        BN_free(s);
-        ECDSA_SIG_free(es);
-        return crypto_failure(err, "ECDSA signature conversion");
-    }
-    *der = NULL;
-    *der_len = i2d_ECDSA_SIG(es, der);          /* r and s now belong to es */
-    ECDSA_SIG_free(es);
-    if (*der_len <= 0)
-        return crypto_failure(err, "ECDSA signature encoding");
-    return JWT_OK;
+    size_t skip = 0, n, pad;
+    while (skip < fl - 1 && v[skip] == 0)
+        skip++;
+    n = fl - skip;
+    pad = (v[skip] & 0x80) ? 1 : 0;
+    out[0] = 0x02;                              /* INTEGER; n + pad <= 67: short length */
+    out[1] = (unsigned char)(n + pad);
+    out[2] = 0x00;
+    memcpy(out + 2 + pad, v + skip, n);
+    return 2 + pad + n;
+}
+
+static size_t ecdsa_raw_to_der(const unsigned char *sig, size_t fl,
+                               unsigned char der[ECDSA_DER_MAX])
+{
+    unsigned char body[2 * (2 + 1 + 66)];
+    size_t n = der_integer(body, sig, fl);
+    n += der_integer(body + n, sig + fl, fl);
+    size_t h = 0;
+    der[h++] = 0x30;                            /* SEQUENCE */
+    if (n >= 0x80)
+        der[h++] = 0x81;                        /* long form: only P-521 gets here */
+    der[h++] = (unsigned char)n;
+    memcpy(der + h, body, n);
+    return h + n;
 }
 
 static jwt_code_t check_ec_key(jwt_alg_t alg, const jwt_key_t *key, const ecdsa_params_t *ep,
                                jwt_err_t *err)
 {
-    if (ep == NULL || key->kty != JWT_KTY_EC || !key_is(key, "EC") || key->crv == NULL
+    if (ep == NULL || key->kty != JWT_KTY_EC || !key_is(key, JWT_PKEY_EC) || key->crv == NULL
         || strcmp(key->crv, ep->crv) != 0)
         return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an EC %s key", jwt_alg_name(alg),
                        ep ? ep->crv : "?");
@@ -544,20 +560,16 @@ static jwt_code_t verify_ecdsa(jwt_alg_t alg, const jwt_key_t *key, const unsign
         return bad_signature(err, alg, key, "not a raw R||S signature of the right length");
     if (!scalar_in_range(sig, ep) || !scalar_in_range(sig + ep->field_len, ep))
         return bad_signature(err, alg, key, "r or s outside [1, n-1]");
-    unsigned char *der = NULL;
-    int der_len = 0;
-    if ((rc = ecdsa_raw_to_der(sig, ep->field_len, &der, &der_len, err)) != JWT_OK)
-        return rc;
-    rc = digest_verify(alg, key, data, len, der, (size_t)der_len, err);
-    OPENSSL_free(der);
-    return rc;
+    unsigned char der[ECDSA_DER_MAX];
+    size_t der_len = ecdsa_raw_to_der(sig, ep->field_len, der);
+    return digest_verify(alg, key, data, len, der, der_len, err);
 }
 
 /* The alg's curve must be the key's: EdDSA takes either, Ed25519/Ed448 only their own. */
 static jwt_code_t check_okp_key(jwt_alg_t alg, const jwt_key_t *key, size_t *sig_len,
                                 jwt_err_t *err)
 {
-    int ed25519 = key_is(key, "ED25519"), ed448 = key_is(key, "ED448");
+    int ed25519 = key_is(key, JWT_PKEY_ED25519), ed448 = key_is(key, JWT_PKEY_ED448);
     if (key->kty != JWT_KTY_OKP || (!ed25519 && !ed448)
         || (alg == JWT_ALG_ED25519 && !ed25519) || (alg == JWT_ALG_ED448 && !ed448))
         return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an %s key", jwt_alg_name(alg),
@@ -767,7 +779,7 @@ jwt_code_t jwt_sign_raw(apr_pool_t *p, jwt_alg_t alg, const jwt_key_t *key,
     }
     case FAM_RSA:
     case FAM_PSS:
-        if (key->kty != JWT_KTY_RSA || !key_is(key, "RSA"))
+        if (key->kty != JWT_KTY_RSA || !key_is(key, JWT_PKEY_RSA))
             return JWT_ERR(err, JWT_ERR_KEY_USAGE, "%s needs an RSA key", jwt_alg_name(alg));
         return digest_sign(p, alg, key, data, len, sig, sig_len, err);
     case FAM_ECDSA: {

@@ -130,10 +130,26 @@ static apr_status_t pkey_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static jwt_pkey_type_t pkey_type_of(const EVP_PKEY *pkey)
+{
+    if (pkey == NULL)
+        return JWT_PKEY_NONE;
+    if (EVP_PKEY_is_a(pkey, "RSA"))
+        return JWT_PKEY_RSA;
+    if (EVP_PKEY_is_a(pkey, "EC"))
+        return JWT_PKEY_EC;
+    if (EVP_PKEY_is_a(pkey, "ED25519"))
+        return JWT_PKEY_ED25519;
+    if (EVP_PKEY_is_a(pkey, "ED448"))
+        return JWT_PKEY_ED448;
+    return JWT_PKEY_OTHER;
+}
+
 /* Hand pkey to the pool: freed when p is cleared or destroyed. */
 static void key_own_pkey(apr_pool_t *p, jwt_key_t *key, EVP_PKEY *pkey)
 {
     key->pkey = pkey;
+    key->pkey_type = pkey_type_of(pkey);
     apr_pool_cleanup_register(p, pkey, pkey_cleanup, apr_pool_cleanup_null);
 }
 
@@ -162,6 +178,7 @@ static void key_release(apr_pool_t *p, jwt_key_t *key)
     if (key != NULL && key->pkey != NULL) {
         apr_pool_cleanup_run(p, key->pkey, pkey_cleanup);
         key->pkey = NULL;
+        key->pkey_type = JWT_PKEY_NONE;
     }
 }
 

@@ -21,6 +21,12 @@
 
 typedef enum { JWT_KTY_OCT, JWT_KTY_RSA, JWT_KTY_EC, JWT_KTY_OKP } jwt_kty_t;
 
+/* What OpenSSL says pkey is, asked once when the key is made: EVP_PKEY_is_a() looks the
+ * name up in a table under a lock all threads share, too slow to repeat per token. */
+typedef enum {
+    JWT_PKEY_NONE, JWT_PKEY_RSA, JWT_PKEY_EC, JWT_PKEY_ED25519, JWT_PKEY_ED448, JWT_PKEY_OTHER
+} jwt_pkey_type_t;
+
 typedef struct jwt_key {
     const char *kid;            /* NULL when the key has none */
     jwt_kty_t kty;
@@ -28,6 +34,7 @@ typedef struct jwt_key {
     int can_sign;               /* private part (or secret) present */
     int can_verify;             /* use / key_ops permit verification */
     EVP_PKEY *pkey;             /* asymmetric keys; NULL for oct */
+    jwt_pkey_type_t pkey_type;  /* set with pkey (JWT_PKEY_NONE while pkey is NULL) */
     const unsigned char *secret;/* oct keys */
     size_t secret_len;
     int bits;                   /* RSA modulus / EC field / secret bits, for display */

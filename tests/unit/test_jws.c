@@ -671,6 +671,47 @@ START_TEST(test_ecdsa_range)
 }
 END_TEST
 
+/* Every shape of r and s reaches OpenSSL intact: the verifier re-encodes R||S as DER by
+ * hand, where a scalar with its top bit set needs a 0x00 in front and one with leading zero
+ * bytes must lose them (P-521's sequence also needs the long length form). Signs until each
+ * shape was seen for r and for s; each signature verifies, and fails on a changed input. */
+START_TEST(test_ecdsa_der_shapes)
+{
+    static const struct { jwt_alg_t alg; const char *priv; size_t fl; int top_bit; } c[] = {
+        { JWT_ALG_ES256, "fixtures/keys/ec256.pem", 32, 1 },
+        { JWT_ALG_ES384, "fixtures/keys/ec384.pem", 48, 1 },
+        { JWT_ALG_ES512, "fixtures/keys/ec521.pem", 66, 0 },   /* n < 2^521: top byte <= 1 */
+    };
+    jwt_key_t *k = key_from(c[_i].priv, NULL);
+    size_t fl = c[_i].fl;
+    int seen[2][3] = { { 0 } };    /* [r|s][top bit set, leading zero byte, neither] */
+    int need = c[_i].top_bit ? 3 : 2, done = 0;
+    jwt_err_t e;
+    for (int i = 0; i < 20000 && !done; i++) {
+        char data[32];
+        unsigned char *sig;
+        size_t sig_len;
+        int len = snprintf(data, sizeof(data), "header.payload-%d", i);
+        ck_assert_code(jwt_sign_raw(tp, c[_i].alg, k, (unsigned char *)data, (size_t)len, &sig,
+                                    &sig_len, &e), JWT_OK);
+        ck_assert_uint_eq(sig_len, 2 * fl);
+        ck_assert_code(jwt_verify_raw(c[_i].alg, k, (unsigned char *)data, (size_t)len, sig,
+                                      sig_len, &e), JWT_OK);
+        data[len - 1] ^= 1;
+        ck_assert_code(jwt_verify_raw(c[_i].alg, k, (unsigned char *)data, (size_t)len, sig,
+                                      sig_len, &e), JWT_ERR_SIGNATURE);
+        done = 1;
+        for (int h = 0; h < 2; h++) {
+            const unsigned char *v = sig + h * fl;
+            seen[h][(v[0] & 0x80) ? 0 : v[0] == 0 ? 1 : 2] = 1;
+            for (int shape = c[_i].top_bit ? 0 : 1; shape < 3; shape++)
+                done &= seen[h][shape];
+        }
+    }
+    ck_assert_msg(done, "not every shape of r and s was seen (need %d)", need);
+}
+END_TEST
+
 /* ---- RSA ------------------------------------------------------------------------------- */
 
 START_TEST(test_rsa_pss_params)
@@ -781,6 +822,7 @@ Suite *suite_jws(void)
     tcase_add_test(tc, test_key_confusion_rsa_pem_as_hmac_secret);
     tcase_add_test(tc, test_wrong_key_type_for_alg);
     tcase_add_test(tc, test_ecdsa_der_refused);
+    tcase_add_loop_test(tc, test_ecdsa_der_shapes, 0, 3);
     tcase_add_loop_test(tc, test_ecdsa_range, 0, 3);
     tcase_add_test(tc, test_rsa_pss_params);
     tcase_add_test(tc, test_hmac_lengths);
