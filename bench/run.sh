@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=${JWT_BUILD_DIR:-$top/build}
 module="$build/.libs/mod_auth_jwt.so"
+floor="$build/bench/.libs/mod_bench_floor.so"
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-32}
@@ -26,7 +27,9 @@ MEMORY=${MEMORY:-1}
 state=${BENCH_STATE:-$top/.state/bench}
 openidc=/usr/lib/apache2/modules/mod_auth_openidc.so
 
-[ -f "$module" ] || { echo "bench: $module not built (run ./dev.sh build)" >&2; exit 2; }
+for so in "$module" "$floor"; do
+  [ -f "$so" ] || { echo "bench: $so not built (run ./dev.sh build)" >&2; exit 2; }
+done
 command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 2; }
 mkdir -p "$state"
 
@@ -49,7 +52,9 @@ keys() {
   cd - >/dev/null
 }
 keys
-if [ ! -f "$state/tokens-EdDSA.txt" ] || [ "$(wc -l < "$state/tokens-EdDSA.txt")" -ne "$DISTINCT" ]; then
+# mint.js gives the tokens 6 hours: mint again when they are older than 5 (a run takes ~20 min)
+if [ ! -f "$state/tokens-EdDSA.txt" ] || [ "$(wc -l < "$state/tokens-EdDSA.txt")" -ne "$DISTINCT" ] \
+   || [ -n "$(find "$state/tokens-EdDSA.txt" -mmin +300)" ]; then
   echo "minting $DISTINCT distinct tokens per algorithm with jose (once)..." >&2
   node "$here/mint.js" "$state" "$DISTINCT"
 fi
@@ -69,7 +74,7 @@ url_of() {
   esac
 }
 run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
-for loc in open hs rs es ed oidc-hs oidc-rs oidc-es; do
+for loc in open hs rs es ed floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
   mkdir -p "$run/htdocs/$loc"
   head -c 63 /dev/zero | tr '\0' 'x' > "$run/htdocs/$loc/file.txt"; echo >> "$run/htdocs/$loc/file.txt"
 done
@@ -89,6 +94,7 @@ LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule mime_module $mods/mod_mime.so
 LoadModule auth_jwt_module $module
+LoadModule bench_floor_module $floor
 ${CACHE_SIZE:+AuthJWTCacheSize $CACHE_SIZE}
 User www-data
 Group www-data
@@ -125,6 +131,21 @@ HS256 hs hs256.jwk
 RS256 rs rs256.pub.pem bench-rs
 ES256 es es256.pub.pem bench-es
 EdDSA ed ed25519.pub.pem bench-ed
+LOCS
+  # the crypto floor (bench/mod_bench_floor.c): the same keys, the signature check alone
+  while read -r alg loc keyfile; do
+    cat <<CONF
+<Location /$loc/>
+  AuthType floor
+  BenchFloorKey $alg "$state/$keyfile"
+  Require valid-user
+</Location>
+CONF
+  done <<LOCS
+HS256 floor-hs hs256.key
+RS256 floor-rs rs256.pub.pem
+ES256 floor-es es256.pub.pem
+EdDSA floor-ed ed25519.pub.pem
 LOCS
   if [ $have_openidc = 1 ]; then
     hexkey=$(od -An -tx1 -v < "$state/hs256.key" | tr -d ' \n')
@@ -196,6 +217,10 @@ fi
 cases+=("open-distinct /open/file.txt HS256 rotate")
 for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("${a%%:*}-distinct /${a##*:}/file.txt ${a%%:*} rotate")
+done
+# the in-httpd crypto floor under the same rotating tokens (bench/mod_bench_floor.c)
+for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
+  cases+=("floor-${a%%:*}-distinct /floor-${a##*:}/file.txt ${a%%:*} rotate")
 done
 if [ $have_openidc = 1 ]; then
   for a in HS256:hs RS256:rs ES256:es; do

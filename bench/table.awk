@@ -6,7 +6,10 @@
 # with the ceiling measured in that same round (min–max of the per-round ratios): on this
 # shared VM the machine's speed drifts between rounds, and the range shows how much of a
 # difference is drift.
-{ v[$2] = v[$2] " " $3; u[$2] = u[$2] " " $4; e[$2] += $5; rps[$2, $1] = $3
+# When the crypto-floor rows are there (floor-<alg>-distinct, bench/mod_bench_floor.c), a second
+# table sets each algorithm's -distinct row against its floor: the server CPU per request the
+# module adds over the bare signature check inside the same httpd, per round, median and range.
+{ v[$2] = v[$2] " " $3; u[$2] = u[$2] " " $4; e[$2] += $5; rps[$2, $1] = $3; us[$2, $1] = $4
   if (!($1 in seenr)) { seenr[$1] = 1; rounds[++nr] = $1 }
   if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
 function median(s,   a, k, i, j, t) {
@@ -28,4 +31,19 @@ END {
     b = (c ~ /-distinct$/ && ("open-distinct" in v)) ? "open-distinct" : "open"
     base = median(v[b]); baseu = median(u[b]); if (base == 0) base = r   # CASES without /open/
     printf "| %s | %.0f | %.3f | %.1f | %+.1f | %d | %s |\n", c, r, r / base, m, m - baseu, e[c], range(c, b) }
+  nf = 0
+  for (i = 1; i <= n; i++) { c = order[i]
+    if (c !~ /^floor-.*-distinct$/) continue
+    m = substr(c, 7); if (!(m in v)) continue
+    if (!nf++) {
+      printf "\n| alg | floor Δ µs vs open-distinct | module Δ µs vs open-distinct | module − floor µs (median) | module − floor per round |\n"
+      printf "|---|---:|---:|---:|---:|\n" }
+    d = ""; lo = ""; hi = ""
+    for (j = 1; j <= nr; j++) { k = rounds[j]
+      if (!((c, k) in us) || !((m, k) in us)) continue
+      x = us[m, k] - us[c, k]; d = d " " x
+      if (lo == "" || x < lo) lo = x
+      if (hi == "" || x > hi) hi = x }
+    baseu = median(u["open-distinct"])
+    printf "| %s | %+.1f | %+.1f | %+.1f | %+.1f – %+.1f |\n", substr(m, 1, length(m) - 9), median(u[c]) - baseu, median(u[m]) - baseu, median(d), lo, hi }
 }
