@@ -1,15 +1,19 @@
-# bench/table.awk -- the benchmark's table from its results file (bench/run.sh writes it to
-# $BENCH_STATE/results.tsv: round, case, req/s, server CPU µs per request, non-2xx).
+# bench/table.awk -- the benchmark's tables from its results file (bench/run.sh writes it to
+# $BENCH_STATE/results.tsv: round, case, req/s, server CPU µs per request, non-2xx, and the
+# user-space part of that CPU).
 #   awk -F'\t' -f bench/table.awk "$BENCH_STATE/results.tsv"
 # Medians over the rounds, and each row against its ceiling: /open/, or for -distinct rows
-# /open/ driven by the same token-rotating client. The last column pairs each round's row
-# with the ceiling measured in that same round (min–max of the per-round ratios): on this
-# shared VM the machine's speed drifts between rounds, and the range shows how much of a
-# difference is drift.
+# /open/ driven by the same token-rotating client. The "per-round ratio" column pairs each
+# round's row with the ceiling measured in that same round (min–max of the per-round ratios):
+# on this shared VM the machine's speed drifts between rounds, and the range shows how much
+# of a difference is drift. The user-CPU column is the part of the difference spent outside
+# the kernel: the module makes no system call of its own, so its work shows there, without
+# the network stack's and scheduler's spread.
 # When the crypto-floor rows are there (floor-<alg>-distinct, bench/mod_bench_floor.c), a second
 # table sets each algorithm's -distinct row against its floor: the server CPU per request the
 # module adds over the bare signature check inside the same httpd, per round, median and range.
 { v[$2] = v[$2] " " $3; u[$2] = u[$2] " " $4; e[$2] += $5; rps[$2, $1] = $3; us[$2, $1] = $4
+  if (NF >= 6) { uu[$2] = uu[$2] " " $6; uus[$2, $1] = $6 }
   if (!($1 in seenr)) { seenr[$1] = 1; rounds[++nr] = $1 }
   if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
 function median(s,   a, k, i, j, t) {
@@ -24,26 +28,32 @@ function range(c, b,   i, k, x, lo, hi) {
     if (lo == "" || x < lo) lo = x
     if (hi == "" || x > hi) hi = x }
   return lo == "" ? "-" : sprintf("%.2f–%.2f", lo, hi) }
+# median and range over the rounds of row m minus row c in the per-round table t ("us" / "uus")
+function diff(m, c, t,   j, k, x, d, lo, hi) {
+  d = ""; lo = ""; hi = ""
+  for (j = 1; j <= nr; j++) { k = rounds[j]
+    if (t == "us") { if (!((c, k) in us) || !((m, k) in us)) continue; x = us[m, k] - us[c, k] }
+    else { if (!((c, k) in uus) || !((m, k) in uus)) continue; x = uus[m, k] - uus[c, k] }
+    d = d " " x
+    if (lo == "" || x < lo) lo = x
+    if (hi == "" || x > hi) hi = x }
+  return d == "" ? "- | -" : sprintf("%+.1f | %+.1f – %+.1f", median(d), lo, hi) }
 END {
-  printf "| case | req/s (median) | ratio to /open/ | server CPU µs/req | Δ µs vs /open/ | non-2xx | per-round ratio |\n"
-  printf "|---|---:|---:|---:|---:|---:|---:|\n"
+  user = ("open" in uu) || ("open-distinct" in uu)
+  printf "| case | req/s (median) | ratio to /open/ | server CPU µs/req | Δ µs vs /open/ |%s non-2xx | per-round ratio |\n", user ? " of which user µs |" : ""
+  printf "|---|---:|---:|---:|---:|%s---:|---:|\n", user ? "---:|" : ""
   for (i = 1; i <= n; i++) { c = order[i]; r = median(v[c]); m = median(u[c])
     b = (c ~ /-distinct$/ && ("open-distinct" in v)) ? "open-distinct" : "open"
     base = median(v[b]); baseu = median(u[b]); if (base == 0) base = r   # CASES without /open/
-    printf "| %s | %.0f | %.3f | %.1f | %+.1f | %d | %s |\n", c, r, r / base, m, m - baseu, e[c], range(c, b) }
+    du = (user && (c in uu) && (b in uu)) ? sprintf(" %+.1f |", median(uu[c]) - median(uu[b])) : (user ? " - |" : "")
+    printf "| %s | %.0f | %.3f | %.1f | %+.1f |%s %d | %s |\n", c, r, r / base, m, m - baseu, du, e[c], range(c, b) }
   nf = 0
   for (i = 1; i <= n; i++) { c = order[i]
     if (c !~ /^floor-.*-distinct$/) continue
     m = substr(c, 7); if (!(m in v)) continue
     if (!nf++) {
-      printf "\n| alg | floor Δ µs vs open-distinct | module Δ µs vs open-distinct | module − floor µs (median) | module − floor per round |\n"
-      printf "|---|---:|---:|---:|---:|\n" }
-    d = ""; lo = ""; hi = ""
-    for (j = 1; j <= nr; j++) { k = rounds[j]
-      if (!((c, k) in us) || !((m, k) in us)) continue
-      x = us[m, k] - us[c, k]; d = d " " x
-      if (lo == "" || x < lo) lo = x
-      if (hi == "" || x > hi) hi = x }
+      printf "\n| alg | floor Δ µs vs open-distinct | module Δ µs vs open-distinct | module − floor µs (median) | per round |%s\n", user ? " module − floor, user µs (median) | per round |" : ""
+      printf "|---|---:|---:|---:|---:|%s\n", user ? "---:|---:|" : "" }
     baseu = median(u["open-distinct"])
-    printf "| %s | %+.1f | %+.1f | %+.1f | %+.1f – %+.1f |\n", substr(m, 1, length(m) - 9), median(u[c]) - baseu, median(u[m]) - baseu, median(d), lo, hi }
+    printf "| %s | %+.1f | %+.1f | %s |%s\n", substr(m, 1, length(m) - 9), median(u[c]) - baseu, median(u[m]) - baseu, diff(m, c, "us"), user ? " " diff(m, c, "uus") " |" : "" }
 }
