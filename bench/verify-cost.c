@@ -7,10 +7,11 @@
  *   core:   what the module does on a cache miss -- jwt_token_parse, jwt_token_verify against
  *           the location's keyring, jwt_claims_validate (iss, aud, exp, nbf, iat), all in a
  *           pool cleared per token;
- *   crypto: the signature check alone with OpenSSL done the cheapest way there is: the digest
- *           of the signing input and EVP_PKEY_verify on a context initialised once (what
- *           `openssl speed` times), or for HS256 HMAC with a context keyed once. The raw
- *           signature bytes are decoded beforehand, outside the timing.
+ *   crypto: the signature check alone, done the cheapest way there is (bench/crypto_floor.h,
+ *           shared with the in-httpd floor bench/mod_bench_floor.c): the digest of the
+ *           signing input and EVP_PKEY_verify on a copy of a context initialised once (what
+ *           `openssl speed` times), or for HS256 HMAC on a copy of a context keyed once. The
+ *           raw signature bytes are decoded beforehand, outside the timing.
  * It prints the CPU µs per token of both and the difference: the parsing, JSON, claims and
  * bookkeeping cost that the wrk figures of bench/run.sh carry on top of the crypto, measured
  * without httpd or wrk noise. THREADS > 1 shows lock contention inside OpenSSL or the core.
@@ -25,18 +26,14 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "jwt_alg.h"
 #include "jwt_b64.h"
 #include "jwt_claims.h"
 #include "jwt_jws.h"
 #include "jwt_key.h"
+
+#include "crypto_floor.h"
 
 #define MAX_TOKENS 20000
 
@@ -96,97 +93,21 @@ static int core_once(row_t *row, apr_pool_t *p, const char *tok)
     return jwt_claims_validate(t, &pol, &err) == JWT_OK;
 }
 
-/* The crypto floor: a context made once per thread, reused for every token. */
-typedef struct {
-    EVP_PKEY_CTX *pctx;         /* asymmetric: EVP_PKEY_verify_init done */
-    EVP_MD_CTX *mctx;           /* EdDSA: one-shot EVP_DigestVerify needs a fresh init */
-    EVP_MAC_CTX *mac;           /* HS256: keyed once */
-    const EVP_MD *md;
-    EVP_PKEY *pkey;
-} floor_t;
-
-static int floor_init(row_t *row, floor_t *f)
+/* The crypto floor (bench/crypto_floor.h, the same code the in-httpd floor runs), made per
+ * thread from the row's key. */
+static int floor_init(row_t *row, crypto_floor_t *f)
 {
     const jwt_key_t *k = APR_ARRAY_IDX(row->ring->keys, 0, const jwt_key_t *);
-    memset(f, 0, sizeof(*f));
-    if (row->alg == JWT_ALG_HS256) {
-        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
-            OSSL_PARAM_construct_end()
-        };
-        f->mac = EVP_MAC_CTX_new(mac);
-        EVP_MAC_free(mac);
-        return f->mac && EVP_MAC_init(f->mac, k->secret, k->secret_len, params) == 1;
-    }
-    f->pkey = k->pkey;
-    if (row->alg == JWT_ALG_EDDSA) {
-        f->mctx = EVP_MD_CTX_new();
-        return f->mctx != NULL;
-    }
-    f->md = EVP_sha256();
-    f->pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
-    if (!f->pctx || EVP_PKEY_verify_init(f->pctx) != 1
-        || EVP_PKEY_CTX_set_signature_md(f->pctx, f->md) != 1)
-        return 0;
-    return 1;
+    floor_alg_t alg = row->alg == JWT_ALG_HS256 ? FLOOR_HS256
+                      : row->alg == JWT_ALG_RS256 ? FLOOR_RS256
+                      : row->alg == JWT_ALG_ES256 ? FLOOR_ES256 : FLOOR_EDDSA;
+    return crypto_floor_init(f, alg, k->pkey, k->secret, k->secret_len);
 }
 
-static void floor_free(floor_t *f)
+static int floor_once(row_t *row, const crypto_floor_t *f, int i)
 {
-    EVP_PKEY_CTX_free(f->pctx);
-    EVP_MD_CTX_free(f->mctx);
-    EVP_MAC_CTX_free(f->mac);
-}
-
-/* ES256 signatures are raw r||s in a JWS; EVP_PKEY_verify wants DER. */
-static int es256_der(const unsigned char *raw, unsigned char *der, size_t *der_len)
-{
-    ECDSA_SIG *s = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(raw, 32, NULL), *sv = BN_bin2bn(raw + 32, 32, NULL);
-    unsigned char *out = der;
-    int n;
-    if (!s || !r || !sv || ECDSA_SIG_set0(s, r, sv) != 1) {
-        ECDSA_SIG_free(s);
-        BN_free(r);
-        BN_free(sv);
-        return 0;
-    }
-    n = i2d_ECDSA_SIG(s, &out);
-    ECDSA_SIG_free(s);
-    if (n <= 0)
-        return 0;
-    *der_len = (size_t)n;
-    return 1;
-}
-
-static int floor_once(row_t *row, floor_t *f, int i)
-{
-    const unsigned char *in = (const unsigned char *)row->tokens[i];
-    size_t inlen = row->input_lens[i];
-    unsigned char md[EVP_MAX_MD_SIZE], der[80];
-    unsigned int mdlen = 0;
-    size_t outl = 0, der_len = 0;
-
-    if (row->alg == JWT_ALG_HS256) {
-        EVP_MAC_CTX *c = EVP_MAC_CTX_dup(f->mac);
-        int ok = c && EVP_MAC_update(c, in, inlen) == 1
-                 && EVP_MAC_final(c, md, &outl, sizeof(md)) == 1
-                 && outl == row->sig_lens[i] && CRYPTO_memcmp(md, row->sigs[i], outl) == 0;
-        EVP_MAC_CTX_free(c);
-        return ok;
-    }
-    if (row->alg == JWT_ALG_EDDSA)
-        return EVP_DigestVerifyInit_ex(f->mctx, NULL, NULL, NULL, NULL, f->pkey, NULL) == 1
-               && EVP_DigestVerify(f->mctx, row->sigs[i], row->sig_lens[i], in, inlen) == 1;
-    if (EVP_Digest(in, inlen, md, &mdlen, f->md, NULL) != 1)
-        return 0;
-    if (row->alg == JWT_ALG_ES256) {
-        if (!es256_der(row->sigs[i], der, &der_len))
-            return 0;
-        return EVP_PKEY_verify(f->pctx, der, der_len, md, mdlen) == 1;
-    }
-    return EVP_PKEY_verify(f->pctx, row->sigs[i], row->sig_lens[i], md, mdlen) == 1;
+    return crypto_floor_verify(f, (const unsigned char *)row->tokens[i], row->input_lens[i],
+                               row->sigs[i], row->sig_lens[i]);
 }
 
 static void *run_job(void *arg)
@@ -194,7 +115,7 @@ static void *run_job(void *arg)
     job_t *j = arg;
     row_t *row = j->row;
     apr_pool_t *p;
-    floor_t f;
+    crypto_floor_t f;
     double t0, c0, end;
     int i = 0;
 
@@ -221,7 +142,7 @@ static void *run_job(void *arg)
     }
     j->cpu_us = (thread_cpu_now() - c0) * 1e6;
     if (!j->core)
-        floor_free(&f);
+        crypto_floor_free(&f);
     apr_pool_destroy(p);
     return NULL;
 }
