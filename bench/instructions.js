@@ -8,7 +8,8 @@
  * second server, the distinct HS256 tokens of bench/run.sh (every request a miss).
  *   node bench/instructions.js [STATE]    (STATE: bench/run.sh's BENCH_STATE, for its keys
  *                                          and tokens; run bench/run.sh once first)
- * Env: JWT_BUILD_DIR (default build/). Under valgrind OpenSSL does not use the CPU's SHA
+ * Env: JWT_BUILD_DIR (default build/); INSTR_KEEP=DIR keeps each case's callgrind file in DIR
+ * (callgrind_annotate --inclusive=yes DIR/same-token-hits-.out). Under valgrind OpenSSL does not use the CPU's SHA
  * instructions, so SHA-256 and HMAC count several times what they cost natively; the
  * non-crypto parts count as they run. */
 const path = require('node:path');
@@ -72,6 +73,11 @@ async function measure(label, wrkArgs) {
     await new Promise((res) => setTimeout(res, 100));
   }
   const instr = Math.max(...files.map(totalInstructions));   // the -X process's file
+  if (process.env.INSTR_KEEP) {               // for callgrind_annotate: where they go
+    const keep = path.join(process.env.INSTR_KEEP, label.replace(/\W+/g, '-') + '.out');
+    fs.mkdirSync(process.env.INSTR_KEEP, { recursive: true });
+    fs.copyFileSync(files.find((f) => totalInstructions(f) === instr), keep);
+  }
   fs.rmSync(out, { recursive: true, force: true });
   return { label, requests, perRequest: instr / requests };
 }

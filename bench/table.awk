@@ -2,8 +2,10 @@
 # $BENCH_STATE/results.tsv: round, case, req/s, server CPU µs per request, non-2xx, and the
 # user-space part of that CPU).
 #   awk -F'\t' -f bench/table.awk "$BENCH_STATE/results.tsv"
-# Medians over the rounds, and each row against its ceiling: /open/, or for -distinct rows
-# /open/ driven by the same token-rotating client. The "per-round ratio" column pairs each
+# Medians over the rounds, and each row against its ceiling: /open/ sent the same request
+# bytes, that is open-bearer (the same Authorization header) for the same-token rows and
+# open-distinct (the same token-rotating client) for the -distinct rows; "open" (no header)
+# is compared with itself, open-bearer with "open". The "per-round ratio" column pairs each
 # round's row with the ceiling measured in that same round (min–max of the per-round ratios):
 # on this shared VM the machine's speed drifts between rounds, and the range shows how much
 # of a difference is drift. The user-CPU column is the part of the difference spent outside
@@ -43,7 +45,9 @@ END {
   printf "| case | req/s (median) | ratio to /open/ | server CPU µs/req | Δ µs vs /open/ |%s non-2xx | per-round ratio |\n", user ? " of which user µs |" : ""
   printf "|---|---:|---:|---:|---:|%s---:|---:|\n", user ? "---:|" : ""
   for (i = 1; i <= n; i++) { c = order[i]; r = median(v[c]); m = median(u[c])
-    b = (c ~ /-distinct$/ && ("open-distinct" in v)) ? "open-distinct" : "open"
+    b = "open"
+    if (c ~ /-distinct$/ && ("open-distinct" in v)) b = "open-distinct"
+    else if (c != "open" && c != "open-bearer" && ("open-bearer" in v)) b = "open-bearer"
     base = median(v[b]); baseu = median(u[b]); if (base == 0) base = r   # CASES without /open/
     du = (user && (c in uu) && (b in uu)) ? sprintf(" %+.1f |", median(uu[c]) - median(uu[b])) : (user ? " - |" : "")
     printf "| %s | %.0f | %.3f | %.1f | %+.1f |%s %d | %s |\n", c, r, r / base, m, m - baseu, du, e[c], range(c, b) }

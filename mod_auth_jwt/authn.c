@@ -347,7 +347,7 @@ static void hash_list(jwt_hash_t *h, const apr_array_header_t *list)
 static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
                      size_t len, unsigned char key[32])
 {
-    jwt_hash_t *h = jwt_cache_hash_begin(r);
+    jwt_hash_t *h = jwt_cache_key_begin(r);
     const void *keys[3];
     apr_int64_t nums[2];
 
@@ -368,7 +368,7 @@ static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *com
     hash_list(h, conf->required);
     jwt_cache_hash_str(h, conf->typ);
     jwt_cache_hash_str(h, conf->user_claim);
-    return jwt_cache_hash_end(h, key);
+    return jwt_cache_key_end(r, h, key);
 }
 
 /* The versions of the keys that could verify a token with issuer iss here right now: the

@@ -82,27 +82,40 @@ const char *jwt_cmd_cache_size(cmd_parms *cmd, void *mconfig, const char *arg)
 
 /* ------------------------------------------------------------------ hashing */
 
-/* Per connection: the digest context, and the memo: the last token verified on this
+/* Per connection: the digests' context, and the memo: the last token verified on this
  * connection. A client that keeps a connection open usually sends the same token on every
  * request; that repeat is then served without the table's lock and without parsing the
  * payload again (the parsed object is kept, and json-c objects are only ever read on the
  * request path). Requests of an HTTP/1 connection run one after the other, so the memo
  * needs no lock; HTTP/2 secondary connections (c->master set) do not use it, as their
  * streams' pools may be cleaned up on the primary connection's thread. The memo is a
- * table slot in fixed memory: replacing it allocates nothing. */
-/* Inputs up to this size are gathered before they reach the digest. */
-#define HASH_GATHER 256
+ * table slot in fixed memory: replacing it allocates nothing.
+ *
+ * The memo also keeps the lookup key's whole input (token and location identity). A
+ * request whose input is byte for byte the memo's has the memo's key without running
+ * SHA-256 (the largest cost of a repeat): equal bytes, a stricter test than equal digests.
+ * Inputs are gathered in a buffer owned by the connection, grown to what its tokens need
+ * and at most HASH_KEEP bytes; a longer input streams into the digest and is only ever
+ * compared by digest. */
+#define HASH_KEEP 4096
 
 struct jwt_hash_s {
-    EVP_MD_CTX *md;
+    EVP_MD_CTX *md;                    /* the connection's context, shared by both hashes */
     int ok;                            /* 0 once a digest call failed */
-    size_t n;                          /* bytes waiting in buf */
-    unsigned char buf[HASH_GATHER];
+    int streaming;                     /* the digest has input already: buf is not all of it */
+    size_t n, cap;                     /* bytes gathered in buf, and its size */
+    unsigned char *buf;                /* malloc()ed, owned by the connection */
 };
 
 typedef struct {
-    jwt_hash_t hash;
+    EVP_MD_CTX *md;
+    jwt_hash_t key;                    /* the lookup key (kept whole for the memo) */
+    jwt_hash_t versions;               /* the key-versions digest */
+    unsigned char key_digest[32];      /* what key's gathered input digests to, when ... */
+    int key_digest_valid;              /* ... the last jwt_cache_key_end produced it */
     slot_t memo;                       /* memo.used == 0: empty */
+    unsigned char *memo_in;            /* the memo key's input (memo_in_len 0: not kept) */
+    size_t memo_in_len, memo_in_cap;
     json_object *memo_obj;             /* the parsed payload; one reference held here */
     jwt_json_memo_t *header_memo;      /* the last token header parsed on the connection */
 } jwt_conn_t;
@@ -110,6 +123,7 @@ typedef struct {
 static void memo_clear(jwt_conn_t *cs)
 {
     cs->memo.used = 0;
+    cs->memo_in_len = 0;
     if (cs->memo_obj) {
         json_object_put(cs->memo_obj);
         cs->memo_obj = NULL;
@@ -121,7 +135,10 @@ static apr_status_t free_conn_state(void *data)
     jwt_conn_t *cs = data;
     memo_clear(cs);
     jwt_json_memo_free(cs->header_memo);
-    EVP_MD_CTX_free(cs->hash.md);
+    EVP_MD_CTX_free(cs->md);
+    free(cs->key.buf);
+    free(cs->versions.buf);
+    free(cs->memo_in);
     free(cs);
     return APR_SUCCESS;
 }
@@ -137,10 +154,11 @@ static jwt_conn_t *jwt_conn(request_rec *r)
         return cs;
     if (!(cs = calloc(1, sizeof(*cs))))
         return NULL;
-    if (!(cs->hash.md = EVP_MD_CTX_new())) {
+    if (!(cs->md = EVP_MD_CTX_new())) {
         free(cs);
         return NULL;
     }
+    cs->key.md = cs->versions.md = cs->md;
     apr_pool_cleanup_register(c->pool, cs, free_conn_state, apr_pool_cleanup_null);
     ap_set_module_config(c->conn_config, &auth_jwt_module, cs);
     return cs;
@@ -168,39 +186,69 @@ jwt_json_memo_t *jwt_cache_header_memo(request_rec *r)
     return cs->header_memo;
 }
 
+/* Hand what is gathered to the digest (started on first use) and empty the buffer. */
 static void hash_flush(jwt_hash_t *h)
 {
-    if (h->n && EVP_DigestUpdate(h->md, h->buf, h->n) != 1)
+    if (!h->streaming) {
+        h->streaming = 1;
+        if (EVP_DigestInit_ex2(h->md, cache_g.sha256, NULL) != 1)
+            h->ok = 0;
+    }
+    if (h->ok && h->n && EVP_DigestUpdate(h->md, h->buf, h->n) != 1)
         h->ok = 0;
     h->n = 0;
 }
 
-jwt_hash_t *jwt_cache_hash_begin(request_rec *r)
+static jwt_hash_t *hash_begin(request_rec *r, int lookup_key)
 {
     jwt_conn_t *cs;
     jwt_hash_t *h;
 
     if (!cache_g.slots || !cache_g.sha256 || !(cs = jwt_conn(r)))
         return NULL;
-    h = &cs->hash;
+    h = lookup_key ? &cs->key : &cs->versions;
+    if (lookup_key)
+        cs->key_digest_valid = 0;
     h->n = 0;
-    h->ok = EVP_DigestInit_ex2(h->md, cache_g.sha256, NULL) == 1;
-    if (!h->ok)
-        return NULL;
+    h->ok = 1;
+    h->streaming = 0;
     /* entries of an older configuration never match (pointers in the identity may be
      * reused by a new configuration in a single-process server) */
     jwt_cache_hash_add(h, &cache_g.generation, sizeof(cache_g.generation));
     return h;
 }
 
+jwt_hash_t *jwt_cache_key_begin(request_rec *r)
+{
+    return hash_begin(r, 1);
+}
+
+jwt_hash_t *jwt_cache_hash_begin(request_rec *r)
+{
+    return hash_begin(r, 0);
+}
+
 void jwt_cache_hash_add(jwt_hash_t *h, const void *data, size_t len)
 {
-    if (len > sizeof(h->buf) - h->n) {
-        hash_flush(h);
-        if (len > sizeof(h->buf)) {       /* the token itself: straight to the digest */
-            if (EVP_DigestUpdate(h->md, data, len) != 1)
-                h->ok = 0;
-            return;
+    if (len == 0)
+        return;
+    if (len > h->cap - h->n) {
+        size_t want = h->n + len, cap = h->cap ? h->cap : 512;
+        unsigned char *grown;
+
+        while (cap < want && cap < HASH_KEEP)
+            cap *= 2;
+        if (want > cap || !(grown = realloc(h->buf, cap))) {
+            hash_flush(h);             /* too long to keep, or no memory: stream it */
+            if (len > h->cap) {
+                if (h->ok && EVP_DigestUpdate(h->md, data, len) != 1)
+                    h->ok = 0;
+                return;
+            }
+        }
+        else {
+            h->buf = grown;
+            h->cap = cap;
         }
     }
     memcpy(h->buf + h->n, data, len);
@@ -221,6 +269,23 @@ int jwt_cache_hash_end(jwt_hash_t *h, unsigned char out[32])
 
     hash_flush(h);
     return h->ok && EVP_DigestFinal_ex(h->md, out, &n) == 1 && n == 32;
+}
+
+int jwt_cache_key_end(request_rec *r, jwt_hash_t *h, unsigned char out[32])
+{
+    jwt_conn_t *cs = jwt_conn(r);       /* made by jwt_cache_key_begin */
+    int whole = !h->streaming;          /* buf holds all of the input */
+    size_t n = h->n;
+
+    if (whole && cs->memo.used && cs->memo_in_len != 0 && cs->memo_in_len == n
+        && memcmp(cs->memo_in, h->buf, n) == 0)
+        memcpy(out, cs->memo.key, 32); /* the memo's own input: its key, no digest */
+    else if (!jwt_cache_hash_end(h, out))
+        return 0;
+    h->n = whole ? n : 0;              /* the digest's flush emptied it; the bytes stay */
+    memcpy(cs->key_digest, out, 32);
+    cs->key_digest_valid = whole;
+    return 1;
 }
 
 /* ------------------------------------------------------------------ table */
@@ -382,6 +447,19 @@ void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token
         expires = INT64_MAX;
     fill_slot(&cs->memo, key, t, versions, expires);
     cs->memo_obj = json_object_get(t->payload);
+    if (cs->key_digest_valid && memcmp(cs->key_digest, key, 32) == 0) {
+        /* this request's key input is the memo's: take the buffer (the key hash gets
+         * the memo's old one to gather into next time) */
+        unsigned char *buf = cs->memo_in;
+        size_t cap = cs->memo_in_cap;
+        cs->memo_in = cs->key.buf;
+        cs->memo_in_cap = cs->key.cap;
+        cs->memo_in_len = cs->key.n;
+        cs->key.buf = buf;
+        cs->key.cap = cap;
+        cs->key.n = 0;
+        cs->key_digest_valid = 0;
+    }
 }
 
 void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,

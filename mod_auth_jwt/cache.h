@@ -8,10 +8,12 @@
  * Per process, not shared between children (decision, see cache.c): a fixed table of
  * AuthJWTCacheSize slots, calloc()ed once in child_init, 4-way set associative with a
  * CLOCK hand per set, guarded by striped mutexes. The request path makes no syscall and
- * allocates only from r->pool. In front of it, per connection, a memo of the last token
- * verified on that connection with its parsed payload: the usual repeat (one client, one
- * token, one keep-alive connection) skips the table's lock and the payload parse. The
- * memo is keyed, checked and dropped exactly like a table entry.
+ * allocates from r->pool, apart from the connection's state (made on its first request,
+ * freed with it). In front of the table, per connection, a memo of the last token
+ * verified on that connection with its parsed payload and its lookup key's input: the
+ * usual repeat (one client, one token, one keep-alive connection) skips the table's lock,
+ * the payload parse and, its key input being byte for byte the memo's, the key's SHA-256.
+ * The memo is keyed, checked and dropped exactly like a table entry.
  *
  * Lookup key: SHA-256 over the whole token and the location's identity (the config
  * objects that decide validity: static keyring, secrets watch, JWKS sources, algorithms,
@@ -64,11 +66,18 @@ jwt_json_memo_t *jwt_cache_header_memo(request_rec *r);
 
 /* SHA-256 over several inputs, for the lookup key and the key-versions digest: begin
  * (NULL when the cache is off or the digest is unavailable), add any number of times,
- * end. Uses one digest context per connection (made on its first request), so the
- * request path allocates nothing outside the connection and request pools. Small inputs
- * are gathered and handed to the digest together (a key is a dozen small fields around
- * the token, and each digest update has a fixed cost). */
+ * end. Uses one digest context per connection (made on its first request) and buffers
+ * the connection owns (grown to its tokens' size, so a few times per connection at most,
+ * and freed with it). Inputs are gathered and handed to the digest together (a key is a
+ * dozen small fields around the token, and each digest update has a fixed cost). The two
+ * hashes share the context: one is ended before the other begins.
+ *
+ * The lookup key: jwt_cache_key_begin ... jwt_cache_key_end. Its input is kept whole, so
+ * that when it is byte for byte the input of this connection's memo, the memo's key is
+ * the answer without running the digest (a repeated token skips SHA-256). */
 typedef struct jwt_hash_s jwt_hash_t;
+jwt_hash_t *jwt_cache_key_begin(request_rec *r);
+int jwt_cache_key_end(request_rec *r, jwt_hash_t *h, unsigned char out[32]);
 jwt_hash_t *jwt_cache_hash_begin(request_rec *r);
 void jwt_cache_hash_add(jwt_hash_t *h, const void *data, size_t len);
 /* A string with its terminating NUL (so "ab","c" and "a","bc" differ); NULL as "\1". */

@@ -54,45 +54,85 @@ const char *jwt_claim_text(apr_pool_t *p, json_object *v)
     }
 }
 
-/* JWT_CLAIM_<NAME>: upper case, anything outside [A-Za-z0-9_] becomes '_'. */
+/* JWT_CLAIM_<NAME>: upper case, anything outside [A-Za-z0-9_] becomes '_'. ASCII by
+ * arithmetic rather than ctype calls: every claim of every request goes through here. */
+static char env_char(unsigned char c)
+{
+    if ((unsigned)(c - '0') < 10u)
+        return (char)c;
+    if ((unsigned)((c | 0x20) - 'a') < 26u)
+        return (char)(c & ~0x20);
+    return '_';
+}
+
 static char *env_name(apr_pool_t *p, const char *claim)
 {
     size_t n = strlen(claim), i;
     char *out = apr_palloc(p, sizeof("JWT_CLAIM_") + n);
     memcpy(out, "JWT_CLAIM_", 10);
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)claim[i];
-        out[10 + i] = (apr_isalnum(c) && c < 0x80) ? (char)apr_toupper(c) : '_';
-    }
+    for (i = 0; i < n; i++)
+        out[10 + i] = env_char((unsigned char)claim[i]);
     out[10 + n] = '\0';
     return out;
 }
 
+/* Is any JWT_CLAIM_ variable set already (SetEnv, another module)? Rarely: then each
+ * name is looked up in the table. Usually not: then a clash can only be between two of
+ * this token's own claims, found among the names exported so far. (apr_table_get is slow
+ * here: its checksum covers the first four characters, the same "JWT_" for every name.) */
+static int claim_vars_preset(const apr_table_t *env)
+{
+    const apr_array_header_t *arr = apr_table_elts(env);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && ap_cstr_casecmpn(e[i].key, "JWT_CLAIM_", 10) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+#define OWN_NAMES 32
+
 /* Top-level claims only. When two claim names sanitise to the same variable, the first
- * one in the token wins (deterministic; later ones are logged at debug). */
+ * one in the token wins (deterministic; later ones are logged at debug), and a variable
+ * set before authentication is never replaced. */
 void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_object *claims)
 {
     struct json_object_iterator it, end;
+    const char *own[OWN_NAMES];        /* names exported so far, while none was preset */
+    int nown = 0, lookup;
 
     if (!claims || !json_object_is_type(claims, json_type_object))
         return;
+    lookup = claim_vars_preset(r->subprocess_env);
     it = json_object_iter_begin(claims);
     end = json_object_iter_end(claims);
     for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
         const char *name = json_object_iter_peek_name(&it);
         const char *value = jwt_claim_text(r->pool, json_object_iter_peek_value(&it));
+        int taken = 0, i;
         char *var;
 
         if (!value || !*name)
             continue;
         var = env_name(r->pool, name);
-        if (apr_table_get(r->subprocess_env, var)) {
+        if (lookup)
+            taken = apr_table_get(r->subprocess_env, var) != NULL;
+        for (i = 0; !lookup && i < nown && !taken; i++)
+            taken = strcmp(own[i] + 10, var + 10) == 0;   /* both upper case already */
+        if (taken) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0401)
                           "claim '%s' not exported: %s is already set",
                           name, var);
             continue;
         }
         apr_table_addn(r->subprocess_env, var, value);   /* absent: no need to replace */
+        if (!lookup && nown < OWN_NAMES)
+            own[nown++] = var;
+        else
+            lookup = 1;                /* more names than the list holds: ask the table */
     }
 }
 

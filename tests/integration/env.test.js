@@ -28,9 +28,11 @@ describe('environment and forwarded claims', () => {
     const fwd = '  AuthJWTForwardClaim sub X-JWT-Sub\n  AuthJWTForwardClaim email X-JWT-Email\n  AuthJWTForwardClaim groups X-JWT-Groups\n';
     srv = await startHttpd({
       name: 'env',
-      modules: ['proxy', 'proxy_http'],
+      modules: ['proxy', 'proxy_http', 'setenvif'],
       conf: [
         F.location('/cgi', 'cgi', `${key}  AuthJWTClaimsEnv On\n${fwd}  Require valid-user`),
+        // set before authentication (mod_setenvif's header_parser): the module must keep it
+        F.location('/preset', 'preset', `${key}  SetEnvIf Request_URI "." JWT_CLAIM_ROLE=from-config\n  Require valid-user`),
         F.location('/quiet', 'quiet', `${key}  AuthJWTClaimsEnv Off\n  Require valid-user`),
         F.location('/byemail', 'byemail', `${key}  AuthJWTUserClaim email\n  Require valid-user`),
         `ProxyPass /backend/ ${backend.url}/\n`,
@@ -98,6 +100,26 @@ describe('environment and forwarded claims', () => {
     assert.equal(Number(claimVar(env, 'frac')), 1.5);
     assert.equal(claimVar(env, 'no'), 'false');
     assert.equal(claimVar(env, 'nil'), undefined, 'null claims are not exported');
+  });
+
+  // A clash is found two ways (env.c): among the names exported so far while there are
+  // at most 32 and nothing set JWT_CLAIM_ before, else by asking the request's table. Each
+  // way is hit here: A_B clashes early, X3 and X39 after the 32nd name, ROLE with a
+  // variable SetEnvIf made. A missed clash shows as a second line in the CGI's `env`.
+  test('JWT_CLAIM_*: of claims that sanitise alike the first is exported, once; a variable set before stays', async () => {
+    const extra = { 'a-b': 'first', 'a.b': 'second', A_B: 'third', role: 'admin' };
+    for (let i = 0; i < 40; i++) extra[`x${i}`] = `v${i}`;
+    Object.assign(extra, { X3: 'late-3', X39: 'late-39' });
+    for (const loc of ['/cgi', '/preset']) {
+      const res = await request(srv.base, `${loc}/env.cgi`, { headers: F.bearer(tok({ sub: 'alice', ...extra })) });
+      assert.equal(res.status, 200, res.body.slice(0, 300));
+      const lines = (v) => res.body.split('\n').filter((l) => l.startsWith(`${v}=`));
+      assert.deepEqual(lines('JWT_CLAIM_A_B'), ['JWT_CLAIM_A_B=first'], loc);
+      assert.deepEqual(lines('JWT_CLAIM_X0'), ['JWT_CLAIM_X0=v0'], loc);
+      assert.deepEqual(lines('JWT_CLAIM_X3'), ['JWT_CLAIM_X3=v3'], loc);
+      assert.deepEqual(lines('JWT_CLAIM_X39'), ['JWT_CLAIM_X39=v39'], loc);
+      assert.deepEqual(lines('JWT_CLAIM_ROLE'), [loc === '/preset' ? 'JWT_CLAIM_ROLE=from-config' : 'JWT_CLAIM_ROLE=admin'], loc);
+    }
   });
 
   test('a client cannot inject JWT_CLAIM_ variables through request headers or claims it lacks', async () => {
