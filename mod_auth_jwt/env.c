@@ -102,6 +102,7 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
 {
     struct json_object_iterator it, end;
     const char *own[OWN_NAMES];        /* names exported so far, while none was preset */
+    size_t own_len[OWN_NAMES];
     int nown = 0, lookup;
 
     if (!claims || !json_object_is_type(claims, json_type_object))
@@ -112,16 +113,18 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
     for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
         const char *name = json_object_iter_peek_name(&it);
         const char *value = jwt_claim_text(r->pool, json_object_iter_peek_value(&it));
+        size_t len;
         int taken = 0, i;
         char *var;
 
         if (!value || !*name)
             continue;
         var = env_name(r->pool, name);
+        len = strlen(name);            /* the variable's is 10 more */
         if (lookup)
             taken = apr_table_get(r->subprocess_env, var) != NULL;
-        for (i = 0; !lookup && i < nown && !taken; i++)
-            taken = strcmp(own[i] + 10, var + 10) == 0;   /* both upper case already */
+        for (i = 0; !lookup && i < nown && !taken; i++)   /* both upper case already */
+            taken = own_len[i] == len && memcmp(own[i] + 10, var + 10, len) == 0;
         if (taken) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0401)
                           "claim '%s' not exported: %s is already set",
@@ -129,8 +132,10 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
             continue;
         }
         apr_table_addn(r->subprocess_env, var, value);   /* absent: no need to replace */
-        if (!lookup && nown < OWN_NAMES)
-            own[nown++] = var;
+        if (!lookup && nown < OWN_NAMES) {
+            own[nown] = var;
+            own_len[nown++] = len;
+        }
         else
             lookup = 1;                /* more names than the list holds: ask the table */
     }
