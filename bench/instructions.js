@@ -8,10 +8,10 @@
  * second server, the distinct HS256 tokens of bench/run.sh (every request a miss).
  *   node bench/instructions.js [STATE]    (STATE: bench/run.sh's BENCH_STATE, for its keys
  *                                          and tokens; run bench/run.sh once first)
- * Env: JWT_BUILD_DIR (default build/); INSTR_KEEP=DIR keeps each case's callgrind file in DIR
- * (callgrind_annotate --inclusive=yes DIR/same-token-hits-.out). Under valgrind OpenSSL does not use the CPU's SHA
- * instructions, so SHA-256 and HMAC count several times what they cost natively; the
- * non-crypto parts count as they run. */
+ * Env: JWT_BUILD_DIR (default build/); INSTR_KEEP=DIR keeps each case's callgrind file in
+ * DIR (callgrind_annotate --inclusive=yes DIR/same-token-hits-.out). Under valgrind OpenSSL
+ * does not use the CPU's SHA instructions, so SHA-256 and HMAC count several times what they
+ * cost natively; the non-crypto parts count as they run. */
 const path = require('node:path');
 const fs = require('node:fs');
 const { spawnSync } = require('node:child_process');

@@ -4,7 +4,8 @@
 #                              CACHE_SIZE=<AuthJWTCacheSize, default: the module's 10000>
 #                              MEMORY=1: afterwards, child RSS after 100k and 1M requests
 #                              CASES="open HS256-distinct": only these rows, e.g. to profile)
-# One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling) and at
+# One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling; sent the
+# same request bytes as the row it is the ceiling of: see open-bearer, open-distinct) and at
 # locations protected with HS256, RS256, ES256 and EdDSA keys; when Debian's
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
 # peer rows. wrk drives every case in interleaved rounds (A B C ... A B C ...); the table gives

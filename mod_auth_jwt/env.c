@@ -76,7 +76,7 @@ static char *env_name(apr_pool_t *p, const char *claim)
     return out;
 }
 
-/* Is any JWT_CLAIM_ variable set already (SetEnv, another module)? Rarely: then each
+/* Is any JWT_CLAIM_ variable set already (SetEnvIf, another module)? Rarely: then each
  * name is looked up in the table. Usually not: then a clash can only be between two of
  * this token's own claims, found among the names exported so far. (apr_table_get is slow
  * here: its checksum covers the first four characters, the same "JWT_" for every name.) */
