@@ -65,9 +65,10 @@ static char env_char(unsigned char c)
     return '_';
 }
 
-static char *env_name(apr_pool_t *p, const char *claim)
+/* n: strlen(claim) */
+static char *env_name(apr_pool_t *p, const char *claim, size_t n)
 {
-    size_t n = strlen(claim), i;
+    size_t i;
     char *out = apr_palloc(p, sizeof("JWT_CLAIM_") + n);
     memcpy(out, "JWT_CLAIM_", 10);
     for (i = 0; i < n; i++)
@@ -119,8 +120,8 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
 
         if (!value || !*name)
             continue;
-        var = env_name(r->pool, name);
         len = strlen(name);            /* the variable's is 10 more */
+        var = env_name(r->pool, name, len);
         if (lookup)
             taken = apr_table_get(r->subprocess_env, var) != NULL;
         for (i = 0; !lookup && i < nown && !taken; i++)   /* both upper case already */
