@@ -14,10 +14,8 @@
 
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
@@ -74,24 +72,31 @@ fail:
     return 0;
 }
 
-/* A JWS ECDSA signature is r||s; EVP_PKEY_verify wants DER. */
+/* A JWS ECDSA signature is r||s; EVP_PKEY_verify wants DER: SEQUENCE { INTEGER r, INTEGER s },
+ * each in its shortest big-endian form, 0x00 in front when the top bit is set. Encoded on the
+ * stack, as the module does, so the floor is not charged allocations the module does not make.
+ * An all-zero half encodes as a one-byte 0; OpenSSL then refuses the signature. */
+static size_t crypto_floor_p256_int(unsigned char *out, const unsigned char *v)
+{
+    size_t skip = 0, n, pad;
+    while (skip < 31 && v[skip] == 0)
+        skip++;
+    n = 32 - skip;
+    pad = (v[skip] & 0x80) ? 1 : 0;
+    out[0] = 0x02;
+    out[1] = (unsigned char)(n + pad);
+    out[2] = 0x00;
+    memcpy(out + 2 + pad, v + skip, n);
+    return 2 + pad + n;
+}
+
 static int crypto_floor_es256_der(const unsigned char *raw, unsigned char *der, size_t *der_len)
 {
-    ECDSA_SIG *s = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(raw, 32, NULL), *sv = BN_bin2bn(raw + 32, 32, NULL);
-    unsigned char *out = der;
-    int n;
-    if (s == NULL || r == NULL || sv == NULL || ECDSA_SIG_set0(s, r, sv) != 1) {
-        ECDSA_SIG_free(s);
-        BN_free(r);
-        BN_free(sv);
-        return 0;
-    }
-    n = i2d_ECDSA_SIG(s, &out);
-    ECDSA_SIG_free(s);
-    if (n <= 0)
-        return 0;
-    *der_len = (size_t)n;
+    size_t n = crypto_floor_p256_int(der + 2, raw);
+    n += crypto_floor_p256_int(der + 2 + n, raw + 32);
+    der[0] = 0x30;
+    der[1] = (unsigned char)n;                  /* at most 2 * 35 = 70: short form */
+    *der_len = 2 + n;
     return 1;
 }
 
