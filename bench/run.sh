@@ -279,8 +279,23 @@ cpu_ticks() {  # "utime stime" summed over every httpd process of this server, i
 }
 hz=$(getconf CLK_TCK)
 results="$state/results.tsv"; : > "$results"
+line=()
+# Each round runs the rows in its own shuffled order (seeded: SEED=... reproduces it; ORDER=fixed
+# runs them as listed, as the runs before 2026-11-29 13:00 did): in a fixed order a row always
+# follows the same neighbour, and whatever that one leaves behind (a heavier load's scheduling
+# and cache state, a burst of the host's other guests at the same point of every round) would
+# bias that row's every round the same way instead of spreading over the rows.
+SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+ORDER=${ORDER:-shuffle}
+round_order() {  # round -> the case indices in this round's order
+  if [ "$ORDER" = fixed ]; then seq 0 $(( ${#cases[@]} - 1 )); return; fi
+  seq 0 $(( ${#cases[@]} - 1 )) | shuf --random-source=<(openssl enc -aes-128-ctr -nosalt \
+    -pass "pass:$SEED-$1" -pbkdf2 < /dev/zero 2>/dev/null)
+}
+[ "$ORDER" = fixed ] && echo "row order: fixed" >&2 || echo "row order: shuffled per round (SEED=$SEED)" >&2
 for round in $(seq "$ROUNDS"); do
-  for c in "${cases[@]}"; do
+  for ci in $(round_order "$round"); do
+    c=${cases[$ci]}
     read -r name path alg mode <<<"$c"
     args=(-t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency)
     if [ "$mode" = rotate ]; then
@@ -301,9 +316,11 @@ for round in $(seq "$ROUNDS"); do
     # scheduling) is where most of this VM's run-to-run spread lives
     us=$(awk -v t=$((u1 - u0 + k1 - k0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
     uus=$(awk -v t=$((u1 - u0)) -v hz="$hz" -v n="$reqs" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$us" "$non2xx" "$uus" >> "$results"
+    line[$ci]=$(printf '%s\t%s\t%s\t%s\t%s\t%s' "$round" "$name" "$rps" "$us" "$non2xx" "$uus")
     printf 'round %s %-28s %10s req/s %8s us/req (user %s) non-2xx %s\n' "$round" "$name" "$rps" "$us" "$uus" "$non2xx" >&2
   done
+  # in the listed order, whatever order the round ran in: table.awk lists rows as it meets them
+  printf '%s\n' "${line[@]}" >> "$results"
 done
 
 rss_kb() { local t=0; for p in $(pgrep -P "$(cat "$run/httpd.pid")"); do t=$((t + $(awk '/VmRSS/ {print $2}' /proc/$p/status))); done; echo $t; }
@@ -311,7 +328,7 @@ rss_kb() { local t=0; for p in $(pgrep -P "$(cat "$run/httpd.pid")"); do t=$((t 
 echo
 echo "# mod_auth_jwt benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(/usr/sbin/apache2 -v | head -1 | cut -d: -f2 | sed 's/^ //'), mpm_event"
-echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, median; distinct = $DISTINCT tokens rotated; AuthJWTCacheSize ${CACHE_SIZE:-10000 (default)}; child RSS now $(rss_kb) kB"
+echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds ($([ "$ORDER" = fixed ] && echo "fixed order" || echo "shuffled per round, SEED=$SEED")), median; distinct = $DISTINCT tokens rotated; AuthJWTCacheSize ${CACHE_SIZE:-10000 (default)}; child RSS now $(rss_kb) kB"
 echo
 awk -F'\t' -f "$here/table.awk" "$results"
 echo
