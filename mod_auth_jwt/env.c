@@ -101,7 +101,6 @@ static int claim_vars_preset(const apr_table_t *env)
  * set before authentication is never replaced. */
 void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_object *claims)
 {
-    struct json_object_iterator it, end;
     const char *own[OWN_NAMES];        /* names exported so far, while none was preset */
     size_t own_len[OWN_NAMES];
     int nown = 0, lookup;
@@ -109,11 +108,10 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
     if (!claims || !json_object_is_type(claims, json_type_object))
         return;
     lookup = claim_vars_preset(r->subprocess_env);
-    it = json_object_iter_begin(claims);
-    end = json_object_iter_end(claims);
-    for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-        const char *name = json_object_iter_peek_name(&it);
-        const char *value = jwt_claim_text(r->pool, json_object_iter_peek_value(&it));
+    /* the object's own entry list (in token order), walked inline: four json-c calls per
+     * claim less than its iterator API */
+    json_object_object_foreach(claims, name, member) {
+        const char *value = jwt_claim_text(r->pool, member);
         size_t len;
         int taken = 0, i;
         char *var;
