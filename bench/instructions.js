@@ -8,6 +8,12 @@
  * second server, the distinct HS256 tokens of bench/run.sh (every request a miss).
  *   node bench/instructions.js [STATE]    (STATE: bench/run.sh's BENCH_STATE, for its keys
  *                                          and tokens; run bench/run.sh once first)
+ * A second table counts the whole request instead (ap_process_async_request: everything
+ * after the request head is read -- location walk and per-directory config merge, auth,
+ * handler, output filters, logging), for /open/ sent the same header and for the same-token
+ * hits: the module's share of a request's user-space instructions, the drift-free side of the
+ * same-token target (the kernel's part of a request, most of its CPU on a loopback benchmark,
+ * is not counted by callgrind).
  * Env: JWT_BUILD_DIR (default build/); INSTR_KEEP=DIR keeps each case's callgrind file in
  * DIR (callgrind_annotate --inclusive=yes DIR/same-token-hits-.out). Under valgrind OpenSSL
  * does not use the CPU's SHA instructions, so SHA-256 and HMAC count several times what they
@@ -47,18 +53,18 @@ function totalInstructions(file) {
   return Number(m[1]);
 }
 
-async function measure(label, wrkArgs) {
+async function measure(label, wrkArgs, { toggle = 'jwt_check_authn', loc = '/hs/' } = {}) {
   const out = fs.mkdtempSync('/tmp/jwt-instr-');
   fs.chmodSync(out, 0o777);                     // the child runs as www-data
   const srv = await startHttpd({
     conf, mpm: 'event', name: `instr-${label}`, args: ['-X'],
     startTimeoutMs: 60000, stopTimeoutMs: 120000,
-    wrapper: ['valgrind', '--tool=callgrind', '--toggle-collect=jwt_check_authn',
+    wrapper: ['valgrind', '--tool=callgrind', `--toggle-collect=${toggle}`,
       `--callgrind-out-file=${out}/cg.%p.out`],
   });
   // valgrind made its file as root at start; apache2 writes it at exit as www-data
   for (const f of fs.readdirSync(out)) fs.chmodSync(path.join(out, f), 0o666);
-  const url = `${srv.base}/hs/ok.txt`;        // the test server's small static file
+  const url = `${srv.base}${loc}ok.txt`;      // the test server's small static file (any path)
   const r = spawnSync('wrk', ['-t1', '-c1', '-d8s', ...wrkArgs(url)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
   if (/Non-2xx/.test(r.stdout)) throw new Error(`${label}: some answers were not 200:\n${r.stdout}`);
@@ -92,4 +98,17 @@ async function measure(label, wrkArgs) {
   console.log('| HS256, one keep-alive connection | requests | instructions per request in jwt_check_authn |');
   console.log('|---|---:|---:|');
   for (const r of rows) console.log(`| ${r.label} | ${r.requests} | ${Math.round(r.perRequest)} |`);
+
+  // /open/ has no <Location>: no auth, and no section to merge (which any auth module's
+  // location pays: authz_core's and authn_core's merges as well as ours)
+  const whole = { toggle: 'ap_process_async_request' };
+  const bearer = (url) => ['-H', `Authorization: Bearer ${single}`, url];
+  const open = await measure('whole request, /open/ (same header)', bearer, { ...whole, loc: '/open/' });
+  const hits = await measure('whole request, same token (hits)', bearer, whole);
+  console.log('');
+  console.log('| whole request (ap_process_async_request), same HS256 header | requests | instructions per request |');
+  console.log('|---|---:|---:|');
+  for (const r of [open, hits]) console.log(`| ${r.label} | ${r.requests} | ${Math.round(r.perRequest)} |`);
+  const d = hits.perRequest - open.perRequest;
+  console.log(`| module's hit over /open/ | | +${Math.round(d)} (+${(100 * d / open.perRequest).toFixed(0)} %) |`);
 })().catch((e) => { console.error(e); process.exit(1); });
