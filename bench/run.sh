@@ -5,7 +5,8 @@
 #                              MEMORY=1: afterwards, child RSS after 100k and 1M requests
 #                              CASES="open HS256-distinct": only these rows, e.g. to profile)
 # One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling; sent the
-# same request bytes as the row it is the ceiling of: see open-bearer, open-distinct) and at
+# same request bytes as the row it is the ceiling of: see open-bearer, open-bearer-<alg>,
+# open-distinct) and at
 # locations protected with HS256, RS256, ES256 and EdDSA keys; when Debian's
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
 # peer rows. wrk drives every case in interleaved rounds (A B C ... A B C ...); the table gives
@@ -215,6 +216,12 @@ cases=("open /open/file.txt - single")
 # reading a longer request, which every row pays whoever checks the token, is not counted
 # as the module's work. Its ratio to the bare "open" row is that header's own cost.
 cases+=("open-bearer /open/file.txt HS256 single")
+# and each other algorithm's exact ceiling: /open/ with that row's own header (RS256, ES256 and
+# EdDSA tokens are 40-300 bytes longer than the HS256 one), so that a row can be set against
+# the request it sends, byte for byte, as well as against the strictest ceiling above
+for a in RS256 ES256 EdDSA; do
+  cases+=("open-bearer-$a /open/file.txt $a single")
+done
 for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("${a%%:*} /${a##*:}/file.txt ${a%%:*} single")
 done

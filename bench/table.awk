@@ -11,6 +11,9 @@
 # of a difference is drift. The user-CPU column is the part of the difference spent outside
 # the kernel: the module makes no system call of its own, so its work shows there, without
 # the network stack's and scheduler's spread.
+# When open-bearer-<alg> rows are there (/open/ sent each algorithm's own token header), a
+# table sets each same-token row against the request it sends byte for byte (HS256's is
+# open-bearer itself): what is left is the module's work alone.
 # When the crypto-floor rows are there (floor-<alg>-distinct, bench/mod_bench_floor.c), a second
 # table sets each algorithm's -distinct row against its floor: the server CPU per request the
 # module adds over the bare signature check inside the same httpd, per round, median and range.
@@ -40,6 +43,9 @@ function diff(m, c, t,   j, k, x, d, lo, hi) {
     if (lo == "" || x < lo) lo = x
     if (hi == "" || x > hi) hi = x }
   return d == "" ? "- | -" : sprintf("%+.1f | %+.1f – %+.1f", median(d), lo, hi) }
+function row_vs(c, b) {
+  printf "| %s | %.3f | %+.1f | %s | %s |\n", c, median(v[c]) / median(v[b]), median(u[c]) - median(u[b]),
+    ((c in uu) && (b in uu)) ? sprintf("%+.1f", median(uu[c]) - median(uu[b])) : "-", range(c, b) }
 END {
   user = ("open" in uu) || ("open-distinct" in uu)
   printf "| case | req/s (median) | ratio to /open/ | server CPU µs/req | Δ µs vs /open/ |%s non-2xx | per-round ratio |\n", user ? " of which user µs |" : ""
@@ -51,6 +57,15 @@ END {
     base = median(v[b]); baseu = median(u[b]); if (base == 0) base = r   # CASES without /open/
     du = (user && (c in uu) && (b in uu)) ? sprintf(" %+.1f |", median(uu[c]) - median(uu[b])) : (user ? " - |" : "")
     printf "| %s | %.0f | %.3f | %.1f | %+.1f |%s %d | %s |\n", c, r, r / base, m, m - baseu, du, e[c], range(c, b) }
+  nb = 0
+  for (i = 1; i <= n; i++) { c = order[i]
+    if (c !~ /^open-bearer-/) continue
+    m = substr(c, 13); if (!(m in v)) continue
+    if (!nb++) {
+      printf "\n| same token | ratio to /open/ with its own header | Δ µs | of which user µs | per-round ratio |\n"
+      printf "|---|---:|---:|---:|---:|\n"
+      if ("HS256" in v && "open-bearer" in v) row_vs("HS256", "open-bearer") }
+    row_vs(m, c) }
   nf = 0
   for (i = 1; i <= n; i++) { c = order[i]
     if (c !~ /^floor-.*-distinct$/) continue
