@@ -90,14 +90,14 @@ static size_t crypto_floor_p256_int(unsigned char *out, const unsigned char *v)
     return 2 + pad + n;
 }
 
-static int crypto_floor_es256_der(const unsigned char *raw, unsigned char *der, size_t *der_len)
+/* raw: 64 bytes r||s; returns the length written to der (at most 72) */
+static size_t crypto_floor_es256_der(const unsigned char *raw, unsigned char *der)
 {
     size_t n = crypto_floor_p256_int(der + 2, raw);
     n += crypto_floor_p256_int(der + 2 + n, raw + 32);
     der[0] = 0x30;
     der[1] = (unsigned char)n;                  /* at most 2 * 35 = 70: short form */
-    *der_len = 2 + n;
-    return 1;
+    return 2 + n;
 }
 
 /* 1 when sig is the signature of in[0..inlen) under the floor's key. */
@@ -106,7 +106,7 @@ static int crypto_floor_verify(const crypto_floor_t *f, const unsigned char *in,
 {
     unsigned char md[EVP_MAX_MD_SIZE], der[80];
     unsigned int mdlen = 0;
-    size_t outl = 0, der_len = 0;
+    size_t outl = 0;
     int ok;
 
     if (f->alg == FLOOR_HS256) {
@@ -127,10 +127,10 @@ static int crypto_floor_verify(const crypto_floor_t *f, const unsigned char *in,
     if (f->pctx == NULL || EVP_Digest(in, inlen, md, &mdlen, EVP_sha256(), NULL) != 1)
         return 0;
     if (f->alg == FLOOR_ES256) {
-        if (sig_len != 64 || !crypto_floor_es256_der(sig, der, &der_len))
+        if (sig_len != 64)
             return 0;
+        sig_len = crypto_floor_es256_der(sig, der);
         sig = der;
-        sig_len = der_len;
     }
     EVP_PKEY_CTX *p = EVP_PKEY_CTX_dup(f->pctx);
     ok = p != NULL && EVP_PKEY_verify(p, sig, sig_len, md, mdlen) == 1;
