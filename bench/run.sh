@@ -9,9 +9,10 @@
 # open-distinct) and at
 # locations protected with HS256, RS256, ES256 and EdDSA keys; when Debian's
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
-# peer rows. wrk drives every case in interleaved rounds (A B C ... A B C ...); the table gives
-# the median req/s, the ratio to /open/, and the server CPU per request read from /proc for
-# every httpd process, with the difference to /open/, and the range of the per-round ratios
+# peer rows. wrk drives every case in interleaved rounds (each case once per round, in an
+# order shuffled per round: A C B ... B A C ...); the table gives the median req/s, the ratio
+# to /open/, and the server CPU per request read from /proc for every httpd process, with the
+# difference to /open/, and the range of the per-round ratios
 # (bench/table.awk; rerun it on $BENCH_STATE/results.tsv). `openssl speed` verify costs close it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
