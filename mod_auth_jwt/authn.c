@@ -341,9 +341,10 @@ static void hash_list(jwt_hash_t *h, const apr_array_header_t *list)
 
 /* Lookup key: the whole token and the identity of the location's keys and rules. Key
  * sources are config-time objects (pointers are stable and never in .htaccess); the rules
- * are hashed by value, since .htaccess sections build theirs per request. The claim rules
- * are checked again on every hit anyway: they are in the key so that a location with other
- * rules never even finds the entry. */
+ * are hashed by value, since .htaccess sections build theirs per request. So an entry is
+ * only ever found with the same token bytes under the same rules, and every claim check
+ * but the time checks has the same verdict it had when the token was verified: a hit
+ * makes only the time checks again (verify_cached). */
 static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
                      size_t len, unsigned char key[32])
 {
@@ -411,8 +412,11 @@ static const char *payload_issuer(json_object *payload)
 typedef enum { CACHED_OK, CACHED_REFUSED, CACHED_STALE } cached_t;
 
 /* A hit: rebuild the token from the cached payload (no signature check), make sure the
- * keys it was verified with are still the location's keys, and run every claim check
- * again at this request's time. */
+ * keys it was verified with are still the location's keys, and make the time checks again
+ * at this request's time: the entry's window from jwt_claims_window, whose end the table
+ * has already checked. The other claim checks depend only on the token's bytes and the
+ * location's rules, both in the lookup key, so their verdict has not changed. A time
+ * before the window (the clock went back) runs every check again, for its precise error. */
 static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
                               size_t len, const jwt_cache_hit_t *hit, jwt_token_t **token,
                               jwt_err_t *err)
@@ -438,20 +442,13 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
     t->alg_name = jwt_alg_name(hit->alg);
     t->kid = hit->kid;
     t->typ = hit->typ;
-    claims_policy(r, conf, &pol);
-    if (jwt_claims_validate(t, &pol, err) != JWT_OK)
-        return CACHED_REFUSED;
+    if ((apr_int64_t)apr_time_sec(r->request_time) < hit->valid_from) {
+        claims_policy(r, conf, &pol);
+        if (jwt_claims_validate(t, &pol, err) != JWT_OK)
+            return CACHED_REFUSED;
+    }
     *token = t;
     return CACHED_OK;
-}
-
-/* When the entry stops being useful: exp + leeway (0 when the token has no exp). */
-static apr_int64_t cache_expiry(const jwt_token_t *t, const jwt_dir_conf_t *conf)
-{
-    int64_t exp;
-    if (jwt_claim_numeric_date(t->payload, "exp", &exp, NULL) != JWT_OK)
-        return 0;
-    return (apr_int64_t)exp + conf->leeway;
 }
 
 /* The single verification path for a location: the token cache first; then parse, pick a
@@ -466,6 +463,7 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
     jwt_token_t *t = NULL;
     jwt_cache_hit_t hit;
     jwt_err_t cached_err;
+    int64_t valid_from, valid_until;
     unsigned char key[32], before[32], after[32];
     int cacheable = 0, versioned;
     jwt_code_t rc;
@@ -477,7 +475,7 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
             jwt_err_clear(&cached_err);
             switch (verify_cached(r, conf, compact, len, &hit, token, &cached_err)) {
             case CACHED_OK:
-                jwt_cache_memo(r, key, *token, hit.versions, hit.expires);
+                jwt_cache_memo(r, key, *token, hit.versions, hit.valid_from, hit.expires);
                 *used = NULL;
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0208)
                               "cache hit: %s token verified earlier at this location with "
@@ -510,8 +508,9 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
     if (rc != JWT_OK)
         return rc;
     if (versioned && key_versions(r, conf, payload_issuer(t->payload), after)
-        && memcmp(before, after, 32) == 0)
-        jwt_cache_put(r, key, t, after, cache_expiry(t, conf));
+        && memcmp(before, after, 32) == 0
+        && jwt_claims_window(t, &pol, &valid_from, &valid_until, NULL) == JWT_OK)
+        jwt_cache_put(r, key, t, after, valid_from, valid_until);
     *token = t;
     return JWT_OK;
 }

@@ -34,7 +34,8 @@
 typedef struct {
     unsigned char key[32];
     unsigned char versions[32];
-    apr_int64_t expires;               /* seconds; entry useless from then on */
+    apr_int64_t valid_from;            /* seconds; the time checks pass from then ... */
+    apr_int64_t expires;               /* ... until then, when the entry becomes useless */
     unsigned char used;
     unsigned char ref;                 /* CLOCK: hit since the hand last passed */
     unsigned char alg;
@@ -340,6 +341,7 @@ static void hit_from_slot(request_rec *r, const slot_t *s, jwt_cache_hit_t *hit)
     hit->alg = (jwt_alg_t)s->alg;
     hit->kid = s->has_kid ? apr_pstrdup(r->pool, s->kid) : NULL;
     hit->typ = s->has_typ ? apr_pstrdup(r->pool, s->typ) : NULL;
+    hit->valid_from = s->valid_from;
     hit->expires = s->expires;
     memcpy(hit->versions, s->versions, 32);
 }
@@ -414,11 +416,13 @@ static int slot_fits(const jwt_token_t *t)
 }
 
 static void fill_slot(slot_t *s, const unsigned char key[32], const jwt_token_t *t,
-                      const unsigned char versions[32], apr_int64_t expires)
+                      const unsigned char versions[32], apr_int64_t valid_from,
+                      apr_int64_t expires)
 {
     size_t plen = strlen(t->payload_json);
     memcpy(s->key, key, 32);
     memcpy(s->versions, versions, 32);
+    s->valid_from = valid_from;
     s->expires = expires;
     s->alg = (unsigned char)t->alg;
     s->has_kid = t->kid != NULL;
@@ -434,7 +438,8 @@ static void fill_slot(slot_t *s, const unsigned char key[32], const jwt_token_t 
 }
 
 void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
-                    const unsigned char versions[32], apr_int64_t expires)
+                    const unsigned char versions[32], apr_int64_t valid_from,
+                    apr_int64_t expires)
 {
     jwt_conn_t *cs = memo_of(r);
 
@@ -443,9 +448,7 @@ void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token
     if (cs->memo.used && cs->memo_obj == t->payload && memcmp(cs->memo.key, key, 32) == 0)
         return;                        /* served from the memo: nothing new */
     memo_clear(cs);
-    if (expires == 0)
-        expires = INT64_MAX;
-    fill_slot(&cs->memo, key, t, versions, expires);
+    fill_slot(&cs->memo, key, t, versions, valid_from, expires);
     cs->memo_obj = json_object_get(t->payload);
     if (cs->key_digest_valid && memcmp(cs->key_digest, key, 32) == 0) {
         /* this request's key input is the memo's: take the buffer (the key hash gets
@@ -463,22 +466,19 @@ void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token
 }
 
 void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
-                   const unsigned char versions[32], apr_int64_t expires)
+                   const unsigned char versions[32], apr_int64_t valid_from,
+                   apr_int64_t expires)
 {
     apr_int64_t now = (apr_int64_t)apr_time_sec(r->request_time);
     apr_uint64_t set;
 
-    if (!cache_g.slots || !slot_fits(t))
-        return;
-    if (expires == 0)
-        expires = INT64_MAX;
-    if (now >= expires)
+    if (!cache_g.slots || !slot_fits(t) || now >= expires)
         return;
     set = set_of(key);
     lock_set(set);
-    fill_slot(victim_locked(set, key, now), key, t, versions, expires);
+    fill_slot(victim_locked(set, key, now), key, t, versions, valid_from, expires);
     unlock_set(set);
-    jwt_cache_memo(r, key, t, versions, expires);
+    jwt_cache_memo(r, key, t, versions, valid_from, expires);
 }
 
 void jwt_cache_drop(request_rec *r, const unsigned char key[32])

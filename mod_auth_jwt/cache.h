@@ -1,9 +1,12 @@
 /* cache.h -- the verified-token cache (issue 7): AuthJWTCacheSize.
  *
- * What it saves: the signature check (and the header parse) of a token this process has
- * already verified at the same location. What it never skips: the claim checks, which
- * authn.c runs again on every hit from the cached payload, so exp/nbf/iat are judged
- * against the request's own clock.
+ * What it saves: the signature check, the header parse and the claim checks whose verdict
+ * cannot change, of a token this process has already verified at the same location. What
+ * it never skips: the time checks (exp, nbf, iat, a lifetime measured from now), made on
+ * every hit against the request's own clock. An entry keeps the span of times in which
+ * they pass (jwt_claims_window), so a hit compares two numbers; the other checks (iss,
+ * aud, typ, required claims, claim types) depend only on the token's bytes and the
+ * location's rules, and both are in the lookup key.
  *
  * Per process, not shared between children (decision, see cache.c): a fixed table of
  * AuthJWTCacheSize slots, calloc()ed once in child_init, 4-way set associative with a
@@ -51,7 +54,9 @@ typedef struct {
     json_object *payload_obj;        /* the parsed payload when the hit came from this
                                         connection's memo (a reference owned by r->pool);
                                         NULL from the shared table: parse payload_json */
-    apr_int64_t expires;             /* the entry's end: exp + leeway, INT64_MAX without exp */
+    apr_int64_t valid_from;          /* the token's time checks pass from this second ... */
+    apr_int64_t expires;             /* ... until this one (exp + leeway, INT64_MAX without
+                                        exp), when the entry ends: jwt_claims_window */
     jwt_alg_t alg;
     const char *kid;                 /* NULL when the token had none */
     const char *typ;                 /* NULL when the token had none */
@@ -88,15 +93,18 @@ int jwt_cache_hash_end(jwt_hash_t *h, unsigned char out[32]);
 int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
                   jwt_cache_hit_t *hit);
 
-/* Remember a verified token. expires: seconds since the epoch after which the entry is
- * useless (exp + leeway), or 0 for "no exp". Silently skips what does not fit. */
+/* Remember a verified token. [valid_from, expires): the seconds since the epoch in which
+ * its time checks pass (jwt_claims_window); the entry ends at expires. Silently skips what
+ * does not fit. */
 void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
-                   const unsigned char versions[32], apr_int64_t expires);
+                   const unsigned char versions[32], apr_int64_t valid_from,
+                   apr_int64_t expires);
 
 /* Remember t as this connection's last verified token (the memo: see cache.c), after a
  * hit from the shared table was validated. jwt_cache_put does it for fresh tokens. */
 void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
-                    const unsigned char versions[32], apr_int64_t expires);
+                    const unsigned char versions[32], apr_int64_t valid_from,
+                    apr_int64_t expires);
 
 /* Drop the entry for key, if any (its keys changed), from the table and the memo. */
 void jwt_cache_drop(request_rec *r, const unsigned char key[32]);

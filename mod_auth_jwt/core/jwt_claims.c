@@ -272,6 +272,40 @@ jwt_code_t jwt_check_lifetime(const jwt_token_t *t, const jwt_claims_policy_t *p
     return JWT_OK;
 }
 
+/* The request times at which the time checks above pass, as [*from, *until): exp gives
+ * until = exp + leeway; nbf and iat give from = value - leeway; a maximum lifetime measured
+ * from now (no iat) gives from = exp - max_lifetime. pol->now is not used. For a token
+ * whose other checks pass, jwt_claims_validate passes at exactly the nows in the span (the
+ * unit tests hold the two to that, over a grid of claims, policies and nows). A type error
+ * in exp, nbf or iat, or a lifetime that fails at any time, is returned as validate would.
+ * The bounds cannot overflow: claims are in [0, 2^53) and leeway/max_lifetime >= 0. */
+jwt_code_t jwt_claims_window(const jwt_token_t *t, const jwt_claims_policy_t *pol,
+                             int64_t *from, int64_t *until, jwt_err_t *err)
+{
+    int64_t exp = 0, nbf = 0, iat = 0, leeway;
+    int has_exp, has_nbf, has_iat;
+    jwt_code_t rc = payload_ok(t, pol, err);
+
+    if (rc != JWT_OK || (rc = optional_date(t, "exp", &exp, &has_exp, err)) != JWT_OK
+        || (rc = optional_date(t, "nbf", &nbf, &has_nbf, err)) != JWT_OK
+        || (rc = optional_date(t, "iat", &iat, &has_iat, err)) != JWT_OK)
+        return rc;
+    leeway = leeway_of(pol);
+    *from = INT64_MIN;
+    *until = has_exp ? sat_add(exp, leeway) : INT64_MAX;
+    if (has_nbf)
+        *from = nbf - leeway;
+    if (has_iat && iat - leeway > *from)
+        *from = iat - leeway;
+    if (pol->max_lifetime > 0) {
+        if (!has_exp || has_iat)       /* the lifetime does not depend on the time */
+            return jwt_check_lifetime(t, pol, err);
+        if (exp - pol->max_lifetime > *from)
+            *from = exp - pol->max_lifetime;
+    }
+    return JWT_OK;
+}
+
 /* ---- iss, aud, typ, required ---- */
 
 static int in_list(json_object *v, const apr_array_header_t *list)

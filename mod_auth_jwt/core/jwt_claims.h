@@ -40,6 +40,15 @@ jwt_code_t jwt_check_lifetime(const jwt_token_t *t, const jwt_claims_policy_t *p
 jwt_code_t jwt_claims_validate(const jwt_token_t *t, const jwt_claims_policy_t *pol,
                                jwt_err_t *err);
 
+/* The span [*from, *until) of request times (seconds) in which the time checks (exp, nbf,
+ * iat, and a lifetime measured from now) pass; pol->now is ignored. For a token whose other
+ * checks pass, jwt_claims_validate passes exactly when from <= now < until: the token cache
+ * keeps the span with a verified token and tests each hit's time against it. Unbounded
+ * sides are INT64_MIN / INT64_MAX. Errors: what validate reports for a malformed exp, nbf
+ * or iat, or for a lifetime that is too long whatever the time. */
+jwt_code_t jwt_claims_window(const jwt_token_t *t, const jwt_claims_policy_t *pol,
+                             int64_t *from, int64_t *until, jwt_err_t *err);
+
 /* Read a NumericDate claim. Returns JWT_OK (and *out), JWT_ERR_CLAIM_MISSING, or
  * JWT_ERR_CLAIM_TYPE (not a number, negative, >= 2^53, NaN). */
 jwt_code_t jwt_claim_numeric_date(json_object *payload, const char *name, int64_t *out,

@@ -117,6 +117,17 @@ const uniq = (extra = {}) => T.claims({ jti: crypto.randomBytes(8).toString('hex
 const hsToken = (kid, key, extra = {}, claims = uniq(extra)) =>
   T.jwtSign({ alg: 'HS256', key, header: { kid }, payload: claims });
 
+/* nested in <Location /n>: [sub-location, the one rule it adds, the refusal it gives /n's token] */
+const NESTED = [
+  ['iss', 'AuthJWTIssuer https://other.example/', 'claim_missing'],
+  ['aud', 'AuthJWTAudience other-api', 'claim_missing'],
+  ['req', 'AuthJWTRequireClaims exp role', 'claim_missing'],
+  ['typ', 'AuthJWTType at+jwt', 'type'],
+  ['life', 'AuthJWTMaxLifetime 60', 'lifetime'],
+  ['lee', 'AuthJWTLeeway 0', null],       // the same verdict now; another window
+  ['user', 'AuthJWTUserClaim email', 'claim_missing'],
+];
+
 describe('verified-token cache', () => {
   let keys; let srv; let secretsFile; let jwks; let signer1; let signer2;
   const s1 = { kid: 's1', alg: 'HS256', k: crypto.randomBytes(32) };
@@ -129,6 +140,10 @@ describe('verified-token cache', () => {
     + F.location('/a-aud', 'a-aud', `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=k\n  AuthJWTAudience other-api\n  Require valid-user`)
     + F.location('/a-lee0', 'a-lee0', `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=k\n  AuthJWTLeeway 0\n  Require valid-user`)
     + F.location('/a-lee2', 'a-lee2', `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=k\n  AuthJWTLeeway 2\n  Require valid-user`)
+    // /n's key file object is inherited by every /n/* section (the per-dir merge keeps the
+    // pointer): these differ from /n in one rule each and share its keys' identity
+    + F.location('/n', 'n', `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=k\n  Require valid-user`)
+    + NESTED.map(([sub, rule]) => F.location(`/n/${sub}`, 'n', `  ${rule}`)).join('')
     + F.location('/hs', 'hs', `  AuthJWTSecretsFile "${secretsFile}"\n  Require valid-user`)
     + F.location('/jw', 'jw', `  AuthJWTJWKSURL ${jwks.url('/jwks.json')} allow-http\n  AuthJWTJWKSRefresh 2\n  Require valid-user`);
 
@@ -207,6 +222,42 @@ describe('verified-token cache', () => {
     for (let i = 0; i < 3; i++) A.expectOk(await c.get('/b/ok.txt', tokB));
     A.expectInvalidToken(await c.get('/a/ok.txt', tokB), 'a', tokB, 'signature');
     assert.equal(hitsOf(srv, c.port()), 2 + 2 + 2, 'only repeats at the same location hit');
+    c.close();
+  });
+
+  // A hit makes only the time checks again, so the lookup key must keep an entry from being
+  // found under any other rules, also when the keys are the same objects (nested sections).
+  test('(b) cached at /n: never a hit at /n/* (same key objects, one other rule each)', async () => {
+    const c = connection(srv.base);
+    const tok = rsToken();                     // sub, iat, exp = iat + 600; no typ, role, email
+    for (let i = 0; i < 3; i++) A.expectOk(await c.get('/n/ok.txt', tok));
+    let hits = hitsOf(srv, c.port());
+    assert.equal(hits, 2);
+    for (const [sub, , reason] of NESTED) {
+      for (let i = 0; i < 2; i++) {
+        const res = await c.get(`/n/${sub}/ok.txt`, tok);
+        if (reason) A.expectInvalidToken(res, 'n', tok, reason);
+        else A.expectOk(res);
+      }
+      // a token that passes a location's claim checks is cached there (the user claim is
+      // looked up after the cache): its repeat is a hit of /n/<sub>'s own entry
+      const own = reason === null || sub === 'user' ? 1 : 0;
+      assert.equal(hitsOf(srv, c.port()), hits + own, `/n/${sub}: only its own entries hit`);
+      hits += own;
+    }
+    c.close();
+  });
+
+  test('(a) the window is the location\'s: cached at /n (leeway 60), expired at /n/lee (leeway 0)', async () => {
+    const c = connection(srv.base);
+    const exp = T.now() + 2;
+    const tok = rsToken(uniq({ exp }));
+    for (let i = 0; i < 2; i++) A.expectOk(await c.get('/n/ok.txt', tok));
+    A.expectOk(await c.get('/n/lee/ok.txt', tok));
+    while (Date.now() / 1000 < exp + 0.05) await sleep(20);
+    A.expectInvalidToken(await c.get('/n/lee/ok.txt', tok), 'n', tok, 'expired');
+    A.expectOk(await c.get('/n/ok.txt', tok));          // within /n's leeway: still a hit
+    assert.equal(hitsOf(srv, c.port()), 2);
     c.close();
   });
 

@@ -204,6 +204,84 @@ START_TEST(test_lifetime)
 }
 END_TEST
 
+/* jwt_claims_window against jwt_claims_validate itself: over a grid of exp / nbf / iat
+ * (absent, integer, fractional, malformed), leeways and maximum lifetimes, at every second
+ * of a span around them, validate passes exactly inside the window; where the window is
+ * refused, validate passes at no time. The token cache trusts this on every hit. */
+START_TEST(test_window_matches_validate)
+{
+    static const char *const exps[] = { NULL, "1000", "1000.9", "\"x\"" };
+    static const char *const nbfs[] = { NULL, "900", "1100", "1000" };
+    static const char *const iats[] = { NULL, "950", "1200", "-5" };
+    static const int64_t leeways[] = { 0, 30, -10 };
+    static const int64_t lifetimes[] = { 0, 60, 150 };
+    int windows = 0, refused = 0, inside = 0;
+
+    for (size_t a = 0; a < 4; a++)
+    for (size_t b = 0; b < 4; b++)
+    for (size_t c = 0; c < 4; c++)
+    for (size_t l = 0; l < 3; l++)
+    for (size_t m = 0; m < 3; m++) {
+        const char *json = apr_pstrcat(tp, "{\"sub\":\"u\"",
+            exps[a] ? ",\"exp\":" : "", exps[a] ? exps[a] : "",
+            nbfs[b] ? ",\"nbf\":" : "", nbfs[b] ? nbfs[b] : "",
+            iats[c] ? ",\"iat\":" : "", iats[c] ? iats[c] : "", "}", NULL);
+        jwt_token_t *t = tok(json, NULL);
+        jwt_claims_policy_t *p = pol_at(0, leeways[l]);
+        int64_t from = 0, until = 0;
+        jwt_err_t e;
+        jwt_code_t wrc;
+
+        p->required = NULL;            /* only the time checks decide */
+        p->max_lifetime = lifetimes[m];
+        wrc = jwt_claims_window(t, p, &from, &until, &e);
+        if (wrc == JWT_OK)
+            windows++;
+        else
+            refused++;
+        for (int64_t now = 600; now <= 1400; now++) {
+            int in = wrc == JWT_OK && from <= now && now < until;
+            p->now = now;
+            ck_assert_msg((jwt_claims_validate(t, p, &e) == JWT_OK) == in,
+                          "%s, leeway %d, max lifetime %d, now %d: window [%lld, %lld) %s, "
+                          "validate %s", json, (int)leeways[l], (int)lifetimes[m], (int)now,
+                          (long long)from, (long long)until, jwt_code_name(wrc),
+                          jwt_code_name(e.code));
+            inside += in;
+        }
+    }
+    /* the grid holds both kinds, and windows that open and close inside the span */
+    ck_assert_int_gt(windows, 100);
+    ck_assert_int_gt(refused, 100);
+    ck_assert_int_gt(inside, 10000);
+}
+END_TEST
+
+START_TEST(test_window_bounds)
+{
+    jwt_err_t e;
+    int64_t from = 0, until = 0;
+    jwt_claims_policy_t *p = pol_at(0, 60);
+
+    ck_assert_code(jwt_claims_window(tok("{\"sub\":\"u\"}", NULL), p, &from, &until, &e),
+                   JWT_OK);
+    ck_assert(from == INT64_MIN && until == INT64_MAX);
+    ck_assert_code(jwt_claims_window(tok("{\"exp\":9007199254740991,\"nbf\":0}", NULL), p,
+                                     &from, &until, &e), JWT_OK);
+    ck_assert(from == -60 && until == 9007199254740991 + 60);
+    p->leeway = INT64_MAX;             /* saturates instead of overflowing */
+    ck_assert_code(jwt_claims_window(tok("{\"exp\":5,\"iat\":7}", NULL), p, &from, &until, &e),
+                   JWT_OK);
+    ck_assert(until == INT64_MAX && from == 7 - INT64_MAX);
+    p->leeway = 0;
+    p->max_lifetime = 10;
+    ck_assert_code(jwt_claims_window(tok("{\"exp\":100,\"iat\":80}", NULL), p, &from, &until,
+                                     &e), JWT_ERR_LIFETIME);
+    ck_assert_code(jwt_claims_window(tok("{\"nbf\":\"soon\"}", NULL), p, &from, &until, &e),
+                   JWT_ERR_CLAIM_TYPE);
+}
+END_TEST
+
 /* ---- iss ---- */
 
 START_TEST(test_iss)
@@ -502,6 +580,8 @@ Suite *suite_claims(void)
     tcase_add_test(tc, test_nbf);
     tcase_add_test(tc, test_iat);
     tcase_add_test(tc, test_lifetime);
+    tcase_add_test(tc, test_window_matches_validate);
+    tcase_add_test(tc, test_window_bounds);
     tcase_add_test(tc, test_iss);
     tcase_add_test(tc, test_iss_message_sanitised);
     tcase_add_test(tc, test_aud);
