@@ -372,11 +372,20 @@ static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *com
     return jwt_cache_key_end(r, h, key);
 }
 
-/* The versions of the keys that could verify a token with issuer iss here right now: the
- * secrets file's content hash and each JWKS document's. Static key files change only with
- * a restart (a new configuration, so a new cache). Returns 0 when there is no usable
- * answer (then the token is verified and not cached). */
-static int key_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *iss,
+static const char *payload_issuer(json_object *payload)
+{
+    json_object *v;
+    if (payload && json_object_object_get_ex(payload, "iss", &v)
+        && json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return NULL;
+}
+
+/* The versions of the keys that could verify a token with these claims here right now:
+ * the secrets file's content hash and each JWKS document's (those of the token's issuer).
+ * Static key files change only with a restart (a new configuration, so a new cache).
+ * Returns 0 when there is no usable answer (then the token is verified and not cached). */
+static int key_versions(request_rec *r, const jwt_dir_conf_t *conf, json_object *payload,
                         unsigned char out[32])
 {
     const unsigned char *docs[16];
@@ -388,7 +397,7 @@ static int key_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *
         return 1;
     }
     if (jwks_configured(conf->jwks)
-        && (n = jwks_key_versions(r, conf->jwks, iss, docs, 16)) < 0)
+        && (n = jwks_key_versions(r, conf->jwks, payload_issuer(payload), docs, 16)) < 0)
         return 0;
     if (!(h = jwt_cache_hash_begin(r)))
         return 0;
@@ -398,15 +407,6 @@ static int key_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *
     for (i = 0; i < n; i++)
         jwt_cache_hash_add(h, docs[i], 32);
     return jwt_cache_hash_end(h, out);
-}
-
-static const char *payload_issuer(json_object *payload)
-{
-    json_object *v;
-    if (payload && json_object_object_get_ex(payload, "iss", &v)
-        && json_object_is_type(v, json_type_string))
-        return json_object_get_string(v);
-    return NULL;
 }
 
 typedef enum { CACHED_OK, CACHED_REFUSED, CACHED_STALE } cached_t;
@@ -431,7 +431,7 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
     else if (jwt_json_parse_object(r->pool, hit->payload_json, hit->payload_len, NULL,
                                    &t->payload, NULL) != JWT_OK)
         return CACHED_STALE;           /* cannot happen: it parsed when it was stored */
-    if (!key_versions(r, conf, payload_issuer(t->payload), now_versions)
+    if (!key_versions(r, conf, t->payload, now_versions)
         || memcmp(now_versions, hit->versions, 32) != 0)
         return CACHED_STALE;
     t->compact = apr_pstrmemdup(r->pool, compact, len);
@@ -499,17 +499,16 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
         return rc;
     /* key versions before and after: a token is only cached when one set of keys was in
      * force for the whole verification */
-    versioned = cacheable && key_versions(r, conf, payload_issuer(t->payload), before);
+    versioned = cacheable && key_versions(r, conf, t->payload, before);
     rc = verify_signature(r, conf, t, used, err);
     if (rc != JWT_OK)
         return rc;
     claims_policy(r, conf, &pol);
-    rc = jwt_claims_validate(t, &pol, err);
+    rc = jwt_claims_validate_window(t, &pol, &valid_from, &valid_until, err);
     if (rc != JWT_OK)
         return rc;
-    if (versioned && key_versions(r, conf, payload_issuer(t->payload), after)
-        && memcmp(before, after, 32) == 0
-        && jwt_claims_window(t, &pol, &valid_from, &valid_until, NULL) == JWT_OK)
+    if (versioned && key_versions(r, conf, t->payload, after)
+        && memcmp(before, after, 32) == 0)
         jwt_cache_put(r, key, t, after, valid_from, valid_until);
     *token = t;
     return JWT_OK;

@@ -445,6 +445,35 @@ jwt_code_t jwt_claims_validate(const jwt_token_t *t, const jwt_claims_policy_t *
     return JWT_OK;
 }
 
+/* One read of exp, nbf and iat serves both the time checks and the window: when the
+ * request's time is inside the window, the time checks pass (jwt_claims_window's contract)
+ * and only the others run, in validate's order, so the first failure reported is the same.
+ * Anything else goes through validate itself, for its exact error. */
+jwt_code_t jwt_claims_validate_window(const jwt_token_t *t, const jwt_claims_policy_t *pol,
+                                      int64_t *from, int64_t *until, jwt_err_t *err)
+{
+    typedef jwt_code_t (*check_fn)(const jwt_token_t *, const jwt_claims_policy_t *,
+                                   jwt_err_t *);
+    static const check_fn untimed[] = {
+        jwt_check_typ, jwt_check_required, jwt_check_iss, jwt_check_aud,
+    };
+    jwt_code_t rc = jwt_claims_window(t, pol, from, until, NULL);
+
+    if (rc != JWT_OK || pol->now < *from || pol->now >= *until) {
+        *from = INT64_MAX;             /* nothing to keep ... */
+        *until = INT64_MIN;
+        return jwt_claims_validate(t, pol, err);   /* ... as this fails, by the contract */
+    }
+    for (size_t i = 0; i < sizeof(untimed) / sizeof(untimed[0]); i++) {
+        if ((rc = untimed[i](t, pol, err)) != JWT_OK) {
+            *from = INT64_MAX;
+            *until = INT64_MIN;
+            return rc;
+        }
+    }
+    return JWT_OK;
+}
+
 /* ---- claim lookup ---- */
 
 /* Member segment[0..len) of obj, or NULL. Member names cannot contain NUL (the parser

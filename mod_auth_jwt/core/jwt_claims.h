@@ -49,6 +49,12 @@ jwt_code_t jwt_claims_validate(const jwt_token_t *t, const jwt_claims_policy_t *
 jwt_code_t jwt_claims_window(const jwt_token_t *t, const jwt_claims_policy_t *pol,
                              int64_t *from, int64_t *until, jwt_err_t *err);
 
+/* jwt_claims_validate, with the same verdict and error, that also gives the token's
+ * window (as jwt_claims_window; an empty one, from > until, when it fails): the token
+ * cache's way to validate a token it is about to keep, reading the dates once. */
+jwt_code_t jwt_claims_validate_window(const jwt_token_t *t, const jwt_claims_policy_t *pol,
+                                      int64_t *from, int64_t *until, jwt_err_t *err);
+
 /* Read a NumericDate claim. Returns JWT_OK (and *out), JWT_ERR_CLAIM_MISSING, or
  * JWT_ERR_CLAIM_TYPE (not a number, negative, >= 2^53, NaN). */
 jwt_code_t jwt_claim_numeric_date(json_object *payload, const char *name, int64_t *out,

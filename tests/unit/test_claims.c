@@ -257,6 +257,62 @@ START_TEST(test_window_matches_validate)
 }
 END_TEST
 
+/* jwt_claims_validate_window against jwt_claims_validate: the same verdict and the same
+ * first error, over claims that fail the untimed checks (typ, required, iss, aud) as well as
+ * the timed ones, and the window of jwt_claims_window whenever it passes. */
+START_TEST(test_validate_window_matches_validate)
+{
+    static const char *const payloads[] = {
+        "{\"exp\":1000}", "{\"exp\":1000,\"nbf\":900,\"iss\":\"https://a\"}",
+        "{\"exp\":1000,\"iat\":950,\"aud\":[\"x\",\"api\"],\"iss\":\"https://b\"}",
+        "{\"exp\":\"soon\",\"iss\":\"https://a\"}", "{\"nbf\":1100,\"aud\":7}",
+        "{\"exp\":1000,\"iat\":800,\"role\":\"r\",\"aud\":\"api\",\"iss\":\"https://a\"}",
+        "{\"iss\":\"https://a\",\"aud\":\"api\"}",
+    };
+    static const char *const typs[] = { NULL, "at+jwt" };
+    int passed = 0, untimed_failures = 0;
+
+    for (size_t a = 0; a < sizeof(payloads) / sizeof(payloads[0]); a++)
+    for (size_t b = 0; b < 2; b++)             /* the token's typ */
+    for (int rules = 0; rules < 16; rules++) { /* typ, required role, issuers, audiences */
+        jwt_token_t *t = tok(payloads[a], typs[b]);
+        jwt_claims_policy_t *p = pol_at(0, 10);
+        p->typ = rules & 1 ? "at+jwt" : NULL;
+        p->required = rules & 2 ? list("role", NULL) : NULL;
+        p->issuers = rules & 4 ? list("https://a", NULL) : NULL;
+        p->audiences = rules & 8 ? list("api", NULL) : NULL;
+        p->max_lifetime = a == 5 ? 150 : 0;
+        for (int64_t now = 700; now <= 1200; now += 7) {
+            jwt_err_t e1, e2, we;
+            int64_t from = 0, until = 0, wfrom = 0, wuntil = 0;
+            jwt_code_t want, got;
+
+            p->now = now;
+            jwt_err_clear(&e1);
+            jwt_err_clear(&e2);
+            want = jwt_claims_validate(t, p, &e1);
+            got = jwt_claims_validate_window(t, p, &from, &until, &e2);
+            ck_assert_msg(got == want && e2.code == e1.code && strcmp(e2.message, e1.message) == 0,
+                          "%s, rules %d, now %d: %s (%s) vs validate's %s (%s)", payloads[a],
+                          rules, (int)now, jwt_code_name(got), e2.message, jwt_code_name(want),
+                          e1.message);
+            if (want == JWT_OK) {
+                ck_assert_code(jwt_claims_window(t, p, &wfrom, &wuntil, &we), JWT_OK);
+                ck_assert(from == wfrom && until == wuntil);
+                passed++;
+            }
+            else {
+                ck_assert(from > until);
+                untimed_failures += want == JWT_ERR_TYPE || want == JWT_ERR_ISSUER
+                    || want == JWT_ERR_AUDIENCE || want == JWT_ERR_CLAIM_MISSING;
+            }
+        }
+    }
+    ck_assert_int_gt(passed, 100);
+    ck_assert_int_gt(untimed_failures, 100);
+}
+END_TEST
+
 START_TEST(test_window_bounds)
 {
     jwt_err_t e;
@@ -582,6 +638,7 @@ Suite *suite_claims(void)
     tcase_add_test(tc, test_lifetime);
     tcase_add_test(tc, test_window_matches_validate);
     tcase_add_test(tc, test_window_bounds);
+    tcase_add_test(tc, test_validate_window_matches_validate);
     tcase_add_test(tc, test_iss);
     tcase_add_test(tc, test_iss_message_sanitised);
     tcase_add_test(tc, test_aud);
