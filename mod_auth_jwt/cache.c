@@ -118,6 +118,9 @@ typedef struct {
     unsigned char *memo_in;            /* the memo key's input (memo_in_len 0: not kept) */
     size_t memo_in_len, memo_in_cap;
     json_object *memo_obj;             /* the parsed payload; one reference held here */
+    int memo_repeated;                 /* a request was served from the memo */
+    void *memo_blob;                   /* made from memo_obj (memo_blob_len 0: none) */
+    size_t memo_blob_len, memo_blob_cap;
     jwt_json_memo_t *header_memo;      /* the last token header parsed on the connection */
 } jwt_conn_t;
 
@@ -125,6 +128,8 @@ static void memo_clear(jwt_conn_t *cs)
 {
     cs->memo.used = 0;
     cs->memo_in_len = 0;
+    cs->memo_repeated = 0;
+    cs->memo_blob_len = 0;             /* the buffer stays for the next memo */
     if (cs->memo_obj) {
         json_object_put(cs->memo_obj);
         cs->memo_obj = NULL;
@@ -140,6 +145,7 @@ static apr_status_t free_conn_state(void *data)
     free(cs->key.buf);
     free(cs->versions.buf);
     free(cs->memo_in);
+    free(cs->memo_blob);
     free(cs);
     return APR_SUCCESS;
 }
@@ -362,6 +368,7 @@ int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
             /* the request holds its own reference: a later request of this connection
              * may replace the memo while this one's claims are still in use */
             hit->payload_obj = jwt_json_pool_own(r->pool, json_object_get(cs->memo_obj));
+            cs->memo_repeated = 1;
             return 1;
         }
         memo_clear(cs);
@@ -479,6 +486,38 @@ void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_
     fill_slot(victim_locked(set, key, now), key, t, versions, valid_from, expires);
     unlock_set(set);
     jwt_cache_memo(r, key, t, versions, valid_from, expires);
+}
+
+void *jwt_cache_memo_blob(request_rec *r, json_object *payload, int *repeat)
+{
+    jwt_conn_t *cs = memo_of(r);
+
+    *repeat = 0;
+    if (!cs || !cs->memo.used || !cs->memo_obj || cs->memo_obj != payload)
+        return NULL;
+    *repeat = cs->memo_repeated;
+    if (cs->memo_blob_len == 0)
+        return NULL;
+    return apr_pmemdup(r->pool, cs->memo_blob, cs->memo_blob_len);
+}
+
+void jwt_cache_memo_keep_blob(request_rec *r, json_object *payload, const void *data,
+                              size_t len)
+{
+    jwt_conn_t *cs = memo_of(r);
+
+    if (!cs || !cs->memo.used || !cs->memo_obj || cs->memo_obj != payload || len == 0
+        || len > JWT_CACHE_MAX_BLOB)
+        return;
+    if (len > cs->memo_blob_cap) {     /* grown to the connection's tokens, then reused */
+        void *grown = realloc(cs->memo_blob, len);
+        if (!grown)
+            return;
+        cs->memo_blob = grown;
+        cs->memo_blob_cap = len;
+    }
+    memcpy(cs->memo_blob, data, len);
+    cs->memo_blob_len = len;
 }
 
 void jwt_cache_drop(request_rec *r, const unsigned char key[32])

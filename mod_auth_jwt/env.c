@@ -2,10 +2,12 @@
  * variables (CGI, SSI, logs) and AuthJWTForwardClaim request headers (proxied backends).
  */
 #include "mod_auth_jwt.h"
+#include "cache.h"
 
 #include <stdint.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_hash.h>
 #include <apr_lib.h>
 
 /* Decimal text of an int64, as json-c prints it, without json-c's printbuf and the copy
@@ -77,10 +79,9 @@ static char *env_name(apr_pool_t *p, const char *claim, size_t n)
     return out;
 }
 
-/* Is any JWT_CLAIM_ variable set already (SetEnvIf, another module)? Rarely: then each
- * name is looked up in the table. Usually not: then a clash can only be between two of
- * this token's own claims, found among the names exported so far. (apr_table_get is slow
- * here: its checksum covers the first four characters, the same "JWT_" for every name.) */
+/* Is any JWT_CLAIM_ variable set already? Usually not: then settling the token's own
+ * clashes is all there is to do, without apr_table_get (slow here: its checksum covers the
+ * first four characters, the same "JWT_" for every name). */
 static int claim_vars_preset(const apr_table_t *env)
 {
     const apr_array_header_t *arr = apr_table_elts(env);
@@ -94,49 +95,142 @@ static int claim_vars_preset(const apr_table_t *env)
     return 0;
 }
 
-#define OWN_NAMES 32
+/* The JWT_CLAIM_* variables of one token: made from its claims (names sanitised, clashes
+ * between its own claims settled), then added to a request's environment. */
+typedef struct {
+    const char *claim, *var, *value;   /* value NULL: the variable name is taken */
+    size_t len;                        /* of the claim's name: the variable's is 10 more */
+} var_draft_t;
 
-/* Top-level claims only. When two claim names sanitise to the same variable, the first
- * one in the token wins (deterministic; later ones are logged at debug), and a variable
- * set before authentication is never replaced. */
+#define OWN_NAMES 32                   /* clashes looked for by a scan up to here, then a hash */
+
+/* Has an earlier claim the same variable name? Both upper case already. */
+static int name_taken(const var_draft_t *d, int n, apr_hash_t *names, const var_draft_t *v)
+{
+    int i;
+    if (names)
+        return apr_hash_get(names, v->var + 10, (apr_ssize_t)v->len) != NULL;
+    for (i = 0; i < n; i++) {
+        if (d[i].value && d[i].len == v->len && memcmp(d[i].var + 10, v->var + 10, v->len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Top-level claims only, in token order; null and unprintable values are skipped. When two
+ * claim names sanitise to the same variable, the first one in the token wins. Returns the
+ * number of drafts in *out. */
+static int drafts_make(apr_pool_t *p, json_object *claims, var_draft_t **out)
+{
+    int max = json_object_object_length(claims), n = 0, i;
+    var_draft_t *d = apr_palloc(p, sizeof(*d) * (size_t)(max > 0 ? max : 1));
+    apr_hash_t *names = NULL;
+
+    json_object_object_foreach(claims, name, member) {
+        var_draft_t *v = &d[n];
+        if (!(v->value = jwt_claim_text(p, member)) || !*name)
+            continue;
+        v->claim = name;
+        v->len = strlen(name);
+        v->var = env_name(p, name, v->len);
+        if (n == OWN_NAMES) {          /* many claims: a hash of the names so far */
+            names = apr_hash_make(p);
+            for (i = 0; i < n; i++) {
+                if (d[i].value)
+                    apr_hash_set(names, d[i].var + 10, (apr_ssize_t)d[i].len, "");
+            }
+        }
+        if (name_taken(d, n, names, v))
+            v->value = NULL;
+        else if (names)
+            apr_hash_set(names, v->var + 10, (apr_ssize_t)v->len, "");
+        n++;
+    }
+    *out = d;
+    return n;
+}
+
+/* A variable set before authentication is never replaced; a name taken by an earlier
+ * claim is logged at debug. */
+static void add_var(request_rec *r, int preset, const char *claim, const char *var,
+                    const char *value)
+{
+    if (!value || (preset && apr_table_get(r->subprocess_env, var))) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0401)
+                      "claim '%s' not exported: %s is already set", claim, var);
+        return;
+    }
+    apr_table_addn(r->subprocess_env, var, value);   /* absent: no need to replace */
+}
+
+/* The drafts in one block of offsets and text, which the connection's memo keeps
+ * (cache.c): a repeat of the token on the connection copies it with one memcpy instead of
+ * formatting every claim again. Its claims are the memo's own parsed object (never
+ * changed on the request path), so its variables are these. */
+typedef struct {
+    uint32_t claim, var, value;        /* offsets from the pack's start; value 0: taken */
+} packed_var_t;
+
+typedef struct {
+    uint32_t size;                     /* bytes of the whole pack */
+    uint32_t count;
+    packed_var_t var[];
+} env_pack_t;
+
+static env_pack_t *pack_make(apr_pool_t *p, const var_draft_t *d, int n)
+{
+    size_t size = sizeof(env_pack_t) + sizeof(packed_var_t) * (size_t)n;
+    env_pack_t *pk;
+    char *o;
+    int i;
+
+    for (i = 0; i < n; i++)            /* tokens are at most 8,000 bytes: no overflow */
+        size += d[i].len + 1 + 10 + d[i].len + 1 + (d[i].value ? strlen(d[i].value) + 1 : 0);
+    pk = apr_palloc(p, size);
+    pk->size = (uint32_t)size;
+    pk->count = (uint32_t)n;
+    o = (char *)&pk->var[n];
+#define PUT(field, str, len) \
+    (pk->var[i].field = (uint32_t)(o - (char *)pk), memcpy(o, (str), (len)), o[len] = '\0', \
+     o += (len) + 1)
+    for (i = 0; i < n; i++) {
+        PUT(claim, d[i].claim, d[i].len);
+        PUT(var, d[i].var, 10 + d[i].len);
+        if (d[i].value)
+            PUT(value, d[i].value, strlen(d[i].value));
+        else
+            pk->var[i].value = 0;
+    }
+#undef PUT
+    return pk;
+}
+
 void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_object *claims)
 {
-    const char *own[OWN_NAMES];        /* names exported so far, while none was preset */
-    size_t own_len[OWN_NAMES];
-    int nown = 0, lookup;
+    const env_pack_t *pk;
+    var_draft_t *d;
+    int preset, repeat, n, i;
 
     if (!claims || !json_object_is_type(claims, json_type_object))
         return;
-    lookup = claim_vars_preset(r->subprocess_env);
-    /* the object's own entry list (in token order), walked inline: four json-c calls per
-     * claim less than its iterator API */
-    json_object_object_foreach(claims, name, member) {
-        const char *value = jwt_claim_text(r->pool, member);
-        size_t len;
-        int taken = 0, i;
-        char *var;
-
-        if (!value || !*name)
-            continue;
-        len = strlen(name);            /* the variable's is 10 more */
-        var = env_name(r->pool, name, len);
-        if (lookup)
-            taken = apr_table_get(r->subprocess_env, var) != NULL;
-        for (i = 0; !lookup && i < nown && !taken; i++)   /* both upper case already */
-            taken = own_len[i] == len && memcmp(own[i] + 10, var + 10, len) == 0;
-        if (taken) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0401)
-                          "claim '%s' not exported: %s is already set",
-                          name, var);
-            continue;
-        }
-        apr_table_addn(r->subprocess_env, var, value);   /* absent: no need to replace */
-        if (!lookup && nown < OWN_NAMES) {
-            own[nown] = var;
-            own_len[nown++] = len;
-        }
-        else
-            lookup = 1;                /* more names than the list holds: ask the table */
+    /* Is any JWT_CLAIM_ variable set already (SetEnvIf, another module)? Rarely: then each
+     * name is looked up in the table. */
+    preset = claim_vars_preset(r->subprocess_env);
+    /* the memo's pack, copied into r->pool: the request's table must not point at memory
+     * that the connection's next request may replace */
+    if ((pk = jwt_cache_memo_blob(r, claims, &repeat))) {
+        const char *base = (const char *)pk;
+        for (i = 0; i < (int)pk->count; i++)
+            add_var(r, preset, base + pk->var[i].claim, base + pk->var[i].var,
+                    pk->var[i].value ? base + pk->var[i].value : NULL);
+        return;
+    }
+    n = drafts_make(r->pool, claims, &d);
+    for (i = 0; i < n; i++)
+        add_var(r, preset, d[i].claim, d[i].var, d[i].value);
+    if (repeat && n > 0) {             /* a token seen once (a miss) keeps nothing */
+        pk = pack_make(r->pool, d, n);
+        jwt_cache_memo_keep_blob(r, claims, pk, pk->size);
     }
 }
 

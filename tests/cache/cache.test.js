@@ -20,8 +20,8 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
 const { startHttpd, configtest, sleep } = require('../integration/lib/httpd');
+const { connection, hitsOf } = require('../integration/lib/keepalive');
 const { generateKeys, writeSecretsFile } = require('../integration/lib/keys');
 const T = require('../integration/lib/tokens');
 const A = require('../integration/lib/assertions');
@@ -30,56 +30,6 @@ const { startJwksServer, makeSigner } = require('../jwks/lib/jwks-server');
 
 const TUNING = 'KeepAliveTimeout 60\nMaxKeepAliveRequests 0\n';
 
-/* One keep-alive connection: every request reaches the same httpd child. */
-function connection(base) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const ports = new Set();
-  function get(pathname, token) {
-    const url = new URL(pathname, base);
-    const headers = token ? { Authorization: `Bearer ${token}` } : {};
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, agent, headers },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({
-            status: res.statusCode,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-            header(name) {
-              const out = [];
-              for (let i = 0; i < res.rawHeaders.length; i += 2) {
-                if (res.rawHeaders[i].toLowerCase() === name.toLowerCase()) out.push(res.rawHeaders[i + 1]);
-              }
-              return out;
-            },
-          }));
-          res.on('error', reject);
-        });
-      req.on('socket', (s) => {
-        const note = () => ports.add(s.localPort);
-        if (s.localPort) note(); else s.once('connect', note);
-      });
-      req.setTimeout(20000, () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
-      req.end();
-    });
-  }
-  return {
-    get,
-    /* the single client port this connection used (asserts it was one connection) */
-    port() {
-      assert.equal(ports.size, 1, `expected one connection, used ${[...ports].join(', ')}`);
-      return [...ports][0];
-    },
-    close() { agent.destroy(); },
-  };
-}
-
-function hitsOf(srv, port) {
-  const re = new RegExp(`\\[client 127\\.0\\.0\\.1:${port}\\] AH-JWT-0208: cache hit`, 'g');
-  return (srv.errorLog().match(re) || []).length;
-}
 function allHits(srv) { return (srv.errorLog().match(/AH-JWT-0208: cache hit/g) || []).length; }
 
 function rssKiB(pid) {

@@ -5,6 +5,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startHttpd, request, parseEnv } = require('./lib/httpd');
+const { connection, hitsOf } = require('./lib/keepalive');
 const { generateKeys } = require('./lib/keys');
 const T = require('./lib/tokens');
 const A = require('./lib/assertions');
@@ -120,6 +121,49 @@ describe('environment and forwarded claims', () => {
       assert.deepEqual(lines('JWT_CLAIM_X39'), ['JWT_CLAIM_X39=v39'], loc);
       assert.deepEqual(lines('JWT_CLAIM_ROLE'), [loc === '/preset' ? 'JWT_CLAIM_ROLE=from-config' : 'JWT_CLAIM_ROLE=admin'], loc);
     }
+  });
+
+  // A repeat of a token on one keep-alive connection is a cache hit from the connection's
+  // memo, and takes its JWT_CLAIM_* variables from what the memo kept of the first request
+  // (env.c, cache.c): they must be that request's, exactly, every time; another token on
+  // the connection must get its own, and the first one back its own again.
+  test('JWT_CLAIM_* on repeats over one connection (cache hits): exactly the first request\'s', async () => {
+    const many = { sub: 'alice', 'a-b': 'first', 'a.b': 'second', A_B: 'third', role: 'admin', groups: ['eng', 'ops'] };
+    for (let i = 0; i < 40; i++) many[`x${i}`] = `v${i}`;
+    Object.assign(many, { X3: 'late-3', X39: 'late-39' });
+    const first = tok(many);
+    const second = tok({ sub: 'bob', role: 'ops', email: 'bob@example.com' });
+    const c = connection(srv.base);
+    const claimLines = async (loc, token) => {
+      const res = await c.get(`${loc}/env.cgi`, token);
+      assert.equal(res.status, 200, res.body.slice(0, 300));
+      return res.body.split('\n').filter((l) => /^JWT_CLAIM_/i.test(l)).sort();
+    };
+    for (const loc of ['/cgi', '/preset']) {
+      const fresh = await claimLines(loc, first);
+      const role = loc === '/preset' ? 'JWT_CLAIM_ROLE=from-config' : 'JWT_CLAIM_ROLE=admin';
+      assert.deepEqual(fresh.filter((l) => /^JWT_CLAIM_(A_B|X3|X39|ROLE|SUB)=/.test(l)),
+        ['JWT_CLAIM_A_B=first', role, 'JWT_CLAIM_SUB=alice', 'JWT_CLAIM_X39=v39', 'JWT_CLAIM_X3=v3'], loc);
+      // (no iat: lib/tokens' jwtSign signs with jsonwebtoken's noTimestamp, which drops it)
+      assert.equal(fresh.length, 5 + 40, `${loc}: sub, exp, a-b, role, groups and x0..x39`);
+      for (let i = 0; i < 3; i++) assert.deepEqual(await claimLines(loc, first), fresh, `${loc}, repeat ${i}`);
+      const other = await claimLines(loc, second);
+      assert.deepEqual(other.filter((l) => !/^JWT_CLAIM_(IAT|EXP)=/.test(l)), ['JWT_CLAIM_EMAIL=bob@example.com',
+        loc === '/preset' ? 'JWT_CLAIM_ROLE=from-config' : 'JWT_CLAIM_ROLE=ops', 'JWT_CLAIM_SUB=bob'], loc);
+      assert.deepEqual(await claimLines(loc, second), other, loc);
+      for (let i = 0; i < 3; i++) assert.deepEqual(await claimLines(loc, first), fresh, `${loc}: the first token again`);
+      // a token too big for the cache (payload over 1 KiB) leaves the memo (and what it
+      // kept of the first token) as it was: its variables are its own, not the memo's
+      const big = await claimLines(loc, tok({ sub: 'carol', pad: 'p'.repeat(1100) }));
+      assert.deepEqual(big.filter((l) => /^JWT_CLAIM_(SUB|X0|PAD)=/.test(l)).map((l) => l.slice(0, 20)),
+        ['JWT_CLAIM_PAD=pppppp', 'JWT_CLAIM_SUB=carol'], loc);
+      assert.deepEqual(await claimLines(loc, first), fresh, `${loc}: and the memo's token after it`);
+    }
+    // per location: 3 repeats of the first token, 1 of the second, the first 3 times again
+    // (a hit from the shared table that makes it the memo again, then 2 from the memo), and
+    // once more after the big token
+    assert.equal(hitsOf(srv, c.port()), 2 * 8);
+    c.close();
   });
 
   test('a client cannot inject JWT_CLAIM_ variables through request headers or claims it lacks', async () => {
