@@ -72,10 +72,37 @@ static apr_array_header_t *merge_forwards(apr_pool_t *p, const apr_array_header_
         c->f##_set = add->f##_set || base->f##_set; \
     } while (0)
 
+/* Does section c set nothing (every field its default, as jwt_create_dir_conf made it)?
+ * Then merging it with another section gives that other section, field for field: every
+ * JWT_MERGE takes the other's value and flag, merge_forwards and jwks_dir_merge return the
+ * other's list, and jwt_login_conf_merge the other's settings. Lists every field that
+ * jwt_merge_dir_conf and jwt_login_conf_merge merge. */
+static int sets_nothing(const jwt_dir_conf_t *c)
+{
+    const jwt_login_conf_t *l = &c->login;
+
+    return !c->keyring_set && !c->secrets_set && !c->algs_set && !c->issuers_set
+        && !c->audiences_set && !c->leeway_set && !c->required_set && !c->user_claim_set
+        && !c->typ_set && !c->max_lifetime_set && !c->sources_set && !c->claims_env_set
+        && (!c->forwards || c->forwards->nelts == 0) && !c->jwks
+        && !l->provider_set && !l->signing_set && !l->signing_alg_set && !l->lifetime_set
+        && !l->group_file_set && !l->delivery_set;
+}
+
+/* Runs on every request to a section with our directives (httpd merges the sections that
+ * apply to it), usually with the server's default section as base: that case returns the
+ * section's own configuration instead of building a copy of it (configurations are never
+ * written after startup, as jwks_dir_merge also relies on). */
 void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const jwt_dir_conf_t *base = basev, *add = addv;
-    jwt_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
+    jwt_dir_conf_t *c;
+
+    if (sets_nothing(base))
+        return addv;
+    if (sets_nothing(add))
+        return basev;
+    c = apr_pcalloc(p, sizeof(*c));
 
     JWT_MERGE(keyring);
     JWT_MERGE(secrets);

@@ -64,7 +64,8 @@ typedef struct {
 typedef struct jwt_secrets_watch jwt_secrets_watch_t;   /* secrets_watch.h */
 
 /* Per-directory configuration. Every setting has a *_set flag so a nested section
- * inherits what it does not set and overrides what it does (mod_auth_basic style). */
+ * inherits what it does not set and overrides what it does (mod_auth_basic style). A new
+ * field is merged in jwt_merge_dir_conf and checked in its sets_nothing (config.c). */
 typedef struct jwt_dir_conf {
     jwt_keyring_t *keyring;          /* AuthJWTKeyFile, built while the section is read */
     int keyring_set;

@@ -123,3 +123,93 @@ describe('nested Location merge and .htaccess', () => {
     assert.match(log, /AuthJWTSecretsFile not allowed here/);
   });
 });
+
+/* Every per-directory directive alone in a section, on either side of a merge: alone in a
+ * section nested in one that holds the keys (/m/<name>), and alone in an outer section
+ * around one that holds the keys (/o-<name>/k). At both it must be in force, and the keys
+ * too. (The merge hands back a section's own configuration when the other side of the
+ * merge sets nothing: config.c's sets_nothing must know every setting.) */
+describe('each directive alone on either side of a merge', () => {
+  let keys; let srv;
+  // [name, the directive, probe(get, loc): asserts that the directive is in force at loc]
+  const PROBES = [
+    ['algs', 'AuthJWTAlgorithms ES256', async (t, loc) => {
+      const rsTok = t.rs({});
+      A.expectInvalidToken(await t.get(`${loc}/ok.txt`, rsTok), 'm', rsTok, 'alg_not_allowed');
+      A.expectOk(await t.get(`${loc}/ok.txt`, t.es({})));
+    }],
+    ['iss', 'AuthJWTIssuer https://a.test/', async (t, loc) => {
+      const tok = t.rs({});
+      A.expectInvalidToken(await t.get(`${loc}/ok.txt`, tok), 'm', tok, 'claim_missing');
+      A.expectOk(await t.get(`${loc}/ok.txt`, t.rs({ iss: 'https://a.test/' })));
+    }],
+    ['aud', 'AuthJWTAudience api', async (t, loc) => {
+      const tok = t.rs({ aud: 'other' });
+      A.expectInvalidToken(await t.get(`${loc}/ok.txt`, tok), 'm', tok, 'audience');
+      A.expectOk(await t.get(`${loc}/ok.txt`, t.rs({ aud: 'api' })));
+    }],
+    ['leeway', 'AuthJWTLeeway 0', async (t, loc) => {
+      const late = t.rs({ exp: T.now() - 20, iat: T.now() - 600 });   // within the default 60 s
+      A.expectInvalidToken(await t.get(`${loc}/ok.txt`, late), 'm', late, 'expired');
+    }],
+    ['required', 'AuthJWTRequireClaims exp jti', async (t, loc) => {
+      const tok = t.rs({});
+      A.expectInvalidToken(await t.get(`${loc}/ok.txt`, tok), 'm', tok, 'claim_missing');
+      A.expectOk(await t.get(`${loc}/ok.txt`, t.rs({ jti: 'j' })));
+    }],
+    ['user', 'AuthJWTUserClaim email', async (t, loc) => {
+      const res = await t.get(`${loc}/env.cgi`, t.rs({ email: 'a@example.com' }));
+      assert.equal(parseEnv(res.body).REMOTE_USER, 'a@example.com');
+    }],
+    ['typ', 'AuthJWTType at+jwt', async (t, loc) => {
+      const tok = t.rs({});
+      A.expectInvalidToken(await t.get(`${loc}/ok.txt`, tok), 'm', tok, 'type');
+    }],
+    ['lifetime', 'AuthJWTMaxLifetime 60', async (t, loc) => {
+      const tok = t.rs({});                                            // exp - iat = 600
+      A.expectInvalidToken(await t.get(`${loc}/ok.txt`, tok), 'm', tok, 'lifetime');
+    }],
+    ['from', 'AuthJWTTokenFrom cookie=tk', async (t, loc) => {
+      A.expectNoToken(await t.get(`${loc}/ok.txt`, t.rs({})), 'm');     // the header is not read
+      A.expectOk(await request(t.base, `${loc}/ok.txt`, { headers: { Cookie: `tk=${t.rs({})}` } }));
+    }],
+    ['env', 'AuthJWTClaimsEnv Off', async (t, loc) => {
+      const env = parseEnv((await t.get(`${loc}/env.cgi`, t.rs({}))).body);
+      assert.equal(env.REMOTE_USER, 'alice');
+      assert.equal(env.JWT_CLAIM_SUB, undefined);
+    }],
+    ['fwd', 'AuthJWTForwardClaim sub X-Merged-Sub', async (t, loc) => {
+      const res = await t.get(`${loc}/env.cgi`, t.rs({}), { 'X-Merged-Sub': 'mallory' });
+      assert.equal(parseEnv(res.body).HTTP_X_MERGED_SUB, 'alice');
+    }],
+  ];
+
+  before(async () => {
+    keys = generateKeys({ only: ['rsa', 'ec256'] });
+    const keyLines = [`  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=rsa`, `  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec`];
+    const conf = [F.location('/m', 'm', `${keyLines.join('\n')}\n  Require valid-user`)];
+    for (const [name, directive] of PROBES) {
+      conf.push(`<Location /m/${name}>\n  ${directive}\n</Location>`);
+      conf.push(F.location(`/o-${name}`, 'm', `  ${directive}\n  Require valid-user`));
+      conf.push(`<Location /o-${name}/k>\n${keyLines.join('\n')}\n</Location>`);
+    }
+    srv = await startHttpd({ name: 'merge1', conf: conf.join('\n') });
+  });
+  after(async () => { await srv?.stop(); keys?.cleanup(); });
+
+  const t = {
+    rs: (extra) => T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'rsa' }, payload: T.claims(extra) }),
+    es: (extra) => T.rawSign({ alg: 'ES256', key: keys.ec256.privateKey, header: { alg: 'ES256', kid: 'ec' }, payload: T.claims(extra) }),
+    get: (p, token, headers = {}) => request(srv.base, p, { headers: { ...(token ? F.bearer(token) : {}), ...headers } }),
+    get base() { return srv.base; },
+  };
+
+  for (const [name, directive, probe] of PROBES) {
+    test(`${directive}: in force alone inside the keys' section, and alone around it`, async () => {
+      A.expectOk(await t.get('/m/ok.txt', t.rs({ iss: 'https://a.test/', aud: 'api', jti: 'j' })));
+      await probe(t, `/m/${name}`);
+      await probe(t, `/o-${name}/k`);
+      await assert.rejects(probe(t, '/m'), 'the probe tells the directive from its absence');
+    });
+  }
+});
