@@ -628,10 +628,11 @@ int jwt_check_authn(request_rec *r)
     if (conf->claims_env)
         jwt_export_claims_env(r, conf, t->payload);
     jwt_forward_claims(r, conf, t->payload);
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0206)
-                  "user '%s' authenticated by a %s token from %s, key %s",
-                  user, jwt_alg_name(t->alg), hunt.where,
-                  key ? jwt_key_describe(r->pool, key) : "(from the token cache)");
+    if (APLOGrdebug(r))                /* describing the key costs four apr_psprintf */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0206)
+                      "user '%s' authenticated by a %s token from %s, key %s",
+                      user, jwt_alg_name(t->alg), hunt.where,
+                      key ? jwt_key_describe(r->pool, key) : "(from the token cache)");
     return OK;
 }
 
