@@ -15,8 +15,10 @@
  * freed with it). In front of the table, per connection, a memo of the last token
  * verified on that connection with its parsed payload and its lookup key's input: the
  * usual repeat (one client, one token, one keep-alive connection) skips the table's lock,
- * the payload parse and, its key input being byte for byte the memo's, the key's SHA-256.
- * The memo is keyed, checked and dropped exactly like a table entry.
+ * the payload parse and, its key input being byte for byte the memo's, the key's SHA-256;
+ * from its second repeat on, also the making of the JWT_CLAIM_* variables, which the memo
+ * keeps with the payload (env.c). The memo is keyed, checked and dropped exactly like a
+ * table entry.
  *
  * Lookup key: SHA-256 over the whole token and the location's identity (the config
  * objects that decide validity: static keyring, secrets watch, JWKS sources, algorithms,
