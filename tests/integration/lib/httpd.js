@@ -339,8 +339,10 @@ async function configtest(conf, opts = {}) {
   return result;
 }
 
-/* A plain HTTP/1.1 request with full control over headers (repeats allowed). */
-function request(base, pathname, { method = 'GET', headers = {}, body, timeout = 20000 } = {}) {
+/* A plain HTTP/1.1 request with full control over headers (repeats allowed). agent: a
+ * keep-alive http.Agent to reuse a connection (default: a connection of its own); onSocket:
+ * called with the request's socket. */
+function request(base, pathname, { method = 'GET', headers = {}, body, timeout = 20000, agent = false, onSocket } = {}) {
   const url = new URL(pathname, base);
   let hdrs = headers;
   if (!Array.isArray(headers)) {
@@ -355,7 +357,7 @@ function request(base, pathname, { method = 'GET', headers = {}, body, timeout =
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: url.hostname, port: url.port, method, path: url.pathname + url.search,
-      headers: hdrs, agent: false, timeout,
+      headers: hdrs, agent, timeout,
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -374,6 +376,7 @@ function request(base, pathname, { method = 'GET', headers = {}, body, timeout =
       }));
       res.on('error', reject);
     });
+    if (onSocket) req.on('socket', onSocket);
     req.on('timeout', () => req.destroy(new Error(`request timed out: ${method} ${pathname}`)));
     req.on('error', reject);
     if (body !== undefined) req.write(body);

@@ -7,41 +7,19 @@
  */
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const { request } = require('./httpd');
 
 /* One keep-alive connection: every request reaches the same httpd child. */
 function connection(base) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const ports = new Set();
+  const onSocket = (s) => {
+    const note = () => ports.add(s.localPort);
+    if (s.localPort) note(); else s.once('connect', note);
+  };
   function get(pathname, token, extra = {}) {
-    const url = new URL(pathname, base);
     const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, agent, headers },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({
-            status: res.statusCode,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-            header(name) {
-              const out = [];
-              for (let i = 0; i < res.rawHeaders.length; i += 2) {
-                if (res.rawHeaders[i].toLowerCase() === name.toLowerCase()) out.push(res.rawHeaders[i + 1]);
-              }
-              return out;
-            },
-          }));
-          res.on('error', reject);
-        });
-      req.on('socket', (s) => {
-        const note = () => ports.add(s.localPort);
-        if (s.localPort) note(); else s.once('connect', note);
-      });
-      req.setTimeout(20000, () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
-      req.end();
-    });
+    return request(base, pathname, { headers, agent, onSocket });
   }
   return {
     get,
