@@ -339,12 +339,16 @@ static void hash_list(jwt_hash_t *h, const apr_array_header_t *list)
         jwt_cache_hash_str(h, APR_ARRAY_IDX(list, i, const char *));
 }
 
-/* Lookup key: the whole token and the identity of the location's keys and rules. Key
- * sources are config-time objects (pointers are stable and never in .htaccess); the rules
- * are hashed by value, since .htaccess sections build theirs per request. So an entry is
- * only ever found with the same token bytes under the same rules, and every claim check
- * but the time checks has the same verdict it had when the token was verified: a hit
- * makes only the time checks again (verify_cached). */
+/* Lookup key: the whole token and the identity of the location's keys and rules. A
+ * section made while the configuration was read is never written again, so its number
+ * (conf->identity, config.c) stands for all of them. A section made at request time
+ * (.htaccess, a merge of two sections that both set something) has none: its key sources
+ * are config-time objects (pointers are stable and never in .htaccess) and its rules are
+ * hashed by value. The token goes first with its length and a tag says which of the two
+ * follows, so no input of one form equals one of the other. So an entry is only ever
+ * found with the same token bytes under the same rules, and every claim check but the
+ * time checks has the same verdict it had when the token was verified: a hit makes only
+ * the time checks again (verify_cached). */
 static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
                      size_t len, unsigned char key[32])
 {
@@ -356,6 +360,12 @@ static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *com
         return 0;
     jwt_cache_hash_add(h, &len, sizeof(len));
     jwt_cache_hash_add(h, compact, len);
+    if (conf->identity) {
+        jwt_cache_hash_add(h, "I", 1);
+        jwt_cache_hash_add(h, &conf->identity, sizeof(conf->identity));
+        return jwt_cache_key_end(r, h, key);
+    }
+    jwt_cache_hash_add(h, "V", 1);
     keys[0] = conf->keyring;
     keys[1] = conf->secrets;
     keys[2] = jwks_identity(conf->jwks);

@@ -18,6 +18,25 @@
 
 /* ---------------------------------------------------------------- create / merge */
 
+/* A section made while the configuration is read is never written once requests are
+ * served, so a number given to it then stands for all its keys and rules: the token
+ * cache keys its entries by it (authn.c cache_key) instead of hashing every rule on every
+ * request. Sections made at request time -- .htaccess, and a merge of two sections that
+ * both set something, which builds a new one in r->pool whose address the next request
+ * may reuse -- get 0, and the cache hashes their rules by value. The counter only moves
+ * while the configuration is read (one thread); the cache's configuration generation
+ * keeps numbers of an older configuration from meeting this one's. */
+static apr_uint64_t sections_made;
+
+static apr_uint64_t section_identity(void)
+{
+    int state = ap_state_query(AP_SQ_MAIN_STATE);
+
+    if (state == AP_SQ_MS_CREATE_PRE_CONFIG || state == AP_SQ_MS_CREATE_CONFIG)
+        return ++sections_made;
+    return 0;
+}
+
 void *jwt_create_dir_conf(apr_pool_t *p, char *dir)
 {
     jwt_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
@@ -36,6 +55,7 @@ void *jwt_create_dir_conf(apr_pool_t *p, char *dir)
     src->name = NULL;
     c->login.lifetime = JWT_LOGIN_DEFAULT_LIFETIME;
     c->login.delivery = JWT_DELIVER_JSON;
+    c->identity = section_identity();
     return c;
 }
 
@@ -119,6 +139,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->forwards = merge_forwards(p, base->forwards, add->forwards);
     jwt_login_conf_merge(&c->login, &base->login, &add->login);
     c->jwks = jwks_dir_merge(p, base->jwks, add->jwks);
+    c->identity = section_identity();
     return c;
 }
 

@@ -94,6 +94,10 @@ typedef struct jwt_dir_conf {
     apr_array_header_t *forwards;    /* jwt_forward_t, AuthJWTForwardClaim (accumulates) */
     jwt_login_conf_t login;          /* login.h: issue 5 directives */
     jwks_dir_conf_t *jwks;           /* jwks.h: AuthJWTJWKSURL & co (issue 4), NULL = none */
+    apr_uint64_t identity;           /* not a setting: nonzero for a section made while the
+                                        configuration was read, unique among them; 0 for
+                                        one made at request time (.htaccess, a merge of two
+                                        sections that both set something). See config.c. */
 } jwt_dir_conf_t;
 
 /* Per-server configuration: what the JWKS and logout handlers publish server-wide. */

@@ -79,7 +79,7 @@ const NESTED = [
 ];
 
 describe('verified-token cache', () => {
-  let keys; let srv; let secretsFile; let jwks; let signer1; let signer2;
+  let keys; let srv; let secretsFile; let jwks; let signer1; let signer2; let htDir;
   const s1 = { kid: 's1', alg: 'HS256', k: crypto.randomBytes(32) };
   const s2 = { kid: 's2', alg: 'HS256', k: crypto.randomBytes(32) };
 
@@ -94,8 +94,17 @@ describe('verified-token cache', () => {
     // pointer): these differ from /n in one rule each and share its keys' identity
     + F.location('/n', 'n', `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=k\n  Require valid-user`)
     + NESTED.map(([sub, rule]) => F.location(`/n/${sub}`, 'n', `  ${rule}`)).join('')
+    // .htaccess rules (read on every request, so the section is made per request): keys
+    // from the <Directory>, the issuer from the .htaccess file that the tests rewrite
+    + `Alias /ht "${htDir}"\n<Directory "${htDir}">\n  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=k\n  AllowOverride AuthConfig\n</Directory>\n`
     + F.location('/hs', 'hs', `  AuthJWTSecretsFile "${secretsFile}"\n  Require valid-user`)
     + F.location('/jw', 'jw', `  AuthJWTJWKSURL ${jwks.url('/jwks.json')} allow-http\n  AuthJWTJWKSRefresh 2\n  Require valid-user`);
+
+  function writeHtaccess(issuer) {
+    const tmp = `${htDir}/.htaccess.tmp`;       // renamed into place: never read half-written
+    fs.writeFileSync(tmp, `AuthType jwt\nAuthName ht\nAuthJWTIssuer ${issuer}\nRequire valid-user\n`, { mode: 0o644 });
+    fs.renameSync(tmp, `${htDir}/.htaccess`);
+  }
 
   const rsToken = (payload = uniq(), kid = 'k', key = keys.rsa.privateKey) =>
     T.jwtSign({ alg: 'RS256', key, header: { kid }, payload });
@@ -103,6 +112,10 @@ describe('verified-token cache', () => {
   before(async () => {
     keys = generateKeys({ only: ['rsa', 'rsaAttacker'] });
     secretsFile = writeSecretsFile(`${keys.dir}/secrets.jwks`, [s1, { ...s2, status: 'verify' }]);
+    htDir = `${keys.dir}/ht`;
+    fs.mkdirSync(htDir, { mode: 0o755 });
+    fs.writeFileSync(`${htDir}/page.txt`, 'ok\n', { mode: 0o644 });
+    writeHtaccess('https://a.example/');
     jwks = await startJwksServer();
     signer1 = makeSigner('j1');
     signer2 = makeSigner('j2');
@@ -209,6 +222,27 @@ describe('verified-token cache', () => {
     A.expectOk(await c.get('/n/ok.txt', tok));          // within /n's leeway: still a hit
     assert.equal(hitsOf(srv, c.port()), 2);
     c.close();
+  });
+
+  // A section made per request (here from .htaccess) has no configuration-time identity:
+  // its rules are in the lookup key by value, so an edited file is in force on the very next
+  // request, cached token or not, and the unchanged rules find their entries again.
+  test('(b) .htaccess rules: cached under one issuer, refused once the file names another', async () => {
+    const c = connection(srv.base);
+    const tok = rsToken(uniq({ iss: 'https://a.example/' }));
+    try {
+      for (let i = 0; i < 3; i++) A.expectOk(await c.get('/ht/page.txt', tok));
+      assert.equal(hitsOf(srv, c.port()), 2, 'repeats under the same .htaccess rules hit');
+      writeHtaccess('https://b.example/');
+      for (let i = 0; i < 2; i++) A.expectInvalidToken(await c.get('/ht/page.txt', tok), 'ht', tok, 'issuer');
+      assert.equal(hitsOf(srv, c.port()), 2, 'no hit under the edited rules');
+      writeHtaccess('https://a.example/');
+      A.expectOk(await c.get('/ht/page.txt', tok));
+      assert.equal(hitsOf(srv, c.port()), 3, 'the first rules again: their entry again');
+    } finally {
+      writeHtaccess('https://a.example/');
+      c.close();
+    }
   });
 
   test('(g) a token that differs from a cached one only in its signature or payload is refused', async () => {
