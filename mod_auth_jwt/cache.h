@@ -20,12 +20,14 @@
  * keeps with the payload (env.c). The memo is keyed, checked and dropped exactly like a
  * table entry.
  *
- * Lookup key: SHA-256 over the whole token and the location's identity (the config
- * objects that decide validity: static keyring, secrets watch, JWKS sources, algorithms,
- * issuers, audiences, required claims, typ, leeway, max lifetime, user claim) and the
- * configuration generation. Each entry also carries the digest of the key VERSIONS it was
- * verified with (secrets file content, JWKS documents); a hit whose stored versions differ
- * from the current ones is dropped and the token verified again.
+ * Lookup key: SHA-256 over the whole token and the location's identity and the
+ * configuration generation. The identity is the section's number when the section was
+ * made while the configuration was read (config.c), else what decides validity, by value
+ * (static keyring, secrets watch, JWKS sources, algorithms, issuers, audiences, required
+ * claims, typ, leeway, max lifetime, user claim): authn.c cache_key. Each entry also
+ * carries the digest of the key VERSIONS it was verified with (secrets file content, JWKS
+ * documents); a hit whose stored versions differ from the current ones is dropped and the
+ * token verified again.
  */
 #ifndef MOD_AUTH_JWT_CACHE_H
 #define MOD_AUTH_JWT_CACHE_H
