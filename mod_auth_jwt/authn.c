@@ -67,21 +67,24 @@ void jwt_set_challenge(request_rec *r, const char *error, const char *descriptio
 typedef enum { TOKEN_NONE, TOKEN_FOUND, TOKEN_CONFLICT, TOKEN_BAD_REQUEST } token_find_t;
 
 typedef struct {
-    const char *token;       /* the token found so far */
+    const char *token;       /* the token found so far (lives as long as the request) */
+    size_t len;              /* its length */
     const char *where;       /* its source, for the log */
     const char *why;         /* conflict / bad request reason, for the log */
 } token_hunt_t;
 
 /* Record a candidate. Two candidates that differ are refused (RFC 6750 3.1: a request
  * must not use more than one method to carry a token). */
-static token_find_t offer(apr_pool_t *p, token_hunt_t *h, const char *tok, const char *where)
+static token_find_t offer(apr_pool_t *p, token_hunt_t *h, const char *tok, size_t len,
+                          const char *where)
 {
     if (!h->token) {
         h->token = tok;
+        h->len = len;
         h->where = where;
         return TOKEN_FOUND;
     }
-    if (strcmp(h->token, tok) != 0) {
+    if (h->len != len || memcmp(h->token, tok, len) != 0) {
         h->why = apr_psprintf(p, "different tokens in %s and %s", h->where, where);
         return TOKEN_CONFLICT;
     }
@@ -113,8 +116,8 @@ static token_find_t from_header(request_rec *r, token_hunt_t *h)
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     const char *value = NULL, *tok;
-    char *end;
-    int i, count = 0;
+    size_t len;
+    int i, count = 0, has_comma;
 
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key && !ap_cstr_casecmp(e[i].key, "Authorization")) {
@@ -124,7 +127,8 @@ static token_find_t from_header(request_rec *r, token_hunt_t *h)
     }
     if (count == 0)
         return TOKEN_NONE;
-    if (count > 1 || has_folded_bearer(value)) {
+    has_comma = strchr(value, ',') != NULL;
+    if (count > 1 || (has_comma && has_folded_bearer(value))) {
         h->why = "more than one Authorization header";
         return TOKEN_CONFLICT;
     }
@@ -135,15 +139,17 @@ static token_find_t from_header(request_rec *r, token_hunt_t *h)
     tok = value + 6;
     while (*tok == ' ' || *tok == '\t')
         tok++;
-    if (strchr(tok, ',')) {
+    if (has_comma) {                   /* nothing before the token can hold the comma */
         h->why = "more than one Authorization header";
         return TOKEN_CONFLICT;
     }
-    end = apr_pstrdup(r->pool, tok);
-    for (i = (int)strlen(end); i > 0 && (end[i - 1] == ' ' || end[i - 1] == '\t'); i--)
-        end[i - 1] = '\0';
+    len = strlen(tok);
+    while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+        len--;
+    if (tok[len] != '\0')             /* trailing blanks: the token alone, in a copy */
+        tok = apr_pstrmemdup(r->pool, tok, len);
     /* An empty "Bearer" still counts as a (malformed) token: the verifier says why. */
-    return offer(r->pool, h, end, "the Authorization header");
+    return offer(r->pool, h, tok, len, "the Authorization header");
 }
 
 typedef struct {
@@ -172,8 +178,9 @@ static void scan_cookie_line(cookie_scan_t *cs, const char *line)
         if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {   /* RFC 6265 quoted value */
             v[vlen - 1] = '\0';
             v++;
+            vlen -= 2;
         }
-        if (offer(cs->r->pool, cs->h, v,
+        if (offer(cs->r->pool, cs->h, v, vlen,
                   apr_pstrcat(cs->r->pool, "cookie ", cs->name, NULL)) == TOKEN_CONFLICT) {
             cs->result = TOKEN_CONFLICT;
             return;
@@ -217,7 +224,7 @@ static token_find_t from_query(request_rec *r, const char *name, token_hunt_t *h
             h->why = apr_psprintf(r->pool, "bad percent-encoding in %s", where);
             return TOKEN_BAD_REQUEST;
         }
-        if (offer(r->pool, h, eq + 1, where) == TOKEN_CONFLICT)
+        if (offer(r->pool, h, eq + 1, strlen(eq + 1), where) == TOKEN_CONFLICT)
             return TOKEN_CONFLICT;
         result = TOKEN_FOUND;
     }
@@ -581,7 +588,7 @@ int jwt_check_authn(request_rec *r)
     const char *type = ap_auth_type(r), *user;
     jwt_dir_conf_t *conf;
     jwt_request_state_t *st;
-    token_hunt_t hunt = { NULL, NULL, NULL };
+    token_hunt_t hunt = { NULL, 0, NULL, NULL };
     jwt_token_t *t = NULL;
     const jwt_key_t *key = NULL;
     jwt_err_t err;
@@ -608,7 +615,7 @@ int jwt_check_authn(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     jwt_err_clear(&err);
-    if (jwt_location_verify(r, conf, hunt.token, strlen(hunt.token), &t, &key, &err) != JWT_OK) {
+    if (jwt_location_verify(r, conf, hunt.token, hunt.len, &t, &key, &err) != JWT_OK) {
         if (err.code == JWT_ERR_FETCH) {      /* remote keys unavailable: not the token's fault */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0207)
                           "503 for %s: %s", r->uri, err.message);

@@ -61,6 +61,16 @@ describe('token sources', () => {
     expectAmbiguityRefused(await get('/hdr/ok.txt', { Authorization: [`Bearer ${good}`, `Bearer ${other}`] }), 'hdr');
   });
 
+  // httpd joins repeated headers with ", ", so a comma anywhere in the value means two
+  // headers or a token with junk after it: refused as ambiguous, whatever the first scheme.
+  test('a comma in the Authorization value (folded headers, junk after the token) is refused', async () => {
+    expectAmbiguityRefused(await get('/hdr/ok.txt', { Authorization: `Bearer ${good}, Bearer ${good}` }), 'hdr');
+    expectAmbiguityRefused(await get('/hdr/ok.txt', { Authorization: `Basic YWxpY2U6c2VjcmV0, Bearer ${good}` }), 'hdr');
+    expectAmbiguityRefused(await get('/hdr/ok.txt', { Authorization: `Bearer ${good},x` }), 'hdr');
+    expectAmbiguityRefused(await get('/hdr/ok.txt', { Authorization: `Bearer ${good.replace('.', ',')}` }), 'hdr');
+    A.expectNoToken(await get('/hdr/ok.txt', { Authorization: 'Basic YWxpY2U6c2VjcmV0, Digest x' }), 'hdr');
+  });
+
   test('header cookie=access_token query=access_token: each source alone works', async () => {
     A.expectOk(await get('/multi/ok.txt', F.bearer(good)));
     A.expectOk(await get('/multi/ok.txt', { Cookie: `a=b; access_token=${good}; c=d` }));
@@ -77,6 +87,12 @@ describe('token sources', () => {
     expectAmbiguityRefused(await get(`/multi/ok.txt?access_token=${good}&access_token=${other}`), 'multi');
     expectAmbiguityRefused(await get('/multi/ok.txt', { Cookie: `access_token=${good}; access_token=${other}` }), 'multi');
     expectAmbiguityRefused(await get('/multi/ok.txt', { Cookie: [`access_token=${good}`, `access_token=${other}`] }), 'multi');
+    // a quoted cookie value (RFC 6265) is compared without its quotes, and a token that is
+    // a prefix of the other, or the other with one more character, differs
+    A.expectOk(await get('/multi/ok.txt', { ...F.bearer(good), Cookie: `access_token="${good}"` }));
+    expectAmbiguityRefused(await get('/multi/ok.txt', { ...F.bearer(good), Cookie: `access_token="${other}"` }), 'multi');
+    expectAmbiguityRefused(await get(`/multi/ok.txt?access_token=${good.slice(0, -1)}`, F.bearer(good)), 'multi');
+    expectAmbiguityRefused(await get(`/multi/ok.txt?access_token=${good}x`, F.bearer(good)), 'multi');
   });
 
   test('a bad token from a cookie or the query is invalid_token', async () => {
