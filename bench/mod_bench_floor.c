@@ -17,8 +17,15 @@
  * Its server CPU per request over /open/ is the in-httpd crypto floor, and mod_auth_jwt's
  * figure minus this one is what the module itself costs on a cache miss.
  *
- * A bench tool, not a product: it accepts any token whose signature verifies, and it is never
- * installed (built with the rest so it never rots, like bench/verify-cost).
+ * `BenchFloorTrustAny On` instead of a key makes a location the authentication floor: the
+ * same header taken and split at its last dot, then accepted unchecked. What is left is what
+ * httpd's own authentication and authorization cost for any protected location (the
+ * check_authn and Require valid-user hooks, the per-directory auth configuration): the same-
+ * token rows' floor, as the signature check alone is the -distinct rows'.
+ *
+ * A bench tool, not a product: it accepts any token whose signature verifies (any token at all
+ * with BenchFloorTrustAny), and it is never installed (built with the rest so it never rots,
+ * like bench/verify-cost).
  */
 #include <string.h>
 
@@ -37,10 +44,15 @@
 
 module AP_MODULE_DECLARE_DATA bench_floor_module;
 
+typedef struct {
+    crypto_floor_t crypto;            /* alg FLOOR_NONE: no key */
+    int trust_any;                    /* BenchFloorTrustAny On: no check at all */
+} floor_dir_t;
+
 static void *floor_create_dir(apr_pool_t *p, char *dir)
 {
     (void)dir;
-    return apr_pcalloc(p, sizeof(crypto_floor_t));      /* alg FLOOR_NONE: no key yet */
+    return apr_pcalloc(p, sizeof(floor_dir_t));
 }
 
 static apr_status_t floor_free(void *data)
@@ -87,7 +99,7 @@ static const char *read_public(cmd_parms *cmd, const char *path, floor_alg_t alg
 
 static const char *set_floor_key(cmd_parms *cmd, void *dconf, const char *name, const char *file)
 {
-    crypto_floor_t *c = dconf;
+    crypto_floor_t *c = &((floor_dir_t *)dconf)->crypto;
     const char *path = ap_server_root_relative(cmd->pool, file), *msg;
     floor_alg_t alg;
     unsigned char *secret = NULL;
@@ -95,8 +107,8 @@ static const char *set_floor_key(cmd_parms *cmd, void *dconf, const char *name, 
     EVP_PKEY *pkey = NULL;
     int ok;
 
-    if (c->alg != FLOOR_NONE)
-        return "BenchFloorKey: one key per location";
+    if (c->alg != FLOOR_NONE || ((floor_dir_t *)dconf)->trust_any)
+        return "BenchFloorKey: one key per location, and none with BenchFloorTrustAny";
     if (strcmp(name, "HS256") == 0) alg = FLOOR_HS256;
     else if (strcmp(name, "RS256") == 0) alg = FLOOR_RS256;
     else if (strcmp(name, "ES256") == 0) alg = FLOOR_ES256;
@@ -116,10 +128,22 @@ static const char *set_floor_key(cmd_parms *cmd, void *dconf, const char *name, 
     return NULL;
 }
 
+static const char *set_trust_any(cmd_parms *cmd, void *dconf, int on)
+{
+    floor_dir_t *d = dconf;
+    (void)cmd;
+    if (on && d->crypto.alg != FLOOR_NONE)
+        return "BenchFloorTrustAny: this location has a BenchFloorKey";
+    d->trust_any = on;
+    return NULL;
+}
+
 static const command_rec floor_cmds[] = {
     AP_INIT_TAKE2("BenchFloorKey", set_floor_key, NULL, OR_AUTHCFG,
                   "algorithm (HS256, RS256, ES256, EdDSA) and key file (PEM public key, or the "
                   "raw HS256 secret): the only key this location's floor check uses"),
+    AP_INIT_FLAG("BenchFloorTrustAny", set_trust_any, NULL, OR_AUTHCFG,
+                 "On: accept any bearer token unchecked (the authentication floor; bench only)"),
     { NULL }
 };
 
@@ -154,20 +178,24 @@ static long b64url_decode(const char *s, size_t n, unsigned char *out, size_t ca
 static int floor_check_authn(request_rec *r)
 {
     const char *type = ap_auth_type(r);
-    const crypto_floor_t *c = ap_get_module_config(r->per_dir_config, &bench_floor_module);
+    const floor_dir_t *d = ap_get_module_config(r->per_dir_config, &bench_floor_module);
+    const crypto_floor_t *c = &d->crypto;
     unsigned char sig[600];
     if (type == NULL || strcasecmp(type, "floor") != 0)
         return DECLINED;
     const char *h = apr_table_get(r->headers_in, "Authorization");
-    if (c->alg == FLOOR_NONE || h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+    if ((c->alg == FLOOR_NONE && !d->trust_any) || h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
         return HTTP_UNAUTHORIZED;
     const char *tok = h + 7, *dot = strrchr(tok, '.');
     if (dot == NULL)
         return HTTP_UNAUTHORIZED;
-    long n = b64url_decode(dot + 1, strlen(dot + 1), sig, sizeof(sig));
-    if (n <= 0 || !crypto_floor_verify(c, (const unsigned char *)tok, (size_t)(dot - tok), sig, (size_t)n)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "bench-floor: signature refused");
-        return HTTP_UNAUTHORIZED;
+    if (!d->trust_any) {
+        long n = b64url_decode(dot + 1, strlen(dot + 1), sig, sizeof(sig));
+        if (n <= 0 || !crypto_floor_verify(c, (const unsigned char *)tok, (size_t)(dot - tok), sig,
+                                           (size_t)n)) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "bench-floor: signature refused");
+            return HTTP_UNAUTHORIZED;
+        }
     }
     r->user = "floor";
     r->ap_auth_type = "floor";

@@ -9,7 +9,9 @@
 # open-distinct) and at
 # locations protected with HS256, RS256, ES256 and EdDSA keys; when Debian's
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
-# peer rows. wrk drives every case in interleaved rounds (each case once per round, in an
+# peer rows. Two floors from bench/mod_bench_floor.c: floor-auth (any bearer token accepted
+# unchecked: httpd's own authentication of a protected location, the same-token rows' floor)
+# and floor-<alg>-distinct (the signature check alone: the -distinct rows'). wrk drives every case in interleaved rounds (each case once per round, in an
 # order shuffled per round: A C B ... B A C ...); the table gives the median req/s, the ratio
 # to /open/, and the server CPU per request read from /proc for every httpd process, with the
 # difference to /open/, and the range of the per-round ratios
@@ -77,7 +79,7 @@ url_of() {
   esac
 }
 run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
-for loc in open hs rs es ed floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
+for loc in open hs rs es ed floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
   mkdir -p "$run/htdocs/$loc"
   head -c 63 /dev/zero | tr '\0' 'x' > "$run/htdocs/$loc/file.txt"; echo >> "$run/htdocs/$loc/file.txt"
 done
@@ -140,6 +142,15 @@ RS256 rs rs256.pub.pem bench-rs
 ES256 es es256.pub.pem bench-es
 EdDSA ed ed25519.pub.pem bench-ed
 LOCS
+  # the authentication floor (bench/mod_bench_floor.c): any bearer token accepted unchecked,
+  # so what is left is httpd's own authentication and authorization of a protected location
+  cat <<CONF
+<Location /floor-auth/>
+  AuthType floor
+  BenchFloorTrustAny On
+  Require valid-user
+</Location>
+CONF
   # the crypto floor (bench/mod_bench_floor.c): the same keys, the signature check alone
   while read -r alg loc keyfile; do
     cat <<CONF
@@ -226,6 +237,8 @@ done
 for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("${a%%:*} /${a##*:}/file.txt ${a%%:*} single")
 done
+# the same-token rows' floor: the HS256 header, accepted unchecked (httpd's own auth hooks)
+cases+=("floor-auth /floor-auth/file.txt HS256 single")
 if [ $have_openidc = 1 ]; then
   for a in HS256:hs RS256:rs ES256:es; do
     cases+=("openidc-${a%%:*} /oidc-${a##*:}/file.txt ${a%%:*} single")
@@ -258,6 +271,13 @@ for c in "${cases[@]}"; do
   read -r name path alg mode <<<"$c"
   [ "$alg" = - ] && continue
   [ "${path#/open/}" != "$path" ] && continue    # no auth there: nothing to check
+  if [ "$path" = /floor-auth/file.txt ]; then     # accepts any bearer token: 200, none 401
+    good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -1 "$state/single-$alg.txt")" "$(url_of "$path")")
+    none=$(curl -s -o /dev/null -w '%{http_code}' "$(url_of "$path")")
+    [ "$good" = 200 ] && [ "$none" = 401 ] && continue
+    echo "bench: $name ($path): token $good, no token $none; expected 200/401" >&2
+    exit 1
+  fi
   tok=$(head -1 "$state/single-$alg.txt")
   good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url_of "$path")")
   # tamper inside the signature (a full 6-bit character, never the last one: its low bits
