@@ -11,8 +11,9 @@
 # libapache2-mod-auth-openidc is installed, the same keys also sit behind AuthType oauth20 as the
 # peer rows. Two floors from bench/mod_bench_floor.c: floor-auth (any bearer token accepted
 # unchecked: httpd's own authentication of a protected location, the same-token rows' floor)
-# and floor-<alg>-distinct (the signature check alone: the -distinct rows'). wrk drives every case in interleaved rounds (each case once per round, in an
-# order shuffled per round: A C B ... B A C ...); the table gives the median req/s, the ratio
+# and floor-<alg>-distinct (the signature check alone: the -distinct rows'). wrk drives every
+# case in interleaved rounds (each case once per round, in an order shuffled per round:
+# A C B ... B A C ...); the table gives the median req/s, the ratio
 # to /open/, and the server CPU per request read from /proc for every httpd process, with the
 # difference to /open/, and the range of the per-round ratios
 # (bench/table.awk; rerun it on $BENCH_STATE/results.tsv). `openssl speed` verify costs close it.
@@ -37,6 +38,10 @@ for so in "$module" "$floor"; do
 done
 command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 2; }
 mkdir -p "$state"
+# One run per state directory at a time: a second would rewrite the first's server directory
+# (config, pid file) under it, and the first's exit would stop the second's httpd.
+exec 9>"$state/.lock"
+flock -n 9 || { echo "bench: another bench/run.sh is using $state" >&2; exit 2; }
 
 # --- keys (generated once) and tokens (minted once per DISTINCT) ---
 keys() {
