@@ -234,13 +234,119 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
     }
 }
 
-void jwt_strip_forwarded_headers(request_rec *r, const jwt_dir_conf_t *conf)
+/* Does a client header name equal a forwarded one once case and '_' / '-' are folded?
+ * Backends that fold them (CGI-style HTTP_X_JWT_EMAIL variables in WSGI, Rack, PHP-FPM
+ * behind some proxies) read X_JWT_Email, x-jwt-email and X-JWT_EMAIL as one name, so a
+ * client must not be able to send any of them. */
+static int same_folded_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x == '_')
+            x = '-';
+        if (y == '_')
+            y = '-';
+        if (apr_tolower(x) != apr_tolower(y))
+            return 0;
+    }
+    return *a == *b;
+}
+
+static int is_forwarded_name(const apr_array_header_t *forwards, const char *name)
 {
     int i;
-    if (!conf->forwards)
+    for (i = 0; i < forwards->nelts; i++) {
+        if (same_folded_name(name, APR_ARRAY_IDX(forwards, i, jwt_forward_t).header))
+            return 1;
+    }
+    return 0;
+}
+
+/* apr_table_do callback data: the names to remove, collected first (the table must not
+ * change while it is walked). */
+typedef struct {
+    const apr_array_header_t *forwards;
+    apr_array_header_t *doomed;      /* const char *: header names as the client spelt them */
+} strip_walk_t;
+
+static int collect_forwarded(void *data, const char *key, const char *value)
+{
+    strip_walk_t *w = data;
+    (void)value;
+    if (key && is_forwarded_name(w->forwards, key))
+        APR_ARRAY_PUSH(w->doomed, const char *) = key;
+    return 1;
+}
+
+/* Remove every header that folds to one of these forwarded names. */
+static void strip_names(request_rec *r, const apr_array_header_t *forwards)
+{
+    strip_walk_t w;
+    int i;
+
+    if (!forwards || forwards->nelts == 0)
         return;
-    for (i = 0; i < conf->forwards->nelts; i++)
-        apr_table_unset(r->headers_in, APR_ARRAY_IDX(conf->forwards, i, jwt_forward_t).header);
+    w.forwards = forwards;
+    w.doomed = NULL;
+    {
+        /* the common case, no such header, costs no allocation */
+        const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+        const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+        for (i = 0; i < arr->nelts; i++) {
+            if (e[i].key && is_forwarded_name(forwards, e[i].key))
+                break;
+        }
+        if (i == arr->nelts)
+            return;
+    }
+    w.doomed = apr_array_make(r->pool, 4, sizeof(const char *));
+    apr_table_do(collect_forwarded, &w, r->headers_in, NULL);
+    for (i = 0; i < w.doomed->nelts; i++)
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(w.doomed, i, const char *));
+}
+
+void jwt_strip_forwarded_headers(request_rec *r, const jwt_dir_conf_t *conf)
+{
+    if (conf)
+        strip_names(r, conf->forwards);
+}
+
+/* The request whose authentication this one inherited: httpd skips authn for a subrequest
+ * or internal redirect whose configuration is the same as its parent's. */
+static const jwt_request_state_t *inherited_state(const request_rec *r)
+{
+    const request_rec *q;
+    for (q = r; q; q = q->main ? q->main : q->prev) {
+        const jwt_request_state_t *st = jwt_request_state(q);
+        if (st)
+            return q->per_dir_config == r->per_dir_config ? st : NULL;
+        if (q != r && q->per_dir_config != r->per_dir_config)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* fixups: runs for every request that reaches a handler, main or sub, internal redirect
+ * (error documents) or not, after authentication or without it (OPTIONS let through,
+ * Require all granted in an inner section). header_parser runs for main requests only, and
+ * authn only where a token is required, so this is where a client's copy of a forwarded
+ * header is certain to be gone. A request our authn verified has stripped and forwarded
+ * already; one that inherited its parent's verdict gets the parent's claims again; any
+ * other loses every spelling of its section's forwarded names. (A main request's headers
+ * were stripped by header_parser already; an internal redirect shares its table, and a
+ * subrequest copies it.) */
+int jwt_forward_fixups(request_rec *r)
+{
+    const jwt_dir_conf_t *conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    const jwt_request_state_t *st;
+
+    if (!conf || !conf->forwards || jwt_request_state(r))
+        return DECLINED;               /* nothing to forward, or jwt_check_authn did it */
+    if (r->user && (st = inherited_state(r)))
+        jwt_forward_claims(r, conf, st->claims);
+    else
+        strip_names(r, conf->forwards);
+    return DECLINED;
 }
 
 /* A header value must not carry control characters (no header splitting). */
@@ -259,11 +365,11 @@ void jwt_forward_claims(request_rec *r, const jwt_dir_conf_t *conf, json_object 
 
     if (!conf->forwards)
         return;
+    strip_names(r, conf->forwards);
     for (i = 0; i < conf->forwards->nelts; i++) {
         const jwt_forward_t *f = &APR_ARRAY_IDX(conf->forwards, i, jwt_forward_t);
         const char *value = jwt_claim_text(r->pool, jwt_claim_path(claims, f->claim));
 
-        apr_table_unset(r->headers_in, f->header);
         if (!value)
             continue;                 /* absent claim: the header stays absent */
         if (!is_safe_header_value(value)) {
