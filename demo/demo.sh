@@ -193,7 +193,7 @@ http_status() {
 # cookie_status URL TOKEN: the status with the token in the browser login's cookie.
 cookie_status() {
     if [ -n "$2" ]; then
-        curl -s -o /dev/null -w '%{http_code}' -b "demo_token=$2" "$1"
+        curl -s -o /dev/null -w '%{http_code}' -b "__Host-demo_token=$2" "$1"
     else
         curl -s -o /dev/null -w '%{http_code}' "$1"
     fi
@@ -221,13 +221,14 @@ access_token_of() {
     printf '%s' "$1" | sed -n -E 's/.*"access_token":"([A-Za-z0-9_.-]+)".*/\1/p'
 }
 
-# cookie_login_status BASE USER PASSWORD: "STATUS cookie" when the answer set demo_token.
+# cookie_login_status BASE USER PASSWORD: "STATUS cookie" when the answer set __Host-demo_token
+# (a same-origin form post: the login refuses a form from another origin).
 cookie_login_status() {
     local headers status
     headers="$(curl -s -o /dev/null -D - --data-urlencode "username=$2" --data-urlencode "password=$3" \
-        "$1/auth/cookie-login")"
+        -H "Origin: $1" "$1/auth/cookie-login")"
     status="$(printf '%s' "$headers" | sed -n -E '1s/^HTTP\/[0-9.]+ ([0-9]+).*/\1/p')"
-    if printf '%s' "$headers" | grep -q -i '^Set-Cookie: demo_token=ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*; HttpOnly'; then
+    if printf '%s' "$headers" | grep -q -i '^Set-Cookie: __Host-demo_token=ey[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*; HttpOnly'; then
         echo "$status cookie"
     else
         echo "$status no-cookie"
@@ -338,9 +339,9 @@ Demo users (made on first run, passwords kept in $PASSWORDS):
 
 6. The admin page (inspect tokens, mint test tokens, rotate HMAC secrets), for group admin:
   in a browser: $base/login.html, log in as alice, then $base/admin
-  curl -i -b "demo_token=\$TOKEN" '$base/admin?page=inspect'     (alice: 200, bob: 403, no cookie: 401)
+  curl -i -b "__Host-demo_token=\$TOKEN" '$base/admin?page=inspect'     (alice: 200, bob: 403, no cookie: 401)
 
-7. Log out (clears the cookie of the browser login): curl -i $base/auth/logout
+7. Log out (clears the cookie of the browser login): curl -i -X POST $base/auth/logout
 
 Tokens of this run are in $rel/*.jwt (alice.jwt and bob.jwt expire in 15 minutes). Stop with: ./dev.sh stop
 
@@ -371,7 +372,7 @@ EOF
     check "alice's cookie (admin)       /admin?page=inspect" "$(cookie_status "$base/admin?page=inspect" "$atok")" 200
     check "admin page stylesheet        /jwt-admin/admin.css" "$(curl -s -o /dev/null -w '%{http_code}' "$base/jwt-admin/admin.css")" 200
     check "browser login (cookie)       POST /auth/cookie-login" "$(cookie_login_status "$base" alice "$apw")" "200 cookie"
-    check "log out                      /auth/logout" "$(curl -s -o /dev/null -w '%{http_code}' "$base/auth/logout")" 200
+    check "log out                      /auth/logout" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/auth/logout")" 200
     if [ "$fail" -ne 0 ]; then
         echo "demo: some checks did not give the expected status; see $STATE/logs/error.log" >&2
         return 1

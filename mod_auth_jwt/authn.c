@@ -8,6 +8,7 @@
 #include "mod_auth_jwt.h"
 #include "secrets_watch.h"
 #include "cache.h"
+#include "login_guard.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -193,7 +194,7 @@ static token_find_t from_cookie(request_rec *r, const char *name, token_hunt_t *
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    cookie_scan_t cs = { r, name, h, TOKEN_NONE };
+    cookie_scan_t cs = { r, jwt_token_cookie_name(r, name), h, TOKEN_NONE };
     int i;
 
     for (i = 0; i < arr->nelts && cs.result != TOKEN_CONFLICT; i++) {

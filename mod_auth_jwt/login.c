@@ -9,6 +9,7 @@
 #include "secrets_watch.h"
 #include "jwt_b64.h"
 #include "jwt_json.h"
+#include "login_guard.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -188,11 +189,14 @@ const char *jwt_cmd_group_file(cmd_parms *cmd, void *mconfig, const char *arg)
     return NULL;
 }
 
-const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, const char *name)
+const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, const char *name,
+                             const char *opt)
 {
     jwt_dir_conf_t *c = mconfig;
     jwt_server_conf_t *sc = ap_get_module_config(cmd->server->module_config, &auth_jwt_module);
 
+    if (opt && (ap_cstr_casecmp(mode, "cookie") || strcmp(opt, "prefix=off")))
+        return "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'";
     if (!ap_cstr_casecmp(mode, "json") && !name) {
         c->login.delivery = JWT_DELIVER_JSON;
         c->login.cookie_name = NULL;
@@ -202,11 +206,14 @@ const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, co
             return apr_psprintf(cmd->pool, "AuthJWTDelivery: '%s' is not a valid cookie name",
                                 name);
         c->login.delivery = JWT_DELIVER_COOKIE;
-        c->login.cookie_name = name;
-        APR_ARRAY_PUSH(sc->cookie_names, const char *) = name;   /* for logout */
+        /* Secure, Path=/, no Domain: the __Host- prefix makes browsers refuse the same
+         * name from a sibling host or over plain HTTP (login_guard.h) */
+        c->login.cookie_name = jwt_login_cookie_name(cmd->pool, name, opt != NULL);
+        /* for logout, and for AuthJWTTokenFrom cookie=NAME (jwt_token_cookie_name) */
+        APR_ARRAY_PUSH(sc->cookie_names, const char *) = c->login.cookie_name;
     }
     else {
-        return "AuthJWTDelivery: expected 'json' or 'cookie NAME'";
+        return "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'";
     }
     c->login.delivery_set = 1;
     return NULL;
@@ -305,6 +312,7 @@ static int read_body(request_rec *r, char **out, apr_size_t *outlen)
             return HTTP_BAD_REQUEST;
     }
     buf[len] = '\0';
+    jwt_wipe_at_end(r->pool, buf, len);   /* it holds the password: wiped on every path */
     *out = buf;
     *outlen = len;
     return OK;
@@ -642,6 +650,7 @@ int jwt_login_handler(request_rec *r)
     const jwt_server_conf_t *sc;
     credentials_t cr;
     authn_status st;
+    const char *why = NULL;
 
     if (!r->handler || strcmp(r->handler, LOGIN_HANDLER))
         return DECLINED;
@@ -656,9 +665,20 @@ int jwt_login_handler(request_rec *r)
         return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
                           "login is not configured");
     }
+    if (conf->login.delivery == JWT_DELIVER_COOKIE
+        && !media_type_is(apr_table_get(r->headers_in, "Content-Type"), "application/json")
+        && !jwt_login_same_origin(r, &why)) {
+        /* a form any site can make a browser post: login CSRF (login_guard.c) */
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, JWT_LOGNO(0621)
+                      "cross-site login refused at %s: %s", r->uri, why);
+        return send_error(r, HTTP_FORBIDDEN, "invalid_request", "cross-site login refused");
+    }
     if (read_credentials(r, &cr) != 0)
         return OK;                   /* already answered */
     st = check_credentials(r, &conf->login, sc, &cr);
+    /* the password is no longer needed (in the body buffer for a form, in json-c's string
+     * for JSON; the body buffer is wiped again when the request ends) */
+    jwt_wipe((char *)cr.password, strlen(cr.password));
     if (st == AUTH_GENERAL_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0606)
                       "login: authn provider '%s' failed", conf->login.provider_name);
@@ -696,8 +716,8 @@ int jwt_logout_handler(request_rec *r)
 
     if (!r->handler || strcmp(r->handler, LOGOUT_HANDLER))
         return DECLINED;
-    if (r->method_number != M_POST && r->method_number != M_GET)
-        return method_not_allowed(r, "GET, POST");
+    if (r->method_number != M_POST)      /* a GET can be made cross-site by an <img> */
+        return method_not_allowed(r, "POST");
     conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
     sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
     if (conf->login.delivery == JWT_DELIVER_COOKIE && conf->login.cookie_name) {

@@ -45,7 +45,7 @@ const char *jwt_cmd_signing_alg(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_token_lifetime(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_group_file(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode,
-                             const char *name);
+                             const char *name, const char *opt);
 
 int jwt_login_handler(request_rec *r);
 int jwt_logout_handler(request_rec *r);
@@ -67,7 +67,8 @@ int jwt_login_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         "jwt-login-handler: seconds an issued token is valid (default 900)"), \
     AP_INIT_TAKE1("AuthJWTGroupFile", jwt_cmd_group_file, NULL, RSRC_CONF | ACCESS_CONF, \
         "jwt-login-handler: Apache group file; the user's groups become the groups claim"), \
-    AP_INIT_TAKE12("AuthJWTDelivery", jwt_cmd_delivery, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: json (default) or cookie NAME")
+    AP_INIT_TAKE123("AuthJWTDelivery", jwt_cmd_delivery, NULL, RSRC_CONF | ACCESS_CONF, \
+        "jwt-login-handler: json (default) or cookie NAME [prefix=off]; the cookie is " \
+        "__Host-NAME unless prefix=off")
 
 #endif

@@ -184,8 +184,8 @@ describe('admin page in chromium', () => {
     await page.fill('#password', ADMIN_PASSWORD);
     await Promise.all([page.waitForNavigation(), page.click('#login')]);
     const cookies = await context.cookies(srv.base);
-    const cookie = cookies.find((c) => c.name === 'access_token');
-    assert.ok(cookie, `no access_token cookie: ${JSON.stringify(cookies.map((c) => c.name))}`);
+    const cookie = cookies.find((c) => c.name === '__Host-access_token');
+    assert.ok(cookie, `no __Host-access_token cookie: ${JSON.stringify(cookies.map((c) => c.name))}`);
     assert.equal(cookie.httpOnly, true);
     const resp = await page.goto(url('/admin?page=inspect'));
     assert.equal(resp.status(), 200);
@@ -199,7 +199,7 @@ describe('admin page in chromium', () => {
   });
 
   test('inspect a valid token: every check passes, with key and times', async () => {
-    const token = (await context.cookies(srv.base)).find((c) => c.name === 'access_token').value;
+    const token = (await context.cookies(srv.base)).find((c) => c.name === '__Host-access_token').value;
     await inspect(token, 'jwt-claim-array groups=admin\njwt-claim sub=nobody');
     assert.equal(await page.textContent('#verdict'), 'The module would accept this token.');
     const sig = await checkRow('signature');

@@ -105,7 +105,7 @@ async function main() {
           const body = JSON.stringify({ username: 'carol', password: good ? pw : 'wrong-password' });
           await one('/auth/login', { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }, 'POST', body);
           await one('/auth/jwks', {});
-          await one('/auth/logout', {});
+          await one('/auth/logout', {}, 'POST');
         }
       }
     };

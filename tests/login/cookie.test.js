@@ -1,6 +1,6 @@
 'use strict';
 /* AuthJWTDelivery cookie NAME: the Set-Cookie attributes exactly, a location with
- * AuthJWTTokenFrom cookie=NAME accepts the cookie, jwt-logout-handler clears it (its own
+ * AuthJWTTokenFrom cookie=NAME accepts the cookie (named __Host-NAME, issue 21), jwt-logout-handler clears it (its own
  * cookie, or every token cookie of the server), and without it the location answers 401. */
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -40,7 +40,7 @@ test.after(async () => {
   if (keys) keys.cleanup();
 });
 
-async function cookieLogin(where = '/auth/login', name = 'access_token') {
+async function cookieLogin(where = '/auth/login', name = '__Host-access_token') {
   const res = await L.postJson(srv.base, where, { username: 'carol', password: PW });
   assert.equal(res.status, 200, res.body);
   const body = L.expectJsonAnswer(res);
@@ -67,19 +67,19 @@ test('AuthJWTTokenFrom cookie=access_token accepts the cookie; logout clears it;
   const jar = new L.CookieJar();
   const { res } = await cookieLogin();
   jar.take(res);
-  assert.match(jar.header(), /^access_token=eyJ/);
+  assert.match(jar.header(), /^__Host-access_token=eyJ/);
 
   A.expectOk(await request(srv.base, '/app/ok.txt', { headers: { Cookie: jar.header() } }));
   // among other cookies too
   A.expectOk(await request(srv.base, '/app/ok.txt', { headers: { Cookie: `a=b; ${jar.header()}; c=d` } }));
   // the location reads the cookie only: the same token as Bearer does not count there
   A.expectNoToken(await request(srv.base, '/app/ok.txt',
-    { headers: { Authorization: `Bearer ${jar.cookies.get('access_token')}` } }), REALM);
+    { headers: { Authorization: `Bearer ${jar.cookies.get('__Host-access_token')}` } }), REALM);
 
   const out = await request(srv.base, '/auth/logout', { method: 'POST', headers: { Cookie: jar.header() } });
   assert.equal(out.status, 200);
   assert.deepEqual(L.expectJsonAnswer(out), { logged_out: true });
-  assert.deepEqual(out.header('Set-Cookie'), [`access_token=; ${CLEARED}`]);
+  assert.deepEqual(out.header('Set-Cookie'), [`__Host-access_token=; ${CLEARED}`]);
   jar.take(out);
   assert.equal(jar.header(), '', 'the jar still holds the cookie after logout');
 
@@ -87,26 +87,28 @@ test('AuthJWTTokenFrom cookie=access_token accepts the cookie; logout clears it;
   A.expectNoToken(await request(srv.base, '/app/ok.txt'), REALM);
 });
 
-test('logout is idempotent, GET or POST; other methods 405 with Allow', async () => {
-  for (const method of ['GET', 'POST']) {
-    const out = await request(srv.base, '/auth/logout', { method });
+test('logout is idempotent and POST only; GET and other methods 405 with Allow: POST', async () => {
+  for (let i = 0; i < 2; i++) {
+    const out = await request(srv.base, '/auth/logout', { method: 'POST' });
     assert.equal(out.status, 200);
     assert.deepEqual(L.expectJsonAnswer(out), { logged_out: true });
-    assert.deepEqual(out.header('Set-Cookie'), [`access_token=; ${CLEARED}`]);
+    assert.deepEqual(out.header('Set-Cookie'), [`__Host-access_token=; ${CLEARED}`]);
   }
-  const put = await request(srv.base, '/auth/logout', { method: 'PUT' });
-  L.expectLoginRefused(put, 405, 'invalid_request', 'use GET, POST');
-  assert.deepEqual(put.header('Allow'), ['GET, POST']);
+  for (const method of ['GET', 'PUT']) {
+    const no = await request(srv.base, '/auth/logout', { method });
+    L.expectLoginRefused(no, 405, 'invalid_request', 'use POST');
+    assert.deepEqual(no.header('Allow'), ['POST']);
+  }
 });
 
 test('a logout location without AuthJWTDelivery clears every token cookie of the server', async () => {
   const jar = new L.CookieJar();
-  jar.take((await cookieLogin('/auth/login', 'access_token')).res);
-  jar.take((await cookieLogin('/auth2/login', 'second_tok')).res);
+  jar.take((await cookieLogin('/auth/login', '__Host-access_token')).res);
+  jar.take((await cookieLogin('/auth2/login', '__Host-second_tok')).res);
   assert.equal(jar.cookies.size, 2);
   const out = await request(srv.base, '/logout-all', { method: 'POST', headers: { Cookie: jar.header() } });
   assert.equal(out.status, 200);
-  assert.deepEqual(out.header('Set-Cookie').sort(), [`access_token=; ${CLEARED}`, `second_tok=; ${CLEARED}`]);
+  assert.deepEqual(out.header('Set-Cookie').sort(), [`__Host-access_token=; ${CLEARED}`, `__Host-second_tok=; ${CLEARED}`]);
   jar.take(out);
   assert.equal(jar.cookies.size, 0);
 });
@@ -114,7 +116,7 @@ test('a logout location without AuthJWTDelivery clears every token cookie of the
 test('a tampered cookie gets 401 invalid_token', async () => {
   const { token } = await cookieLogin();
   const bad = T.tamperPayload(token, { sub: 'admin' });
-  A.expectInvalidToken(await request(srv.base, '/app/ok.txt', { headers: { Cookie: `access_token=${bad}` } }),
+  A.expectInvalidToken(await request(srv.base, '/app/ok.txt', { headers: { Cookie: `__Host-access_token=${bad}` } }),
     REALM, bad, 'signature');
 });
 
