@@ -1,5 +1,8 @@
 /* cgi_inspect.c -- the Inspect page: decode a pasted token, show its parts, then every check
  * the module would make with its pass/fail reason, the Require rules to try, and warnings.
+ * With a URL path of this server the checks are the module's own, at that location
+ * (cgi_explain.c asks jwt-explain-handler); without one they are made here with the page's
+ * settings and the module's rule code (core/jwt_rules.c).
  * The token arrives only by POST (never in a URL, so never in an access log), is echoed
  * back only into this no-store answer, and is never written anywhere else. */
 #include <string.h>
@@ -11,6 +14,7 @@
 #include "jwt_jws.h"
 #include "cgi_keys.h"
 #include "cgi_rules.h"
+#include "cgi_explain.h"
 #include "admin.h"
 
 #define LIFETIME_WARN_SECS (24 * 3600)
@@ -23,8 +27,8 @@ typedef struct {
 
 /* ---------- form ---------- */
 
-static void render_form(admin_ctx_t *c, const char *token, const char *rules, const char *iss,
-                        const char *aud)
+static void render_form(admin_ctx_t *c, const char *token, const char *path, const char *rules,
+                        const char *iss, const char *aud)
 {
     page_t *b = c->resp->body;
     layout_form_open(c, "inspect", "inspect-form");
@@ -32,7 +36,11 @@ static void render_form(admin_ctx_t *c, const char *token, const char *rules, co
     page_markup(b, "<label for=\"token\">Token</label><textarea id=\"token\" name=\"token\" rows=\"5\" "
                    "spellcheck=\"false\" autocomplete=\"off\" placeholder=\"eyJhbGciOi...\">");
     page_text(b, token);
-    page_markup(b, "</textarea><label for=\"rules\">Rules to try, one per line (optional)</label>"
+    page_markup(b, "</textarea><label for=\"path\">URL path of this server (optional): the "
+                   "module's own verdict there</label><input id=\"path\" name=\"path\" "
+                   "spellcheck=\"false\" placeholder=\"/api/orders/\" value=\"");
+    page_text(b, path);
+    page_markup(b, "\"><label for=\"rules\">Rules to try, one per line (optional)</label>"
                    "<textarea id=\"rules\" name=\"rules\" rows=\"2\" spellcheck=\"false\" "
                    "placeholder=\"jwt-claim role=admin\">");
     page_text(b, rules);
@@ -376,8 +384,8 @@ static const char *clean_token(apr_pool_t *p, const char *in, size_t *len)
     return apr_pstrmemdup(p, in, n);
 }
 
-static void inspect_token(admin_ctx_t *c, const char *raw, const char *rules, const char *iss,
-                          const char *aud)
+static void inspect_token(admin_ctx_t *c, const char *raw, const char *path, const char *rules,
+                          const char *iss, const char *aud)
 {
     size_t len = 0;
     const char *tok = clean_token(c->p, raw, &len);
@@ -397,8 +405,12 @@ static void inspect_token(admin_ctx_t *c, const char *raw, const char *rules, co
     }
     page_markup(c->resp->body, "</section>\n");
     const jwt_key_t *used = NULL;
-    render_checks(c, tok, len, iss, aud, &used);
-    render_rules(c, rules, payload);
+    if (path && *path) {
+        explain_render(c, path, tok);  /* the module's checks at that location, not ours */
+    } else {
+        render_checks(c, tok, len, iss, aud, &used);
+        render_rules(c, rules, payload);
+    }
     render_warnings(c, header, payload, used);
 }
 
@@ -408,11 +420,12 @@ void page_inspect(admin_ctx_t *c)
     const char *rules = c->is_post ? apr_table_get(c->form, "rules") : NULL;
     const char *iss = c->is_post ? apr_table_get(c->form, "iss") : NULL;
     const char *aud = c->is_post ? apr_table_get(c->form, "aud") : NULL;
+    const char *path = c->is_post ? apr_table_get(c->form, "path") : NULL;
     if (iss == NULL) iss = c->issuers ? c->issuers : "";
     if (aud == NULL) aud = c->audiences ? c->audiences : "";
     layout_begin(c, "Inspect a token", "inspect");
-    render_form(c, token ? token : "", rules ? rules : "", iss, aud);
+    render_form(c, token ? token : "", path ? path : "", rules ? rules : "", iss, aud);
     if (token && *token)
-        inspect_token(c, token, rules ? rules : "", iss, aud);
+        inspect_token(c, token, path, rules ? rules : "", iss, aud);
     layout_end(c);
 }

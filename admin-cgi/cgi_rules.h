@@ -1,7 +1,6 @@
-/* cgi_rules.h -- try Require lines against a token's claims on the inspect page, with the
- * module's semantics: jwt-claim NAME=VALUE ... (any pair; dotted paths; an array claim
- * matches when any element does), jwt-claim-array NAME=VALUE ... (NAME must be an array
- * containing VALUE), jwt-scope SCOPE ... (space-separated "scope" or the "scp" array). */
+/* cgi_rules.h -- try Require lines against a token's claims on the inspect page with the
+ * module's own rule code (core/jwt_rules.h: NAME=VALUE, NAME~REGEX, scopes as a
+ * space-separated string or an array in "scope" or "scp"). */
 #ifndef CGI_RULES_H
 #define CGI_RULES_H
 

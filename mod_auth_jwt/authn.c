@@ -9,6 +9,7 @@
 #include "secrets_watch.h"
 #include "cache.h"
 #include "login_guard.h"
+#include "explain.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -486,7 +487,8 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
     int cacheable = 0, versioned;
     jwt_code_t rc;
 
-    if (jwt_cache_enabled() && len <= JWT_DEFAULT_MAX_TOKEN_LEN
+    /* an explanation (explain.c) runs every stage: no cached verdict */
+    if (jwt_cache_enabled() && len <= JWT_DEFAULT_MAX_TOKEN_LEN && !jwt_explaining(r)
         && cache_key(r, conf, compact, len, key)) {
         cacheable = 1;
         if (jwt_cache_get(r, key, (apr_int64_t)apr_time_sec(r->request_time), &hit)) {
@@ -562,6 +564,7 @@ static int refuse_no_token(request_rec *r)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0201)
                   "no bearer token in the request to %s", r->uri);
+    jwt_explain_stage(r, "token", "fail", "no bearer token in the request");
     jwt_set_challenge(r, NULL, NULL, NULL);
     return HTTP_UNAUTHORIZED;
 }
@@ -570,6 +573,7 @@ static int refuse_bad_request(request_rec *r, const token_hunt_t *h)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0202)
                   "request refused: %s", h->why);
+    jwt_explain_stage(r, "token", "fail", h->why);
     jwt_set_challenge(r, "invalid_request", "more than one token, or a malformed request",
                       NULL);
     return HTTP_BAD_REQUEST;
@@ -607,9 +611,11 @@ int jwt_check_authn(request_rec *r)
     case TOKEN_BAD_REQUEST:
         return refuse_bad_request(r, &hunt);
     default:
+        jwt_explain_stage(r, "token", "pass", hunt.where);
         break;
     }
     if (!location_has_key_source(conf)) {
+        jwt_explain_stage(r, "keys", "fail", "no AuthJWTKeyFile, AuthJWTSecretsFile or JWKS");
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0203)
                       "AuthType jwt at %s has no keys: set AuthJWTKeyFile or "
                       "AuthJWTSecretsFile", r->uri);
@@ -617,6 +623,7 @@ int jwt_check_authn(request_rec *r)
     }
     jwt_err_clear(&err);
     if (jwt_location_verify(r, conf, hunt.token, hunt.len, &t, &key, &err) != JWT_OK) {
+        jwt_explain_refused(r, &err);
         if (err.code == JWT_ERR_FETCH) {      /* remote keys unavailable: not the token's fault */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0207)
                           "503 for %s: %s", r->uri, err.message);
@@ -632,10 +639,14 @@ int jwt_check_authn(request_rec *r)
                 "plain string", conf->user_claim);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0205)
                       "token from %s refused: %s", hunt.where, err.message);
+        jwt_explain_stage(r, "user", "fail", err.message);
         jwt_set_challenge(r, "invalid_token", jwt_code_description(err.code), NULL);
         return HTTP_UNAUTHORIZED;
     }
     r->user = (char *)user;
+    jwt_explain_verified(r, t, key);
+    jwt_explain_stage(r, "user", "pass", apr_pstrcat(r->pool, conf->user_claim, " = ", user,
+                                                     NULL));
 
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->token = t;

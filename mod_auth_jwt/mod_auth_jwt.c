@@ -12,6 +12,7 @@
 #define JWT_MODULE_RECORD
 #include "mod_auth_jwt.h"
 #include "cache.h"
+#include "explain.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -67,6 +68,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(jwt_explain_handler, NULL, NULL, APR_HOOK_MIDDLE);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);
     jwt_cache_register_hooks(p);

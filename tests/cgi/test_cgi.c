@@ -346,9 +346,9 @@ START_TEST(rules)
     ck_assert_int_eq(jwt_json_parse_object(tp, js, strlen(js), NULL, &pl, NULL), JWT_OK);
     const char *why = NULL;
     ck_assert_int_eq(rule_evaluate(tp, "jwt-claim role=admin role=ops", pl, &why), RULE_GRANTED);
-    ck_assert_str_eq(why, "role matches ops");
+    ck_assert_str_eq(why, "role=ops matches");
     ck_assert_int_eq(rule_evaluate(tp, "Require jwt-claim role=admin", pl, &why), RULE_DENIED);
-    ck_assert_str_eq(why, "no pair matches the token's claims");
+    ck_assert_str_eq(why, "no argument matches the token's claims");
     ck_assert_int_eq(rule_evaluate(tp, "jwt-claim groups=admin", pl, &why), RULE_GRANTED);
     ck_assert_int_eq(rule_evaluate(tp, "jwt-claim realm.roles=x", pl, &why), RULE_GRANTED);
     ck_assert_int_eq(rule_evaluate(tp, "jwt-claim level=3", pl, &why), RULE_GRANTED);
@@ -358,10 +358,18 @@ START_TEST(rules)
     ck_assert_int_eq(rule_evaluate(tp, "jwt-scope extra", pl, &why), RULE_GRANTED);
     ck_assert_int_eq(rule_evaluate(tp, "jwt-scope wri", pl, &why), RULE_DENIED);
     ck_assert_int_eq(rule_evaluate(tp, "jwt-claim", pl, &why), RULE_INVALID);
-    ck_assert_str_eq(why, "no arguments");
+    ck_assert_str_eq(why, "Require jwt-claim needs at least one NAME=VALUE or NAME~REGEX argument");
     ck_assert_int_eq(rule_evaluate(tp, "jwt-claim role", pl, &why), RULE_INVALID);
-    ck_assert_str_eq(why, "argument role is not NAME=VALUE");
-    ck_assert_int_eq(rule_evaluate(tp, "jwt-claim role~^o", pl, &why), RULE_INVALID);
+    ck_assert_str_eq(why, "Require jwt-claim: 'role' is not NAME=VALUE or NAME~REGEX");
+    /* regexes are evaluated (issue 21), unanchored unless written with ^ and $ */
+    ck_assert_int_eq(rule_evaluate(tp, "jwt-claim role~^o", pl, &why), RULE_GRANTED);
+    ck_assert_int_eq(rule_evaluate(tp, "jwt-claim role~p", pl, &why), RULE_GRANTED);
+    ck_assert_int_eq(rule_evaluate(tp, "jwt-claim role~^p$", pl, &why), RULE_DENIED);
+    ck_assert_int_eq(rule_evaluate(tp, "jwt-claim-array groups~^adm", pl, &why), RULE_GRANTED);
+    ck_assert_int_eq(rule_evaluate(tp, "jwt-claim \"role~([a-z\"", pl, &why), RULE_INVALID);
+    ck_assert_int_eq(rule_evaluate(tp, "jwt-claim level~^\\d$", pl, &why), RULE_INVALID);
+    /* scope: a string or an array, in scope or scp */
+    ck_assert_int_eq(rule_evaluate(tp, "jwt-scope read", pl, &why), RULE_GRANTED);
     ck_assert_int_eq(rule_evaluate(tp, "valid-user", pl, &why), RULE_INVALID);
 }
 END_TEST

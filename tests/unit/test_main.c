@@ -16,6 +16,7 @@ int main(void)
     srunner_add_suite(sr, suite_secrets());
     srunner_add_suite(sr, suite_rfc_vectors());
     srunner_add_suite(sr, suite_wycheproof());
+    srunner_add_suite(sr, suite_rules());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -11,4 +11,5 @@ Suite *suite_claims(void);
 Suite *suite_secrets(void);
 Suite *suite_rfc_vectors(void);
 Suite *suite_wycheproof(void);
+Suite *suite_rules(void);
 #endif
