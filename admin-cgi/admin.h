@@ -55,5 +55,7 @@ typedef struct audit audit_t;
 audit_t *audit_open(admin_ctx_t *c, const char **why);    /* NULL path -> a no-op log */
 void audit_write(audit_t *a, admin_ctx_t *c, const char *action, const char *kid,
                  const char *result);
+/* action=mint with the token's sub, aud and exp (token NULL: refused). */
+void audit_write_mint(audit_t *a, admin_ctx_t *c, const char *kid, const char *token);
 
 #endif

@@ -94,6 +94,14 @@ static int read_form(admin_ctx_t *c, FILE *in)
     return 1;
 }
 
+/* The session's token, as the module exported it (JWT_CLAIM_*): see csrf_session. */
+static const char *session_of(admin_ctx_t *c)
+{
+    const char *claims[] = { env("JWT_CLAIM_JTI"), env("JWT_CLAIM_IAT"), env("JWT_CLAIM_EXP"),
+                             env("JWT_CLAIM_ISS") };
+    return csrf_session(c->p, claims, sizeof(claims) / sizeof(claims[0]));
+}
+
 /* Every POST: the same-origin check and this user's CSRF token, or 403 and nothing done. */
 static int post_allowed(admin_ctx_t *c, const unsigned char key[CSRF_KEY_LEN])
 {
@@ -108,7 +116,15 @@ static int post_allowed(admin_ctx_t *c, const unsigned char key[CSRF_KEY_LEN])
                                                       problem, ". Nothing was changed.", NULL));
         return 0;
     }
-    if (!csrf_token_valid(c->p, key, c->user, apr_table_get(c->form, "csrf"))) {
+    int valid = csrf_token_valid(c->p, key, c->user, session_of(c), apr_table_get(c->form, "csrf"),
+                                 c->now, env_int("JWT_ADMIN_CSRF_LIFETIME", CSRF_LIFETIME_DEFAULT,
+                                                 CSRF_LIFETIME_MAX));
+    if (valid == CSRF_EXPIRED) {
+        layout_error(c, 403, "Forbidden", "The CSRF token of this form has expired (reload the page and "
+                     "try again). Nothing was changed.");
+        return 0;
+    }
+    if (valid != CSRF_VALID) {
         layout_error(c, 403, "Forbidden", "Missing or invalid CSRF token (reload the page and try "
                      "again). Nothing was changed.");
         return 0;
@@ -156,7 +172,7 @@ int admin_handle(apr_pool_t *p, FILE *in, FILE *out)
     else if (!csrf_key_load(p, key_path, key, &why))
         layout_error(c, 500, "Configuration", why);
     else if (read_form(c, in) && (!c->is_post || post_allowed(c, key))) {
-        c->csrf = csrf_token(p, key, c->user);
+        c->csrf = csrf_token(p, key, c->user, session_of(c), c->now);
         dispatch(c);
     }
     response_write(c->resp, out);

@@ -1,4 +1,6 @@
-/* cgi_csrf.c -- CSRF token and same-origin check. */
+/* cgi_csrf.c -- CSRF token and same-origin check. The token is "ISSUED.MAC": it expires
+ * (JWT_ADMIN_CSRF_LIFETIME, hours) and is bound to the user and to the session's token, so a
+ * token leaked from one login is worthless after a new one and after a few hours. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -80,32 +82,83 @@ int csrf_key_load(apr_pool_t *p, const char *path, unsigned char key[CSRF_KEY_LE
     return read_key(path, key, why, p);
 }
 
-const char *csrf_token(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN], const char *user)
+/* base64url(HMAC-SHA256(key, label NUL user NUL session NUL issued)): the label keeps this
+ * MAC from meaning anything elsewhere, the NULs keep the fields apart. */
+static const char *csrf_mac(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN],
+                            const char *user, const char *session, const char *issued)
 {
-    static const char label[] = "jwt-admin-csrf-v1";
+    static const char label[] = "jwt-admin-csrf-v2";
     unsigned char mac[32];
     unsigned int maclen = 0;
-    /* label NUL user: the label keeps this MAC from meaning anything elsewhere */
-    size_t ulen = strlen(user);
-    unsigned char *msg = apr_palloc(p, sizeof(label) + ulen);
-    memcpy(msg, label, sizeof(label));
-    memcpy(msg + sizeof(label), user, ulen);
-    if (HMAC(EVP_sha256(), key, CSRF_KEY_LEN, msg, sizeof(label) + ulen, mac, &maclen) == NULL ||
+    size_t ul = strlen(user), sl = strlen(session), il = strlen(issued);
+    size_t n = sizeof(label) + ul + 1 + sl + 1 + il;
+    unsigned char *msg = apr_palloc(p, n), *m = msg;
+
+    memcpy(m, label, sizeof(label));
+    m += sizeof(label);
+    memcpy(m, user, ul + 1);
+    m += ul + 1;
+    memcpy(m, session, sl + 1);
+    m += sl + 1;
+    memcpy(m, issued, il);
+    if (HMAC(EVP_sha256(), key, CSRF_KEY_LEN, msg, n, mac, &maclen) == NULL ||
         maclen != sizeof(mac))
         return NULL;
     return jwt_b64url_encode(p, mac, sizeof(mac));
 }
 
-int csrf_token_valid(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN], const char *user,
-                     const char *given)
+const char *csrf_session(apr_pool_t *p, const char *const claims[], size_t n)
 {
-    const char *want = csrf_token(p, key, user);
-    if (want == NULL || given == NULL)
-        return 0;
-    size_t n = strlen(want);
-    if (strlen(given) != n)
-        return 0;
-    return CRYPTO_memcmp(want, given, n) == 0;
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t i, any = 0;
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+    for (i = 0; ok && i < n; i++) {
+        const char *v = claims[i] ? claims[i] : "";
+        any |= *v != '\0';
+        /* each value with its NUL: ("ab", "c") and ("a", "bc") differ */
+        ok = EVP_DigestUpdate(ctx, v, strlen(v) + 1) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == sizeof(md);
+    EVP_MD_CTX_free(ctx);
+    if (!ok || !any)
+        return "";
+    return jwt_b64url_encode(p, md, sizeof(md));
+}
+
+const char *csrf_token(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN], const char *user,
+                       const char *session, int64_t now)
+{
+    const char *issued = apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)now);
+    const char *mac = csrf_mac(p, key, user, session ? session : "", issued);
+    return mac ? apr_pstrcat(p, issued, ".", mac, NULL) : NULL;
+}
+
+int csrf_token_valid(apr_pool_t *p, const unsigned char key[CSRF_KEY_LEN], const char *user,
+                     const char *session, const char *given, int64_t now, int64_t lifetime)
+{
+    const char *dot, *want;
+    char *issued;
+    size_t digits, n;
+    int64_t t;
+
+    if (given == NULL || (dot = strchr(given, '.')) == NULL)
+        return CSRF_INVALID;
+    digits = (size_t)(dot - given);
+    if (digits == 0 || digits > 12 || strspn(given, "0123456789") != digits)
+        return CSRF_INVALID;
+    issued = apr_pstrmemdup(p, given, digits);
+    want = csrf_mac(p, key, user, session ? session : "", issued);
+    n = want ? strlen(want) : 0;
+    if (want == NULL || strlen(dot + 1) != n || CRYPTO_memcmp(want, dot + 1, n) != 0)
+        return CSRF_INVALID;
+    t = (int64_t)apr_atoi64(issued);
+    /* a minute of clock difference between the CGI's runs, and no older than lifetime */
+    if (t > now + 60 || now - t > lifetime)
+        return CSRF_EXPIRED;
+    return CSRF_VALID;
 }
 
 const char *csrf_expected_origin(apr_pool_t *p, const char *configured, const char *host,

@@ -88,7 +88,8 @@ static const char *mint(admin_ctx_t *c, const jwt_secrets_t *s, const char *kid,
     return token;
 }
 
-/* A minted token is a credential: log who minted one with which kid (never the token). */
+/* A minted token is a credential: log who minted one with which kid, for whom (sub, aud)
+ * and until when (exp), never the token. */
 static const char *mint_logged(admin_ctx_t *c, const jwt_secrets_t *s, const char *kid,
                                const char *claims, int64_t lifetime, const char *typ,
                                const char **error)
@@ -100,7 +101,7 @@ static const char *mint_logged(admin_ctx_t *c, const jwt_secrets_t *s, const cha
         return NULL;
     }
     const char *token = mint(c, s, kid, claims, lifetime, typ, error);
-    audit_write(audit, c, "mint", kid, token ? "ok" : "refused");
+    audit_write_mint(audit, c, kid, token);
     return token;
 }
 

@@ -251,3 +251,64 @@ test('a CGI writer killed mid-write leaves the old file intact', async () => {
   assert.equal(next.status, 200);
   assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')).keys.map((k) => k.kid), ['keep', 'next']);
 });
+
+/* The CSRF token (issue 21): "ISSUED.MAC", MAC = HMAC-SHA256(key, "jwt-admin-csrf-v2" NUL user
+ * NUL session NUL ISSUED), session = SHA-256 of the login token's jti, iat, exp, iss values
+ * each with its NUL. Computed here independently from the key file the CGI made. */
+const crypto = require('node:crypto');
+function csrfFor(dir, user, claims, issued) {
+  const key = fs.readFileSync(path.join(dir, 'secrets.jwks.csrf-key'));
+  const vals = ['JWT_CLAIM_JTI', 'JWT_CLAIM_IAT', 'JWT_CLAIM_EXP', 'JWT_CLAIM_ISS'].map((k) => claims[k] || '');
+  const session = vals.some((v) => v) ? crypto.createHash('sha256').update(vals.map((v) => `${v}\0`).join('')).digest('base64url') : '';
+  const mac = crypto.createHmac('sha256', key).update(`jwt-admin-csrf-v2\0${user}\0${session}\0${issued}`).digest('base64url');
+  return `${issued}.${mac}`;
+}
+
+test('the CSRF token expires after JWT_ADMIN_CSRF_LIFETIME and is bound to the session\'s token', () => {
+  const dir = tmpdir();
+  const login = { JWT_CLAIM_JTI: 'j-1', JWT_CLAIM_IAT: '1800000000', JWT_CLAIM_EXP: '1800000900', JWT_CLAIM_ISS: 'https://idp' };
+  const env = baseEnv(dir, login);
+  const csrf = field(get(env, 'page=secrets').body, 'csrf');
+  const now = Math.floor(Date.now() / 1000);
+  assert.match(csrf, /^\d+\.[A-Za-z0-9_-]{43}$/);
+  assert.ok(Math.abs(Number(csrf.split('.')[0]) - now) < 5, 'ISSUED is the time the page was made');
+  assert.equal(csrf, csrfFor(dir, 'alice', login, csrf.split('.')[0]), 'the format is the documented one');
+  const create = (e, token, kid) => post(e, form({ csrf: token, action: 'create',
+    version: field(get(env, 'page=secrets').body, 'version'), kid, alg: 'HS256', status: 'verify' }));
+  const EXPIRED = 'The CSRF token of this form has expired (reload the page and try again). Nothing was changed.';
+  const INVALID = 'Missing or invalid CSRF token (reload the page and try again). Nothing was changed.';
+  // hours, not forever: 4 h by default
+  let r = create(env, csrfFor(dir, 'alice', login, now - 4 * 3600 - 30), 'old');
+  assert.equal(r.status, 403);
+  assert.equal(errorText(r.body), EXPIRED);
+  assert.equal(create(env, csrfFor(dir, 'alice', login, now - 4 * 3600 + 60), 'fresh').status, 200);
+  r = create({ ...env, JWT_ADMIN_CSRF_LIFETIME: '600' }, csrfFor(dir, 'alice', login, now - 700), 'short');
+  assert.equal(errorText(r.body), EXPIRED);
+  // another login of the same user (a new jti and iat) cannot use this page's token
+  r = create({ ...env, JWT_CLAIM_JTI: 'j-2', JWT_CLAIM_IAT: '1800000100' }, csrf, 'replayed');
+  assert.equal(r.status, 403);
+  assert.equal(errorText(r.body), INVALID);
+  assert.equal(create(env, csrf, 'same-session').status, 200);
+  const kids = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.jwks'), 'utf8')).keys.map((k) => k.kid);
+  assert.deepEqual(kids.sort(), ['fresh', 'same-session']);
+});
+
+test('mint records sub, aud, exp and the kid in the audit log, never the token', () => {
+  const { env, csrf, dir } = setup();
+  assert.equal(post(env, form({ csrf, action: 'create', version: '', kid: 'm1', alg: 'HS256', status: 'active' })).status, 200);
+  const exp = Math.floor(Date.now() / 1000) + 1800;
+  const r = post(env, form({ csrf, kid: 'm1', claims: JSON.stringify({ sub: 'bob smith', aud: ['orders', 'billing'], exp }), lifetime: '600', typ: '' }), 'page=mint');
+  assert.equal(r.status, 200, r.body.slice(0, 400));
+  const token = (r.body.match(/id="minted"[^>]*>([A-Za-z0-9_.-]+)</) || [])[1];
+  assert.ok(token, 'no minted token on the page');
+  const log = fs.readFileSync(path.join(dir, 'audit.log'), 'utf8').trim().split('\n');
+  const iso = new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  assert.match(log[log.length - 1], new RegExp(`^\\S+ user=alice action=mint kid=m1 sub=bob%20smith aud=orders%2Cbilling exp=${iso} result=ok$`));
+  const all = log.join('\n');
+  for (const seg of token.split('.')) assert.ok(!all.includes(seg), 'a token segment reached the audit log');
+  // a refused mint (retired or unknown kid) is logged without claims
+  const no = post(env, form({ csrf, kid: 'nope', claims: '{"sub":"x"}', lifetime: '600', typ: '' }), 'page=mint');
+  assert.equal(no.status, 400);
+  assert.match(fs.readFileSync(path.join(dir, 'audit.log'), 'utf8').trim().split('\n').pop(),
+    / action=mint kid=nope sub=- aud=- exp=- result=refused$/);
+});

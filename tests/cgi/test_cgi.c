@@ -260,22 +260,40 @@ START_TEST(csrf_tokens)
     unsigned char k1[CSRF_KEY_LEN], k2[CSRF_KEY_LEN];
     memset(k1, 1, sizeof(k1));
     memset(k2, 2, sizeof(k2));
-    const char *alice = csrf_token(tp, k1, "alice");
+    const int64_t now = 1800000000, life = CSRF_LIFETIME_DEFAULT;
+    const char *s1 = "session-one", *s2 = "session-two";
+    const char *alice = csrf_token(tp, k1, "alice", s1, now);
     ck_assert_ptr_nonnull(alice);
-    ck_assert_uint_eq(strlen(alice), 43);   /* 32 bytes base64url */
-    ck_assert_str_eq(alice, csrf_token(tp, k1, "alice"));
-    ck_assert_str_ne(alice, csrf_token(tp, k1, "bob"));
-    ck_assert_str_ne(alice, csrf_token(tp, k2, "alice"));
-    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", alice), 1);
-    ck_assert_int_eq(csrf_token_valid(tp, k1, "bob", alice), 0);
-    ck_assert_int_eq(csrf_token_valid(tp, k2, "alice", alice), 0);
-    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", NULL), 0);
-    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", ""), 0);
-    char *cut = apr_pstrndup(tp, alice, 42);
-    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", cut), 0);
+    ck_assert_uint_eq(strlen(alice), 10 + 1 + 43);   /* ISSUED "." 32 bytes base64url */
+    ck_assert_str_eq(alice, csrf_token(tp, k1, "alice", s1, now));
+    ck_assert_str_ne(alice, csrf_token(tp, k1, "bob", s1, now));
+    ck_assert_str_ne(alice, csrf_token(tp, k2, "alice", s1, now));
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, alice, now, life), CSRF_VALID);
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "bob", s1, alice, now, life), CSRF_INVALID);
+    ck_assert_int_eq(csrf_token_valid(tp, k2, "alice", s1, alice, now, life), CSRF_INVALID);
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", NULL, alice, now, life), CSRF_INVALID);
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, NULL, now, life), CSRF_INVALID);
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, "", now, life), CSRF_INVALID);
+    char *cut = apr_pstrndup(tp, alice, strlen(alice) - 1);
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, cut, now, life), CSRF_INVALID);
     char *flip = apr_pstrdup(tp, alice);
-    flip[10] = flip[10] == 'A' ? 'B' : 'A';
-    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", flip), 0);
+    flip[20] = flip[20] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, flip, now, life), CSRF_INVALID);
+    /* bound to the session's token: another login's page is refused */
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s2, alice, now, life), CSRF_INVALID);
+    /* the issue time is under the MAC: changing it breaks the token */
+    char *older = apr_pstrdup(tp, alice);
+    older[9] = older[9] == '0' ? '1' : '0';
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, older, now, life), CSRF_INVALID);
+    /* it expires: valid up to lifetime, then expired; not from the future */
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, alice, now + life, life), CSRF_VALID);
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, alice, now + life + 1, life), CSRF_EXPIRED);
+    ck_assert_int_eq(csrf_token_valid(tp, k1, "alice", s1, alice, now - 61, life), CSRF_EXPIRED);
+    /* sessions: claim values kept apart, none at all is "" */
+    const char *a[] = { "ab", "c" }, *b[] = { "a", "bc" }, *none[] = { NULL, "" };
+    ck_assert_str_ne(csrf_session(tp, a, 2), csrf_session(tp, b, 2));
+    ck_assert_str_eq(csrf_session(tp, a, 2), csrf_session(tp, a, 2));
+    ck_assert_str_eq(csrf_session(tp, none, 2), "");
 }
 END_TEST
 
