@@ -5,7 +5,9 @@
  * authz.c (Require jwt-claim / jwt-claim-array / jwt-scope), env.c (JWT_CLAIM_* and
  * AuthJWTForwardClaim), secrets_watch.c (AuthJWTSecretsFile reloads), cache.c (the
  * verified-token cache, AuthJWTCacheSize), login.c
- * (jwt-login-handler, jwt-logout-handler, jwt-jwks-handler). mod_auth_jwt.c holds the
+ * (jwt-login-handler, jwt-logout-handler, jwt-jwks-handler), login_guard.c (login CSRF,
+ * the __Host- cookie name, wiping), explain.c (jwt-explain-handler). The Require rules
+ * themselves are core/jwt_rules.c, shared with the admin CGI. mod_auth_jwt.c holds the
  * module record, the command table and the hook registration.
  *
  * Adding a feature with its own directives (e.g. remote JWKS, issue 4):
