@@ -88,6 +88,26 @@ ScriptAlias /admin "${CGI}"
   SetEnv JWT_ADMIN_KEYS "${st.keys.rsa.pubPath}"
   SetEnv JWT_ADMIN_AUDIT_LOG "${st.audit}"
   SetEnv JWT_ADMIN_ASSETS_URL /jwt-admin
+  SetEnv JWT_ADMIN_EXPLAIN_URL /admin-explain
+</Location>
+
+<Location /admin-explain>
+  SetHandler jwt-explain-handler
+  AuthType jwt
+  AuthName "jwt-admin"
+  AuthJWTKeyFile "${st.keys.rsa.pubPath}"
+  AuthJWTTokenFrom cookie=access_token
+  Require jwt-claim-array groups=admin
+  AuthzSendForbiddenOnFailure On
+</Location>
+
+<Location /orders>
+  AuthType jwt
+  AuthName "orders"
+  AuthJWTKeyFile "${st.keys.rsa.pubPath}"
+  AuthzSendForbiddenOnFailure On
+  Require jwt-claim "sub~^ops"
+  Require jwt-scope orders:read
 </Location>
 
 <Location /api>
@@ -147,10 +167,11 @@ describe('admin page in chromium', () => {
     for (let i = 0; i < 6; i++) assert.equal(await apiStatus(token), want, `try ${i}`);
   }
 
-  async function inspect(token, rules = '') {
+  async function inspect(token, rules = '', at = '') {
     await page.goto(url('/admin?page=inspect'));
     await page.fill('#token', token);
     await page.fill('#rules', rules);
+    await page.fill('#path', at);
     await Promise.all([page.waitForNavigation(), page.click('#inspect-submit')]);
   }
   const checkRow = async (name) => ({
@@ -214,6 +235,24 @@ describe('admin page in chromium', () => {
     assert.deepEqual(colours.map((c) => c[0]), ['part-header', 'part-payload', 'part-signature']);
     assert.equal(new Set(colours.map((c) => c[1])).size, 3, 'three distinct colours');
     await shot('inspect-valid');
+  });
+
+  test('inspect at a URL path: the module\'s own verdict there, stage by stage (issue 21)', async () => {
+    const token = (await context.cookies(srv.base)).find((c) => c.name === '__Host-access_token').value;
+    await inspect(token, '', '/orders/ok.txt');
+    assert.equal(await page.getAttribute('#module-verdict', 'data-verdict'), 'granted');
+    assert.match(await page.textContent('#module-verdict'), /httpd answers 200: the request is granted \(user opsadmin\)/);
+    for (const stage of ['token', 'parse', 'signature', 'claims', 'user'])
+      assert.equal(await page.textContent(`#module-stages tr[data-stage="${stage}"] td.state`), 'pass', stage);
+    assert.equal(await page.textContent('#module-rules tr[data-rule="jwt-claim \\"sub~^ops\\""] td.state'), 'granted');
+    assert.equal(await page.locator('#checks').count(), 0, 'the page\'s own checks are not shown in this mode');
+    await shot('inspect-at-path');
+    // the same token where the module refuses it: the stage that fails, with httpd's status
+    await inspect(T.tamperSignature(token), '', '/orders/ok.txt');
+    assert.equal(await page.getAttribute('#module-verdict', 'data-verdict'), 'refused');
+    assert.equal(await page.getAttribute('#module-verdict', 'data-status'), '401');
+    assert.equal(await page.textContent('#module-stages tr[data-stage="signature"] td.state'), 'fail');
+    assert.equal((await request(srv.base, '/orders/ok.txt', { headers: { Authorization: `Bearer ${token}` } })).status, 200);
   });
 
   test('inspect an expired token: refused, with the reason', async () => {
