@@ -7,6 +7,7 @@
 
 #include <regex.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -111,48 +112,132 @@ char *jwt_rules_word(apr_pool_t *p, const char **line)
 
 /* ---------------------------------------------------------------- regexes */
 
-/* NULL when re means in POSIX ERE what a Perl-style reader expects; else why not. Outside
- * brackets a backslash may escape punctuation, or be one of the GNU classes \w \W \s \S
- * \b \B or a back-reference \1..\9; inside [...] a backslash is a literal character in
- * POSIX (so "[\d]" would match 'd' and '\'), so it is refused there. */
-static const char *not_posix(apr_pool_t *p, const char *re)
+#define RE_MAX_LEN 1024       /* bytes of one regular expression */
+#define RE_MAX_DEPTH 32       /* nested groups */
+#define RE_MAX_BOUND 255      /* n of {n} / {m,n} */
+#define RE_MAX_COST 10000     /* atoms once bounded repetitions are expanded */
+
+typedef struct {
+    unsigned long sum[RE_MAX_DEPTH + 1];   /* atoms of each open group so far */
+    unsigned long last;                    /* atoms of the item a quantifier would repeat */
+    int depth, after_quantifier;
+} re_cost_t;
+
+static int re_atom(re_cost_t *k, unsigned long n)
 {
-    const char *c = re;
+    k->last = n;
+    k->sum[k->depth] += n;
+    k->after_quantifier = 0;
+    return k->sum[k->depth] <= RE_MAX_COST;
+}
+
+/* Past a bracket expression starting at c ('['); *why set for a backslash inside it. */
+static const char *skip_bracket(const char *c, const char **why)
+{
+    c++;
+    if (*c == '^')
+        c++;
+    if (*c == ']')
+        c++;                           /* a leading ']' is a member */
+    while (*c && *c != ']') {
+        if (c[0] == '[' && (c[1] == ':' || c[1] == '.' || c[1] == '=')) {
+            const char close[3] = { c[1], ']', '\0' };
+            const char *e = strstr(c + 2, close);
+            if (!e)
+                return c + strlen(c);  /* regcomp says what is wrong */
+            c = e + 2;
+            continue;
+        }
+        if (*c == '\\') {
+            *why = "a backslash inside [...] is a literal character in POSIX regular "
+                   "expressions";
+            return c;
+        }
+        c++;
+    }
+    return *c ? c + 1 : c;
+}
+
+/* NULL when re means in POSIX ERE what a reader used to Perl-style expressions expects and
+ * stays small; else why not. Refused: a backslash before a letter or digit other than the
+ * GNU classes \w \W \s \S \b \B (Perl's \d would silently be a 'd'; back-references
+ * make matching exponential), a backslash inside [...] (a literal backslash in POSIX), a
+ * quantifier right after another one (glibc expands a+++ without end), bounds over 255,
+ * more than RE_MAX_COST atoms once bounded repetitions are expanded, more than 1024 bytes:
+ * the claim text a regex runs on comes from tokens, and compiling happens at startup or on
+ * the admin page, so neither may be made to take unbounded time or memory. */
+static const char *regex_problem(apr_pool_t *p, const char *re)
+{
+    re_cost_t k;
+    const char *c = re, *why = NULL;
+
+    if (strlen(re) > RE_MAX_LEN)
+        return "longer than 1024 bytes";
+    memset(&k, 0, sizeof(k));
     while (*c) {
+        int ok = 1;
         if (*c == '\\') {
             if (!c[1])
                 return "it ends with a backslash";
-            if (apr_isalnum(c[1]) && !strchr("wWsSbB123456789", c[1]))
+            if (apr_isalnum(c[1]) && !strchr("wWsSbB", c[1]))
                 return apr_psprintf(p, "\\%c is not POSIX extended syntax (write a bracket "
-                                    "expression such as [0-9] instead)", c[1]);
+                                    "expression such as [0-9] instead; back-references are "
+                                    "not supported)", c[1]);
+            ok = re_atom(&k, 1);
             c += 2;
-            continue;
         }
-        if (*c == '[') {
+        else if (*c == '[') {
+            c = skip_bracket(c, &why);
+            if (why)
+                return why;
+            ok = re_atom(&k, 1);
+        }
+        else if (*c == '(') {
+            if (++k.depth > RE_MAX_DEPTH)
+                return "groups nested more than 32 deep";
+            k.sum[k.depth] = 0;
+            k.last = 0;
+            k.after_quantifier = 0;
             c++;
-            if (*c == '^')
-                c++;
-            if (*c == ']')
-                c++;                   /* a leading ']' is a member */
-            while (*c && *c != ']') {
-                if (c[0] == '[' && (c[1] == ':' || c[1] == '.' || c[1] == '=')) {
-                    const char close[3] = { c[1], ']', '\0' };
-                    const char *e = strstr(c + 2, close);
-                    if (!e)
-                        return NULL;   /* regcomp says what is wrong */
-                    c = e + 2;
-                    continue;
-                }
-                if (*c == '\\')
-                    return "a backslash inside [...] is a literal character in POSIX "
-                           "regular expressions";
-                c++;
-            }
-            if (*c == ']')
-                c++;
-            continue;
         }
-        c++;
+        else if (*c == ')' && k.depth > 0) {
+            unsigned long inner = k.sum[k.depth--];
+            ok = re_atom(&k, inner ? inner : 1);
+            c++;
+        }
+        else if (*c == '|') {
+            k.last = 0;
+            k.after_quantifier = 0;
+            c++;
+        }
+        else if (*c == '*' || *c == '+' || *c == '?' || (*c == '{' && apr_isdigit(c[1]))) {
+            unsigned long bound = 1;
+            if (k.after_quantifier)
+                return "a quantifier right after another one (a++, a*?, a{2}{3}) is not "
+                       "POSIX extended syntax";
+            if (*c == '{') {
+                char *end = NULL;
+                unsigned long m = strtoul(c + 1, &end, 10), n = m;
+                if (*end == ',')
+                    n = apr_isdigit(end[1]) ? strtoul(end + 1, &end, 10) : (end++, m + 1);
+                if (m > RE_MAX_BOUND || n > RE_MAX_BOUND)
+                    return "a repetition bound over 255";
+                bound = n > m ? n : m;
+                c = *end == '}' ? end + 1 : end;
+            }
+            else
+                c++;
+            if (k.last && bound > 1)
+                k.sum[k.depth] += k.last * (bound - 1);
+            ok = k.sum[k.depth] <= RE_MAX_COST;
+            k.after_quantifier = 1;
+        }
+        else {
+            ok = re_atom(&k, 1);
+            c++;
+        }
+        if (!ok)
+            return "too large once its bounded repetitions are expanded";
     }
     return NULL;
 }
@@ -182,7 +267,7 @@ static const char *compile_claim_arg(apr_pool_t *p, const char *provider, const 
         return NULL;
     }
     out->value = NULL;
-    if ((why = not_posix(p, arg + cut + 1)))
+    if ((why = regex_problem(p, arg + cut + 1)))
         return apr_psprintf(p, "Require %s: regular expression '%s' for claim %s: %s",
                             provider, arg + cut + 1, out->name, why);
     out->re = apr_pcalloc(p, sizeof(regex_t));

@@ -11,9 +11,10 @@
  *
  * REGEX is a POSIX extended regular expression (regcomp REG_EXTENDED), searched for
  * anywhere in the text: unanchored, so role~admin matches "notadmin"; write role~^admin$ for
- * the whole value. Perl-only escapes (\d, \p{..}, ...) and a backslash inside [...] (a
- * literal backslash in POSIX) are refused when the rule is compiled rather than silently
- * meaning something else.
+ * the whole value. Perl-only escapes (\d, \p{..}, ...), a backslash inside [...] (a
+ * literal backslash in POSIX) and stacked quantifiers (a++) are refused when the rule is
+ * compiled rather than silently meaning something else; so are back-references, bounds over
+ * 255 and expressions too large once expanded (unbounded time or memory otherwise).
  *
  * Arguments are split like httpd's ap_getword_conf: blanks separate words, "..." or '...'
  * quote one, a backslash escapes the quote character or another backslash.

@@ -2,6 +2,7 @@
  * one tests/integration/rules-agree.test.js runs against httpd and the inspector), word
  * splitting like ap_getword_conf, and what is refused when a rule is compiled. */
 #include <string.h>
+#include <apr_strings.h>
 #include <json-c/json.h>
 #include "jwt_json.h"
 #include "jwt_rules.h"
@@ -78,6 +79,14 @@ START_TEST(refusals)
     ck_assert_ptr_nonnull(strstr(compile_error("jwt-claim", "id~^\\d+$"), "\\d is not POSIX"));
     ck_assert_ptr_nonnull(strstr(compile_error("jwt-claim", "id~^[\\w.]+$"), "inside [...]"));
     ck_assert_ptr_nonnull(compile_error("jwt-claim", "id~(?i)admin"));
+    /* what would take unbounded memory or time: refused with a reason */
+    ck_assert_ptr_nonnull(strstr(compile_error("jwt-claim", "x~a+++"), "quantifier right after"));
+    ck_assert_ptr_nonnull(strstr(compile_error("jwt-claim", "x~a{2}{3}"), "quantifier right after"));
+    ck_assert_ptr_nonnull(strstr(compile_error("jwt-claim", "x~a{256}"), "bound over 255"));
+    ck_assert_ptr_nonnull(strstr(compile_error("jwt-claim", "x~((a{100}){100}){2}"), "too large"));
+    ck_assert_ptr_null(compile_error("jwt-claim", "x~(a{100}){100}"));
+    ck_assert_ptr_nonnull(strstr(compile_error("jwt-claim", "x~(a)\\1"), "back-references"));
+    ck_assert_ptr_nonnull(compile_error("jwt-claim", apr_psprintf(tp, "x~%0*d", 1025, 0)));
     /* what POSIX means the same way is accepted */
     ck_assert_ptr_null(compile_error("jwt-claim", "e~^[a-z]+@example\\.com$"));
     ck_assert_ptr_null(compile_error("jwt-claim", "e~^[[:alpha:]]+\\s?$"));
