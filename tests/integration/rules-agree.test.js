@@ -17,19 +17,23 @@ const jose = require('jose');
 const { startHttpd, request } = require('./lib/httpd');
 const { generateKeys } = require('./lib/keys');
 const T = require('./lib/tokens');
+const { startJwksServer, makeSigner } = require('../jwks/lib/jwks-server');
 
 const CASES = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'rules', 'cases.json'), 'utf8')).cases;
 const CGI_BUILT = path.join(process.env.JWT_BUILD_DIR || '', 'admin-cgi', 'jwt-admin.cgi');
 const IS_ROOT = process.getuid() === 0;
 
 describe('the inspector and httpd agree on every rule case', () => {
-  let keys; let srv; let adminCookie; let csrf;
+  let keys; let srv; let adminCookie; let csrf; let idp; let signer;
   const lines = [...new Set(CASES.map((c) => c.require))];
   const where = (line) => `/rule/${lines.indexOf(line)}`;
 
   before(async () => {
     assert.ok(fs.existsSync(CGI_BUILT), `${CGI_BUILT} not built`);
     keys = generateKeys({ only: ['ec256', 'rsa'] });
+    idp = await startJwksServer({});
+    signer = makeSigner('idp-1');
+    idp.publish('/jwks.json', [signer.jwk]);
     // the CGI runs as www-data: a copy outside the checkout, and a folder it may write
     const cgi = path.join(keys.dir, 'jwt-admin.cgi');
     fs.copyFileSync(CGI_BUILT, cgi);
@@ -52,10 +56,12 @@ describe('the inspector and httpd agree on every rule case', () => {
       '<Location /open-explain>', '  SetHandler jwt-explain-handler', '</Location>',
       ...lines.map((line, i) => [`<Location /rule/${i}>`, auth(`rule${i}`, ['  AuthzSendForbiddenOnFailure On',
         `  Require ${line}`]), '</Location>'].join('\n')),
+      '<Location /remote>', '  AuthType jwt', '  AuthName "remote"', `  AuthJWTJWKSURL ${idp.base}/jwks.json allow-http`,
+      '  Require valid-user', '</Location>',
       '<Location /bycookie>', auth('bycookie', ['  AuthJWTTokenFrom cookie=tok', '  AuthJWTMaxLifetime 3600',
         '  Require valid-user']), '</Location>',
     ].join('\n');
-    srv = await startHttpd({ name: 'rules-agree', conf });
+    srv = await startHttpd({ name: 'rules-agree', conf, modules: ['socache_shmcb'] });
     const t = T.now();
     const adminToken = await T.joseSign({ alg: 'ES256', key: keys.ec256.privateKey,
       payload: { sub: 'opsadmin', iat: t, exp: t + 600, jti: 'admin-session-1', groups: ['admin'] } });
@@ -64,7 +70,7 @@ describe('the inspector and httpd agree on every rule case', () => {
     assert.equal(page.status, 200, page.body.slice(0, 500));
     csrf = /name="csrf" value="([^"]+)"/.exec(page.body)[1];
   });
-  after(async () => { await srv?.stop(); keys?.cleanup(); });
+  after(async () => { await srv?.stop(); await idp?.close(); keys?.cleanup(); });
 
   const tokenFor = (claims) => {
     const t = T.now();
@@ -153,6 +159,25 @@ describe('the inspector and httpd agree on every rule case', () => {
     ans = JSON.parse((await explain({ path: '/bycookie/ok.txt', token: rsa })).body);
     assert.equal(ans.status, 401);
     assert.equal(stages(ans).signature, 'fail');
+  });
+
+  test('explain: a location with a remote JWKS uses its cache as it is, no extra fetch', async () => {
+    const t = T.now();
+    const token = await signer.sign({ sub: 'remote-user', iat: t, exp: t + 600 });
+    assert.equal((await request(srv.base, '/remote/ok.txt', { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+    const fetched = idp.count('/jwks.json');
+    assert.ok(fetched >= 1);
+    const ans = JSON.parse((await explain({ path: '/remote/ok.txt', token })).body);
+    assert.equal(ans.status, 200);
+    assert.deepEqual(stages(ans), { token: 'pass', parse: 'pass', signature: 'pass', claims: 'pass', user: 'pass' });
+    assert.match(ans.stages.find((s) => s.stage === 'signature').detail, /idp-1/);
+    assert.equal(ans.token_from, 'the Authorization header');
+    // a token of a key the cached JWKS lacks fails at its signature, as a real request does
+    const other = await makeSigner('idp-2').sign({ sub: 'x', iat: t, exp: t + 600 });
+    const miss = JSON.parse((await explain({ path: '/remote/ok.txt', token: other })).body);
+    assert.equal(miss.status, (await request(srv.base, '/remote/ok.txt', { headers: { Authorization: `Bearer ${other}` } })).status);
+    assert.equal(stages(miss).signature, 'fail');
+    assert.ok(idp.count('/jwks.json') <= fetched + 1, 'the explanation fetched more than a real request would');
   });
 
   test('explain refuses: no path, a path that is not one, GET, no authentication, not an admin', async () => {
