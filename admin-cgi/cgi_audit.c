@@ -30,7 +30,14 @@ audit_t *audit_open(admin_ctx_t *c, const char **why)
     a->fd = -1;
     if (c->audit_log == NULL || *c->audit_log == '\0')
         return a;
-    a->fd = open(c->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    /* O_NOFOLLOW: a symlink planted where the log goes must not make this CGI append to
+     * (or create) another file */
+    a->fd = open(c->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+                 0640);
+    if (a->fd < 0 && errno == ELOOP) {
+        *why = apr_psprintf(c->p, "the audit log %s is a symbolic link: refused", c->audit_log);
+        return NULL;
+    }
     if (a->fd < 0) {
         *why = apr_psprintf(c->p, "cannot open the audit log %s: %s", c->audit_log,
                             strerror(errno));

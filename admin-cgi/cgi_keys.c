@@ -71,8 +71,8 @@ static void load_secrets(admin_ctx_t *c, jwt_keyring_t *ring, apr_array_header_t
     int usable = 0;
     const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
     for (int i = 0; i < s->secrets->nelts; i++)
-        usable += all[i].status != JWT_SECRET_RETIRED;
-    report(sources, label, 1, apr_psprintf(c->p, "%d secret%s (retired ones excluded)", usable,
+        usable += all[i].status != JWT_SECRET_RETIRED && all[i].can_verify;
+    report(sources, label, 1, apr_psprintf(c->p, "%d secret%s (retired and key_ops without verify excluded)", usable,
                                            usable == 1 ? "" : "s"));
 }
 

@@ -21,12 +21,14 @@ static void render_form(admin_ctx_t *c, const jwt_secrets_t *s, const char *clai
     page_markup(b, "<label for=\"mint-kid\">Signed by</label><select id=\"mint-kid\" name=\"kid\">");
     const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
     for (int i = 0; i < s->secrets->nelts; i++) {
-        if (all[i].status == JWT_SECRET_RETIRED) continue;
+        /* a kid-less key cannot be chosen by name; one without alg signs HS256, as login does */
+        if (all[i].status == JWT_SECRET_RETIRED || all[i].kid == NULL) continue;
         page_markup(b, "<option value=\"");
         page_text(b, all[i].kid);
         page_markup(b, chosen && strcmp(chosen, all[i].kid) == 0 ? "\" selected>" : "\">");
         page_text(b, all[i].kid);
-        page_markupf(b, " (%s, %s)</option>", jwt_alg_name(all[i].alg),
+        page_markupf(b, " (%s, %s)</option>",
+                     jwt_alg_name(all[i].has_alg ? all[i].alg : JWT_ALG_HS256),
                      all[i].status == JWT_SECRET_ACTIVE ? "active" : "verify-only");
     }
     page_markup(b, "</select><label for=\"claims\">Claims (JSON object)</label>"
@@ -77,10 +79,11 @@ static const char *mint(admin_ctx_t *c, const jwt_secrets_t *s, const char *kid,
         *error = err.message;
         return NULL;
     }
-    key->algs = JWT_ALGSET(sec->alg);
+    jwt_alg_t alg = sec->has_alg ? sec->alg : JWT_ALG_HS256;
+    key->algs = JWT_ALGSET(alg);
     key->can_sign = 1;
     char *token = NULL;
-    if (jwt_sign_compact(c->p, sec->alg, key, (typ && *typ) ? typ : NULL, payload, &token,
+    if (jwt_sign_compact(c->p, alg, key, (typ && *typ) ? typ : NULL, payload, &token,
                          &err) != JWT_OK) {
         *error = err.message;
         return NULL;

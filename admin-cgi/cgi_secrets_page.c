@@ -90,6 +90,65 @@ static jwt_code_t apply_edit(apr_pool_t *p, jwt_secrets_t *s, void *baton, jwt_e
 
 /* ---------- listing ---------- */
 
+/* "HS256", or "HS256 HS384 (by length)" for a key the file gave no alg. */
+static const char *algs_text(apr_pool_t *p, const jwt_secret_t *sec)
+{
+    if (sec->has_alg)
+        return jwt_alg_name(sec->alg);
+    static const jwt_alg_t hs[] = { JWT_ALG_HS256, JWT_ALG_HS384, JWT_ALG_HS512 };
+    const char *out = "";
+    for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+        if (sec->algs & JWT_ALGSET(hs[i]))
+            out = apr_pstrcat(p, out, *out ? " " : "", jwt_alg_name(hs[i]), NULL);
+    }
+    return apr_pstrcat(p, out, " (by length)", NULL);
+}
+
+static const char *status_text(const jwt_secret_t *sec)
+{
+    if (sec->status == JWT_SECRET_ACTIVE && !sec->has_status)
+        return "active (the only key)";
+    if (sec->status == JWT_SECRET_VERIFY)
+        return sec->can_verify ? "verify-only" : "unused (key_ops: no verify)";
+    if (sec->status == JWT_SECRET_ACTIVE && !sec->can_verify)
+        return "active (signs only, key_ops: no verify)";
+    return jwt_secret_status_name(sec->status);
+}
+
+static void render_created(admin_ctx_t *c, const jwt_secret_t *sec)
+{
+    if (!sec->has_created) {
+        page_markup(c->resp->body, "<td class=\"created\">not recorded</td>");
+        return;
+    }
+    page_markupf(c->resp->body, "<td class=\"created\">%s<br><small>%s</small></td>",
+                 jwt_time_iso(c->p, sec->created), relative_time(c->p, sec->created, c->now));
+}
+
+static void render_row_forms(admin_ctx_t *c, const jwt_secrets_t *s, const jwt_secret_t *sec)
+{
+    page_t *b = c->resp->body;
+    if (sec->kid == NULL) {
+        /* the forms name a key by its kid: a kid-less key is changed in the file itself */
+        page_markup(b, "<small>no kid: edit the file to retire or delete it</small>");
+        return;
+    }
+    if (sec->status != JWT_SECRET_RETIRED) {
+        layout_form_open(c, "secrets", "inline");
+        layout_hidden(c, "action", "retire");
+        layout_hidden(c, "kid", sec->kid);
+        layout_hidden(c, "version", s->version);
+        page_markup(b, "<button type=\"submit\" class=\"retire\">Retire</button></form>");
+    }
+    layout_form_open(c, "secrets", "inline");
+    layout_hidden(c, "action", "delete");
+    layout_hidden(c, "kid", sec->kid);
+    layout_hidden(c, "version", s->version);
+    page_markup(b, "<input type=\"hidden\" name=\"confirm\" value=\"\" class=\"confirm-field\">"
+                   "<button type=\"submit\" class=\"delete danger\" data-confirm=\"Delete this secret? "
+                   "Tokens signed with it will be refused.\">Delete</button></form>");
+}
+
 static void render_list(admin_ctx_t *c, const jwt_secrets_t *s)
 {
     page_t *b = c->resp->body;
@@ -102,30 +161,18 @@ static void render_list(admin_ctx_t *c, const jwt_secrets_t *s)
     const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
     for (int i = 0; i < s->secrets->nelts; i++) {
         const jwt_secret_t *sec = &all[i];
+        const char *label = jwt_secret_label(c->p, s, sec);
         page_markup(b, "<tr data-kid=\"");
-        page_text(b, sec->kid);
+        page_text(b, sec->kid ? sec->kid : "");
         page_markupf(b, "\" class=\"status-%s\"><td><code>", jwt_secret_status_name(sec->status));
-        page_text(b, sec->kid);
-        page_markupf(b, "</code></td><td>%s</td><td>%s<br><small>%s</small></td><td class=\"status\">%s</td>"
-                        "<td><code>%s</code></td><td class=\"actions\">",
-                     jwt_alg_name(sec->alg), jwt_time_iso(c->p, sec->created),
-                     relative_time(c->p, sec->created, c->now),
-                     sec->status == JWT_SECRET_VERIFY ? "verify-only" : jwt_secret_status_name(sec->status),
-                     jwt_secret_fingerprint(c->p, sec));
-        if (sec->status != JWT_SECRET_RETIRED) {
-            layout_form_open(c, "secrets", "inline");
-            layout_hidden(c, "action", "retire");
-            layout_hidden(c, "kid", sec->kid);
-            layout_hidden(c, "version", s->version);
-            page_markup(b, "<button type=\"submit\" class=\"retire\">Retire</button></form>");
-        }
-        layout_form_open(c, "secrets", "inline");
-        layout_hidden(c, "action", "delete");
-        layout_hidden(c, "kid", sec->kid);
-        layout_hidden(c, "version", s->version);
-        page_markup(b, "<input type=\"hidden\" name=\"confirm\" value=\"\" class=\"confirm-field\">"
-                       "<button type=\"submit\" class=\"delete danger\" data-confirm=\"Delete this secret? "
-                       "Tokens signed with it will be refused.\">Delete</button></form>");
+        page_text(b, sec->kid ? sec->kid : label);
+        page_markup(b, "</code></td><td class=\"alg\">");
+        page_text(b, algs_text(c->p, sec));
+        page_markup(b, "</td>");
+        render_created(c, sec);
+        page_markupf(b, "<td class=\"status\">%s</td><td><code>%s</code></td><td class=\"actions\">",
+                     status_text(sec), jwt_secret_fingerprint(c->p, sec));
+        render_row_forms(c, s, sec);
         page_markup(b, "</td></tr>\n");
     }
     page_markup(b, "</table>\n");

@@ -126,6 +126,9 @@ const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
             return msg;
         if ((msg = jwt_secrets_watch_get(cmd, path, &c->login.signing_secrets)))
             return msg;
+        /* a login location needs one key to sign with: the "active" one or the only one */
+        if ((msg = jwt_secrets_watch_signing_problem(c->login.signing_secrets)))
+            return jwt_config_error(cmd, path, msg);
         c->login.signing_key = NULL;
     }
     else if ((msg = signing_key_from_file(cmd, c, arg, opt))) {

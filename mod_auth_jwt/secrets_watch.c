@@ -17,6 +17,7 @@
 
 typedef struct snapshot {
     jwt_secrets_view_t view;
+    const char *no_signer;           /* why an existing file has no key to sign with, or NULL */
     apr_pool_t *pool;                /* owns the view, the keys and this struct */
     unsigned refs;
 } snapshot_t;
@@ -77,7 +78,7 @@ static jwt_code_t build_snapshot(const char *path, snapshot_t **out, jwt_err_t *
     jwt_secrets_t *secrets = NULL;
     jwt_key_t *active = NULL;
     snapshot_t *s;
-    jwt_err_t ignored;
+    jwt_err_t why;
     jwt_code_t rc;
 
     if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS)
@@ -93,9 +94,13 @@ static jwt_code_t build_snapshot(const char *path, snapshot_t **out, jwt_err_t *
         apr_pool_destroy(p);
         return rc;
     }
-    /* no active secret is normal for a verify-only location */
-    if (jwt_secrets_active_key(p, secrets, path, &active, &ignored) == JWT_OK)
+    /* no signing key is normal for a verify-only location; a login location refuses it at
+     * config time (jwt_secrets_watch_signing_problem) */
+    jwt_err_clear(&why);
+    if (jwt_secrets_active_key(p, secrets, path, &active, &why) == JWT_OK)
         s->view.active = active;
+    else if (secrets->version && *secrets->version)
+        s->no_signer = apr_pstrdup(p, why.message);
     s->view.version = secrets->version ? secrets->version : "";
     *out = s;
     return JWT_OK;
@@ -253,6 +258,11 @@ const char *jwt_secrets_watch_get(cmd_parms *cmd, const char *path, jwt_secrets_
     }
     *out = w;
     return NULL;
+}
+
+const char *jwt_secrets_watch_signing_problem(const jwt_secrets_watch_t *w)
+{
+    return w->current ? w->current->no_signer : NULL;
 }
 
 const char *jwt_secrets_watch_path(const jwt_secrets_watch_t *w)

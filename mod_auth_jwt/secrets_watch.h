@@ -33,6 +33,10 @@ const jwt_secrets_view_t *jwt_secrets_watch_acquire(jwt_secrets_watch_t *w, requ
 
 const char *jwt_secrets_watch_path(const jwt_secrets_watch_t *w);
 
+/* Config time (the keys as loaded then): NULL when the file has a key to sign with or does
+ * not exist yet, else the reason ("... mark one \"active\""). */
+const char *jwt_secrets_watch_signing_problem(const jwt_secrets_watch_t *w);
+
 /* Seconds between stat() calls of one process. */
 #define JWT_SECRETS_CHECK_INTERVAL apr_time_from_sec(1)
 

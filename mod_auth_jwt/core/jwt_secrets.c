@@ -1,9 +1,11 @@
-/* jwt_secrets.c -- the shared-secrets file: strict load, keyring building, atomic update.
+/* jwt_secrets.c -- the shared-secrets file: load, keyring building, editing helpers
+ * (writing is jwt_secrets_write.c).
  *
- * The file is small and written only by the admin page, so it is read whole (size-capped),
- * validated strictly (every member of every key), and rewritten whole. Unknown members are
- * refused rather than ignored: the writer regenerates the file from the parsed set, so an
- * ignored member would silently vanish on the next save.
+ * The file is small, read whole (size-capped) and validated strictly where it matters:
+ * JSON, the JWK Set shape, kty "oct", strict base64url "k", the length minimum, unique kids,
+ * known "status" values. Members this code does not use are not refused: they are kept
+ * verbatim (jwt_secret_t.extra) so the writer, which regenerates the file from the parsed
+ * set, never drops what another tool put there.
  *
  * Secret bytes are wiped (OPENSSL_cleanse) when the pool that holds them is destroyed, and
  * no message here ever contains a secret: only paths, kids, algs and positions.
@@ -23,10 +25,10 @@
 #include "jwt_b64.h"
 #include "jwt_json.h"
 #include "jwt_secrets.h"
+#include "jwt_secrets_int.h"
 
 #define SECRETS_MAX_BYTES (1024 * 1024)   /* a file of thousands of keys; anything bigger is wrong */
 #define SECRETS_MAX_KID_LEN 256
-#define SECRETS_MAX_CREATED ((int64_t)1 << 53)  /* same range as a JSON NumericDate */
 
 /* ---------- small helpers ---------- */
 
@@ -42,8 +44,7 @@ static apr_status_t wipe_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-/* Wipe buf[0..len) when p is destroyed: secrets must not linger in freed pool memory. */
-static void wipe_on_cleanup(apr_pool_t *p, void *buf, size_t len)
+void jwt_secrets_wipe_on_cleanup(apr_pool_t *p, void *buf, size_t len)
 {
     wipe_t *w = apr_palloc(p, sizeof(*w));
     w->buf = buf;
@@ -125,7 +126,7 @@ static jwt_code_t read_fd(apr_pool_t *p, int fd, const char *path, char **out, s
     /* Read up to cap+1 so a file that grows after fstat is still caught. */
     size_t cap = SECRETS_MAX_BYTES + 1, len = 0;
     char *buf = apr_palloc(p, cap + 1);
-    wipe_on_cleanup(p, buf, cap + 1);
+    jwt_secrets_wipe_on_cleanup(p, buf, cap + 1);
     for (;;) {
         ssize_t n = read(fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR)
@@ -167,25 +168,41 @@ static jwt_code_t read_file(apr_pool_t *p, const char *path, char **out, size_t 
 
 /* ---------- parsing and validation ---------- */
 
-static const char *const allowed_members[] = { "kty", "kid", "alg", "k", "use", "status",
-                                               "created" };
+/* The members this file gives a meaning to; every other one is kept verbatim in ->extra
+ * ("key_ops" too: it is read here, and written back exactly as it was). */
+static const char *const own_members[] = { "kty", "kid", "alg", "k", "use", "status", "created" };
 
-static jwt_code_t check_members(json_object *jk, const char *path, size_t idx, jwt_err_t *err)
+static int is_own_member(const char *name)
 {
-    json_object_object_foreach(jk, name, val) {
-        (void)val;
-        int known = 0;
-        for (size_t i = 0; i < sizeof(allowed_members) / sizeof(allowed_members[0]); i++)
-            known |= strcmp(name, allowed_members[i]) == 0;
-        if (!known)
-            return JWT_ERR(err, JWT_ERR_KEY_INVALID,
-                           "secrets file %s: key #%zu: unknown member (allowed: kty kid alg k "
-                           "use status created)", path, idx);
+    for (size_t i = 0; i < sizeof(own_members) / sizeof(own_members[0]); i++) {
+        if (strcmp(name, own_members[i]) == 0)
+            return 1;
     }
+    return 0;
+}
+
+/* ",\"name\":value" for every member of obj that skip() does not claim, in file order. */
+static jwt_code_t collect_extra(apr_pool_t *p, json_object *obj, int (*skip)(const char *),
+                                const char *path, const char **out, jwt_err_t *err)
+{
+    apr_array_header_t *parts = apr_array_make(p, 4, sizeof(char *));
+    json_object_object_foreach(obj, name, val) {
+        if (skip(name))
+            continue;
+        json_object *jname = json_object_new_string(name);
+        if (jname == NULL)
+            return JWT_ERR(err, JWT_ERR_IO, "secrets file %s: out of memory", path);
+        const char *n = apr_pstrdup(p, json_object_to_json_string_ext(
+                                        jname, JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(jname);
+        const char *v = json_object_to_json_string_ext(val, JSON_C_TO_STRING_NOSLASHESCAPE);
+        *(const char **)apr_array_push(parts) = apr_pstrcat(p, ",", n, ":", v, NULL);
+    }
+    *out = apr_array_pstrcat(p, parts, '\0');
     return JWT_OK;
 }
 
-/* A required string member; NULL when absent or not a string. */
+/* A string member; NULL when absent or not a string. */
 static const char *string_member(json_object *jk, const char *name, size_t *len)
 {
     json_object *v = NULL;
@@ -195,95 +212,171 @@ static const char *string_member(json_object *jk, const char *name, size_t *len)
     return json_object_get_string(v);
 }
 
+static int has_member(json_object *jk, const char *name)
+{
+    return json_object_object_get_ex(jk, name, NULL);
+}
+
+const char *jwt_secret_label(apr_pool_t *p, const jwt_secrets_t *s, const jwt_secret_t *sec)
+{
+    if (sec->kid != NULL)
+        return apr_pstrcat(p, "kid ", sec->kid, NULL);
+    long idx = 0;
+    if (s != NULL && s->secrets->nelts > 0)
+        idx = (long)(sec - (const jwt_secret_t *)s->secrets->elts);
+    return apr_psprintf(p, "key #%ld", idx);
+}
+
+/* kid is optional in a JWK; when present: 1..256 printable characters. */
 static jwt_code_t parse_kid(apr_pool_t *p, json_object *jk, const char *path, size_t idx,
-                            jwt_secret_t *sec, jwt_err_t *err)
+                            jwt_secret_t *sec, const char **label, jwt_err_t *err)
 {
     size_t len = 0;
+    *label = apr_psprintf(p, "key #%" APR_SIZE_T_FMT, (apr_size_t)idx);
+    if (!has_member(jk, "kid"))
+        return JWT_OK;
     const char *kid = string_member(jk, "kid", &len);
     if (kid == NULL)
-        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: key #%zu: \"kid\" missing or "
-                       "not a string", path, idx);
+        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: key #%zu: \"kid\" is not a "
+                       "string", path, idx);
     if (len == 0 || len > SECRETS_MAX_KID_LEN || strlen(kid) != len || !kid_is_printable(kid, len))
         return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: key #%zu: \"kid\" must be 1..%d "
                        "printable characters", path, idx, SECRETS_MAX_KID_LEN);
     sec->kid = apr_pstrmemdup(p, kid, len);
+    *label = apr_pstrcat(p, "kid ", sec->kid, NULL);
     return JWT_OK;
 }
 
-static jwt_code_t parse_alg(json_object *jk, const char *path, jwt_secret_t *sec, jwt_err_t *err)
+static jwt_code_t parse_kty_use(json_object *jk, const char *path, const char *label,
+                                jwt_err_t *err)
 {
+    const char *kty = string_member(jk, "kty", NULL);
+    if (kty == NULL)
+        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"kty\" missing or not a "
+                       "string (a secrets file holds \"oct\" keys only)", path, label);
+    if (strcmp(kty, "oct") != 0)
+        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"kty\" is \"%.16s\", a "
+                       "secrets file holds \"oct\" keys only", path, label, kty);
+    if (has_member(jk, "use")) {
+        const char *u = string_member(jk, "use", NULL);
+        if (u == NULL || strcmp(u, "sig") != 0)
+            return JWT_ERR(err, JWT_ERR_KEY_USAGE, "secrets file %s: %s: \"use\" must be "
+                           "\"sig\"", path, label);
+    }
+    return JWT_OK;
+}
+
+static jwt_code_t parse_alg(json_object *jk, const char *path, const char *label,
+                            jwt_secret_t *sec, jwt_err_t *err)
+{
+    if (!has_member(jk, "alg"))
+        return JWT_OK;   /* bound by length in parse_k */
     const char *alg = string_member(jk, "alg", NULL);
     if (alg == NULL)
-        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: kid %s: \"alg\" missing or not "
-                       "a string", path, sec->kid);
+        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"alg\" is not a string",
+                       path, label);
     jwt_code_t rc = jwt_alg_from_name(alg, &sec->alg, err);
     if (rc != JWT_OK)
         return rc;
     if (!is_hmac_alg(sec->alg))
-        return JWT_ERR(err, JWT_ERR_ALG_UNSUPPORTED, "secrets file %s: kid %s: alg %s is not "
-                       "HS256, HS384 or HS512", path, sec->kid, jwt_alg_name(sec->alg));
+        return JWT_ERR(err, JWT_ERR_ALG_UNSUPPORTED, "secrets file %s: %s: alg %s is not "
+                       "HS256, HS384 or HS512", path, label, jwt_alg_name(sec->alg));
+    sec->has_alg = 1;
     return JWT_OK;
 }
 
-static jwt_code_t parse_k(apr_pool_t *p, json_object *jk, const char *path, jwt_secret_t *sec,
-                          jwt_err_t *err)
+/* Every HS alg whose hash the secret is at least as long as (RFC 7518 3.2). */
+static jwt_algset_t hmac_algs_for_len(size_t len)
+{
+    jwt_algset_t set = 0;
+    if (len >= 32) set |= JWT_ALGSET(JWT_ALG_HS256);
+    if (len >= 48) set |= JWT_ALGSET(JWT_ALG_HS384);
+    if (len >= 64) set |= JWT_ALGSET(JWT_ALG_HS512);
+    return set;
+}
+
+static jwt_code_t parse_k(apr_pool_t *p, json_object *jk, const char *path, const char *label,
+                          jwt_secret_t *sec, jwt_err_t *err)
 {
     size_t len = 0;
     const char *k = string_member(jk, "k", &len);
     if (k == NULL)
-        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: kid %s: \"k\" missing or not a "
-                       "string", path, sec->kid);
+        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"k\" missing or not a "
+                       "string", path, label);
     unsigned char *raw = NULL;
     size_t rawlen = 0;
     if (jwt_b64url_decode(p, k, len, &raw, &rawlen, NULL) != JWT_OK)
-        return JWT_ERR(err, JWT_ERR_BASE64, "secrets file %s: kid %s: \"k\" is not strict "
-                       "base64url", path, sec->kid);
-    wipe_on_cleanup(p, raw, rawlen);
-    size_t need = jwt_alg_hash_len(sec->alg);
+        return JWT_ERR(err, JWT_ERR_BASE64, "secrets file %s: %s: \"k\" is not strict "
+                       "base64url", path, label);
+    jwt_secrets_wipe_on_cleanup(p, raw, rawlen);
+    jwt_alg_t weakest = sec->has_alg ? sec->alg : JWT_ALG_HS256;
+    size_t need = jwt_alg_hash_len(weakest);
     if (rawlen < need)
-        return JWT_ERR(err, JWT_ERR_KEY_WEAK, "secrets file %s: kid %s: %zu-byte secret is shorter "
-                       "than the %zu bytes %s needs", path, sec->kid, rawlen, need,
-                       jwt_alg_name(sec->alg));
+        return JWT_ERR(err, JWT_ERR_KEY_WEAK, "secrets file %s: %s: %zu-byte secret is shorter "
+                       "than the %zu bytes %s needs", path, label, rawlen, need,
+                       jwt_alg_name(weakest));
     sec->k = raw;
     sec->k_len = rawlen;
+    sec->algs = sec->has_alg ? JWT_ALGSET(sec->alg) : hmac_algs_for_len(rawlen);
     return JWT_OK;
 }
 
-static jwt_code_t parse_status_created(json_object *jk, const char *path, jwt_secret_t *sec,
-                                       jwt_err_t *err)
+/* RFC 7517 4.3: an array of unique strings. Values other than sign/verify (encrypt,
+ * wrapKey, ...) are allowed there and simply grant nothing here. */
+static jwt_code_t parse_key_ops(json_object *jk, const char *path, const char *label,
+                                jwt_secret_t *sec, jwt_err_t *err)
 {
-    const char *status = string_member(jk, "status", NULL);
-    if (status == NULL || !status_from_name(status, &sec->status))
-        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: kid %s: \"status\" must be "
-                       "\"active\", \"verify\" or \"retired\"", path, sec->kid);
-    json_object *c = NULL;
-    /* json-c types 1.0 as a double and clamps huge integers: require an int in range. */
-    if (!json_object_object_get_ex(jk, "created", &c) || !json_object_is_type(c, json_type_int))
-        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: kid %s: \"created\" missing or "
-                       "not an integer", path, sec->kid);
-    errno = 0;
-    int64_t created = json_object_get_int64(c);
-    if (created < 0 || created >= SECRETS_MAX_CREATED || errno == ERANGE)
-        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: kid %s: \"created\" must be a "
-                       "non-negative integer below 2^53", path, sec->kid);
-    sec->created = created;
-    return JWT_OK;
-}
-
-static jwt_code_t parse_fixed_members(json_object *jk, const char *path, const jwt_secret_t *sec,
-                                      jwt_err_t *err)
-{
-    const char *kty = string_member(jk, "kty", NULL);
-    if (kty == NULL || strcmp(kty, "oct") != 0)
-        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: kid %s: \"kty\" must be \"oct\"",
-                       path, sec->kid);
-    json_object *use = NULL;
-    if (json_object_object_get_ex(jk, "use", &use)) {
-        const char *u = string_member(jk, "use", NULL);
-        if (u == NULL || strcmp(u, "sig") != 0)
-            return JWT_ERR(err, JWT_ERR_KEY_USAGE, "secrets file %s: kid %s: \"use\" must be "
-                           "\"sig\"", path, sec->kid);
+    json_object *ops = NULL;
+    sec->can_verify = sec->can_sign = 1;
+    if (!json_object_object_get_ex(jk, "key_ops", &ops))
+        return JWT_OK;
+    if (!json_object_is_type(ops, json_type_array))
+        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"key_ops\" is not an "
+                       "array", path, label);
+    size_t n = json_object_array_length(ops);
+    sec->can_verify = sec->can_sign = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *op = json_object_array_get_idx(ops, i);
+        if (!json_object_is_type(op, json_type_string))
+            return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"key_ops\" member "
+                           "is not a string", path, label);
+        const char *name = json_object_get_string(op);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(name, json_object_get_string(json_object_array_get_idx(ops, j))) == 0)
+                return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"key_ops\" "
+                               "repeats a value", path, label);
+        }
+        sec->can_verify |= strcmp(name, "verify") == 0;
+        sec->can_sign |= strcmp(name, "sign") == 0;
     }
+    return JWT_OK;
+}
+
+static jwt_code_t parse_status_created(json_object *jk, const char *path, const char *label,
+                                       jwt_secret_t *sec, jwt_err_t *err)
+{
+    sec->status = JWT_SECRET_VERIFY;   /* absent: the key verifies (see validate_set) */
+    if (has_member(jk, "status")) {
+        const char *status = string_member(jk, "status", NULL);
+        if (status == NULL || !status_from_name(status, &sec->status))
+            return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"status\" must be "
+                           "\"active\", \"verify\" or \"retired\"", path, label);
+        sec->has_status = 1;
+        if (sec->status == JWT_SECRET_ACTIVE && !sec->can_sign)
+            return JWT_ERR(err, JWT_ERR_KEY_USAGE, "secrets file %s: %s: \"status\" is "
+                           "\"active\" but \"key_ops\" does not permit \"sign\"", path, label);
+    }
+    json_object *c = NULL;
+    if (!json_object_object_get_ex(jk, "created", &c))
+        return JWT_OK;
+    /* json-c types 1.0 as a double and clamps huge integers: require an int in range. */
+    errno = 0;
+    int64_t created = json_object_is_type(c, json_type_int) ? json_object_get_int64(c) : -1;
+    if (created < 0 || created >= SECRETS_MAX_CREATED || errno == ERANGE)
+        return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: %s: \"created\" must be a "
+                       "non-negative integer below 2^53", path, label);
+    sec->created = created;
+    sec->has_created = 1;
     return JWT_OK;
 }
 
@@ -291,35 +384,47 @@ static jwt_code_t parse_one_secret(apr_pool_t *p, json_object *jk, const char *p
                                    jwt_secret_t *sec, jwt_err_t *err)
 {
     jwt_code_t rc;
+    const char *label = NULL;
+    memset(sec, 0, sizeof(*sec));
     if (!json_object_is_type(jk, json_type_object))
         return JWT_ERR(err, JWT_ERR_KEY_INVALID, "secrets file %s: key #%zu is not an object",
                        path, idx);
-    memset(sec, 0, sizeof(*sec));
-    if ((rc = parse_kid(p, jk, path, idx, sec, err)) != JWT_OK) return rc;
-    if ((rc = check_members(jk, path, idx, err)) != JWT_OK) return rc;
-    if ((rc = parse_fixed_members(jk, path, sec, err)) != JWT_OK) return rc;
-    if ((rc = parse_alg(jk, path, sec, err)) != JWT_OK) return rc;
-    if ((rc = parse_k(p, jk, path, sec, err)) != JWT_OK) return rc;
-    return parse_status_created(jk, path, sec, err);
+    if ((rc = parse_kid(p, jk, path, idx, sec, &label, err)) != JWT_OK) return rc;
+    if ((rc = parse_kty_use(jk, path, label, err)) != JWT_OK) return rc;
+    if ((rc = parse_alg(jk, path, label, sec, err)) != JWT_OK) return rc;
+    if ((rc = parse_k(p, jk, path, label, sec, err)) != JWT_OK) return rc;
+    if ((rc = parse_key_ops(jk, path, label, sec, err)) != JWT_OK) return rc;
+    if ((rc = parse_status_created(jk, path, label, sec, err)) != JWT_OK) return rc;
+    return collect_extra(p, jk, is_own_member, path, &sec->extra, err);
 }
 
-/* Set-wide rules: kids unique, at most one active. Also used on the result of an edit. */
-static jwt_code_t validate_set(const jwt_secrets_t *s, const char *path, jwt_err_t *err)
+/* Set-wide rules: kids unique, at most one active. Then the default signer: a file with
+ * no "active" key whose only key has no "status" signs with that key (a plain one-key
+ * JWKS is the common case). Also used on the result of an edit. */
+static jwt_code_t validate_set(apr_pool_t *p, jwt_secrets_t *s, const char *path,
+                               jwt_err_t *err)
 {
-    const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
+    jwt_secret_t *all = (jwt_secret_t *)s->secrets->elts;
     int active = 0;
     for (int i = 0; i < s->secrets->nelts; i++) {
-        for (int j = 0; j < i; j++) {
-            if (strcmp(all[i].kid, all[j].kid) == 0)
+        for (int j = 0; j < i && all[i].kid != NULL; j++) {
+            if (all[j].kid != NULL && strcmp(all[i].kid, all[j].kid) == 0)
                 return JWT_ERR(err, JWT_ERR_KEY_DUPLICATE_KID,
                                "secrets file %s: kid %s appears more than once", path, all[i].kid);
         }
         if (all[i].status == JWT_SECRET_ACTIVE && ++active > 1)
             return JWT_ERR(err, JWT_ERR_KEY_INVALID,
-                           "secrets file %s: more than one active key (second: kid %s)", path,
-                           all[i].kid);
+                           "secrets file %s: more than one active key (second: %s)", path,
+                           jwt_secret_label(p, s, &all[i]));
     }
+    if (active == 0 && s->secrets->nelts == 1 && !all[0].has_status && all[0].can_sign)
+        all[0].status = JWT_SECRET_ACTIVE;
     return JWT_OK;
+}
+
+static int is_keys_member(const char *name)
+{
+    return strcmp(name, "keys") == 0;
 }
 
 static jwt_code_t parse_secrets(apr_pool_t *p, const char *buf, size_t len, const char *path,
@@ -331,10 +436,10 @@ static jwt_code_t parse_secrets(apr_pool_t *p, const char *buf, size_t len, cons
     if (rc != JWT_OK)
         return rc;   /* the JSON layer's message names the problem, never the content */
     if (!json_object_object_get_ex(root, "keys", &keys) || !json_object_is_type(keys, json_type_array))
-        return JWT_ERR(err, JWT_ERR_JSON, "secrets file %s: no \"keys\" array", path);
-    if (json_object_object_length(root) != 1)
-        return JWT_ERR(err, JWT_ERR_JSON, "secrets file %s: members other than \"keys\" at top "
-                       "level", path);
+        return JWT_ERR(err, JWT_ERR_JSON, "secrets file %s: not a JWK Set (no \"keys\" array)",
+                       path);
+    if ((rc = collect_extra(p, root, is_keys_member, path, &s->extra, err)) != JWT_OK)
+        return rc;
     size_t n = json_object_array_length(keys);
     for (size_t i = 0; i < n; i++) {
         jwt_secret_t *sec = apr_array_push(s->secrets);
@@ -342,11 +447,11 @@ static jwt_code_t parse_secrets(apr_pool_t *p, const char *buf, size_t len, cons
         if (rc != JWT_OK)
             return rc;
     }
-    return validate_set(s, path, err);
+    return validate_set(p, s, path, err);
 }
 
 /* Parse buf (NULL when the file is missing) into a fresh set with its version. */
-static jwt_code_t secrets_from_bytes(apr_pool_t *p, const char *buf, size_t len, int missing,
+jwt_code_t jwt_secrets_from_bytes(apr_pool_t *p, const char *buf, size_t len, int missing,
                                      const char *path, jwt_secrets_t **out, jwt_err_t *err)
 {
     jwt_secrets_t *s = apr_pcalloc(p, sizeof(*s));
@@ -376,25 +481,27 @@ jwt_code_t jwt_secrets_load(apr_pool_t *p, const char *path, jwt_secrets_t **out
     jwt_code_t rc = read_file(p, path, &buf, &len, &missing, err);
     if (rc != JWT_OK)
         return rc;
-    return secrets_from_bytes(p, buf, len, missing, path, out, err);
+    return jwt_secrets_from_bytes(p, buf, len, missing, path, out, err);
 }
 
 /* ---------- keys ---------- */
 
-/* An HMAC key bound to exactly the secret's own alg (a 64-byte HS256 secret must not
- * also verify HS512 tokens). */
-static jwt_code_t secret_to_key(apr_pool_t *p, const jwt_secret_t *sec, const char *source,
-                                jwt_key_t **out, jwt_err_t *err)
+/* An HMAC key bound to exactly the secret's algs: its own "alg" when the file gives one
+ * (a 64-byte HS256 secret must not also verify HS512 tokens), else those its length
+ * allows. AuthJWTAlgorithms narrows further at verification. */
+static jwt_code_t secret_to_key(apr_pool_t *p, const jwt_secrets_t *s, const jwt_secret_t *sec,
+                                const char *source, jwt_key_t **out, jwt_err_t *err)
 {
     jwt_key_t *key = NULL;
     jwt_code_t rc = jwt_key_from_secret(p, sec->k, sec->k_len, sec->kid, source, &key, err);
     if (rc != JWT_OK)
         return rc;
-    if ((key->algs & JWT_ALGSET(sec->alg)) == 0)
-        return JWT_ERR(err, JWT_ERR_KEY_WEAK, "%s: kid %s: secret not usable with %s", source,
-                       sec->kid, jwt_alg_name(sec->alg));
-    key->algs = JWT_ALGSET(sec->alg);
-    key->can_sign = sec->status == JWT_SECRET_ACTIVE;
+    if ((key->algs & sec->algs) == 0)
+        return JWT_ERR(err, JWT_ERR_KEY_WEAK, "%s: %s: secret not usable with its alg", source,
+                       jwt_secret_label(p, s, sec));
+    key->algs &= sec->algs;
+    key->can_sign = sec->status == JWT_SECRET_ACTIVE && sec->can_sign;
+    key->can_verify = sec->can_verify;
     *out = key;
     return JWT_OK;
 }
@@ -407,10 +514,11 @@ jwt_code_t jwt_secrets_add_to_keyring(const jwt_secrets_t *s, const char *path,
     const char *source = apr_pstrcat(ring->pool, "secrets:", path, NULL);
     const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
     for (int i = 0; i < s->secrets->nelts; i++) {
-        if (all[i].status == JWT_SECRET_RETIRED)
+        /* retired keys and keys whose key_ops forbid verify never reach a keyring */
+        if (all[i].status == JWT_SECRET_RETIRED || !all[i].can_verify)
             continue;
         jwt_key_t *key = NULL;
-        jwt_code_t rc = secret_to_key(ring->pool, &all[i], source, &key, err);
+        jwt_code_t rc = secret_to_key(ring->pool, s, &all[i], source, &key, err);
         if (rc == JWT_OK)
             rc = jwt_keyring_add(ring, key, err);
         if (rc != JWT_OK)
@@ -426,10 +534,16 @@ jwt_code_t jwt_secrets_active_key(apr_pool_t *p, const jwt_secrets_t *s, const c
         return JWT_ERR(err, JWT_ERR_ARG, "jwt_secrets_active_key: missing argument");
     const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
     for (int i = 0; i < s->secrets->nelts; i++) {
+        /* validate_set made the default signer (the only key, no status) "active" */
         if (all[i].status == JWT_SECRET_ACTIVE)
-            return secret_to_key(p, &all[i], apr_pstrcat(p, "secrets:", path, NULL), out, err);
+            return secret_to_key(p, s, &all[i], apr_pstrcat(p, "secrets:", path, NULL), out, err);
     }
-    return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no active key", path);
+    if (s->secrets->nelts == 0)
+        return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no key to sign with (the file "
+                       "holds no key)", path);
+    return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no key to sign with: %d keys and "
+                   "none marked \"status\":\"active\" (mark one \"active\")", path,
+                   s->secrets->nelts);
 }
 
 /* ---------- editing helpers ---------- */
@@ -440,7 +554,7 @@ jwt_secret_t *jwt_secrets_find(jwt_secrets_t *s, const char *kid)
         return NULL;
     jwt_secret_t *all = (jwt_secret_t *)s->secrets->elts;
     for (int i = 0; i < s->secrets->nelts; i++) {
-        if (strcmp(all[i].kid, kid) == 0)
+        if (all[i].kid != NULL && strcmp(all[i].kid, kid) == 0)
             return &all[i];
     }
     return NULL;
@@ -492,19 +606,26 @@ jwt_code_t jwt_secrets_generate(apr_pool_t *p, jwt_secrets_t *s, const char *kid
                        "first)", kid);
     size_t len = jwt_alg_hash_len(alg);
     unsigned char *k = apr_palloc(p, len);
-    wipe_on_cleanup(p, k, len);
+    jwt_secrets_wipe_on_cleanup(p, k, len);
     if (RAND_bytes(k, (int)len) != 1) {
         JWT_ERR(err, JWT_ERR_CRYPTO, "RAND_bytes failed");
         if (err) jwt_err_append_openssl(err); else jwt_err_clear_openssl();
         return JWT_ERR_CRYPTO;
     }
     jwt_secret_t *sec = apr_array_push(s->secrets);
+    memset(sec, 0, sizeof(*sec));
     sec->kid = apr_pstrdup(p, kid);
     sec->alg = alg;
     sec->status = status;
+    sec->has_alg = 1;
+    sec->algs = JWT_ALGSET(alg);
+    sec->has_status = 1;
     sec->created = now;
+    sec->has_created = 1;
+    sec->can_verify = sec->can_sign = 1;
     sec->k = k;
     sec->k_len = len;
+    sec->extra = "";
     if (created) *created = sec;
     return JWT_OK;
 }
@@ -517,193 +638,3 @@ const char *jwt_secret_fingerprint(apr_pool_t *p, const jwt_secret_t *sec)
     return fp ? fp : "";
 }
 
-/* ---------- writing ---------- */
-
-/* Serialise deterministically, one key per line, so diffs of the file stay readable. */
-static jwt_code_t serialise(apr_pool_t *p, const jwt_secrets_t *s, const char **out,
-                            size_t *outlen, jwt_err_t *err)
-{
-    const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
-    apr_array_header_t *parts = apr_array_make(p, s->secrets->nelts * 2 + 2, sizeof(char *));
-    *(const char **)apr_array_push(parts) = "{\"keys\":[";
-    for (int i = 0; i < s->secrets->nelts; i++) {
-        json_object *kid = json_object_new_string(all[i].kid);
-        if (kid == NULL)
-            return JWT_ERR(err, JWT_ERR_IO, "out of memory serialising the secrets file");
-        const char *kid_json = apr_pstrdup(p, json_object_to_json_string_ext(
-                                               kid, JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(kid);
-        char *k64 = jwt_b64url_encode(p, all[i].k, all[i].k_len);
-        wipe_on_cleanup(p, k64, strlen(k64));
-        char *line = apr_psprintf(p, "%s\n  {\"kty\":\"oct\",\"kid\":%s,\"alg\":\"%s\",\"k\":\"%s\","
-                                  "\"use\":\"sig\",\"status\":\"%s\",\"created\":%" APR_INT64_T_FMT "}",
-                                  i ? "," : "", kid_json, jwt_alg_name(all[i].alg), k64,
-                                  jwt_secret_status_name(all[i].status), (apr_int64_t)all[i].created);
-        wipe_on_cleanup(p, line, strlen(line));
-        *(const char **)apr_array_push(parts) = line;
-    }
-    *(const char **)apr_array_push(parts) = s->secrets->nelts ? "\n]}\n" : "]}\n";
-    char *text = apr_array_pstrcat(p, parts, '\0');
-    wipe_on_cleanup(p, text, strlen(text));
-    *out = text;
-    *outlen = strlen(text);
-    return JWT_OK;
-}
-
-static jwt_code_t write_all(int fd, const char *buf, size_t len, const char *tmp, jwt_err_t *err)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return JWT_ERR(err, JWT_ERR_IO, "secrets temp file %s: write failed: %s", tmp,
-                           n < 0 ? strerror(errno) : "no progress");
-        buf += n;
-        len -= (size_t)n;
-    }
-    return JWT_OK;
-}
-
-/* Test hook, read only by the writer: JWT_SECRETS_TEST_PAUSE_MS=N sleeps N ms after half
- * of the temp file is written, so a test can SIGKILL a writer mid-write and prove that the
- * old file survives. Capped at 10 s; ignored when malformed. */
-static void test_pause(void)
-{
-    const char *v = getenv("JWT_SECRETS_TEST_PAUSE_MS");
-    if (v == NULL || *v == '\0')
-        return;
-    char *end = NULL;
-    errno = 0;
-    long ms = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || ms <= 0 || ms > 10000)
-        return;
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static const char *dir_of(apr_pool_t *p, const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return ".";
-    if (slash == path)
-        return "/";
-    return apr_pstrmemdup(p, path, (apr_size_t)(slash - path));
-}
-
-/* The directory entry is what rename changed: sync it so the new name survives a crash. */
-static jwt_code_t fsync_dir(apr_pool_t *p, const char *path, jwt_err_t *err)
-{
-    const char *dir = dir_of(p, path);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return JWT_ERR(err, JWT_ERR_IO, "secrets folder %s: cannot open: %s", dir, strerror(errno));
-    int rc = fsync(dfd);
-    int saved = errno;
-    close(dfd);
-    if (rc != 0)
-        return JWT_ERR(err, JWT_ERR_IO, "secrets folder %s: fsync failed: %s", dir,
-                       strerror(saved));
-    return JWT_OK;
-}
-
-/* Write text to a new temp file beside path and rename it over path. */
-static jwt_code_t replace_file(apr_pool_t *p, const char *path, const char *text, size_t len,
-                               mode_t mode, jwt_err_t *err)
-{
-    char *tmp = apr_pstrcat(p, path, ".tmp.XXXXXX", NULL);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return JWT_ERR(err, JWT_ERR_IO, "secrets file %s: cannot create temp file: %s", path,
-                       strerror(errno));
-    jwt_code_t rc = write_all(fd, text, len / 2, tmp, err);
-    if (rc == JWT_OK) {
-        test_pause();
-        rc = write_all(fd, text + len / 2, len - len / 2, tmp, err);
-    }
-    if (rc == JWT_OK && fsync(fd) != 0)
-        rc = JWT_ERR(err, JWT_ERR_IO, "secrets temp file %s: fsync failed: %s", tmp, strerror(errno));
-    if (rc == JWT_OK && fchmod(fd, mode) != 0)
-        rc = JWT_ERR(err, JWT_ERR_IO, "secrets temp file %s: chmod failed: %s", tmp, strerror(errno));
-    if (close(fd) != 0 && rc == JWT_OK)
-        rc = JWT_ERR(err, JWT_ERR_IO, "secrets temp file %s: close failed: %s", tmp, strerror(errno));
-    if (rc == JWT_OK && rename(tmp, path) != 0)
-        rc = JWT_ERR(err, JWT_ERR_IO, "secrets file %s: rename failed: %s", path, strerror(errno));
-    if (rc != JWT_OK) {
-        unlink(tmp);
-        return rc;
-    }
-    return fsync_dir(p, path, err);
-}
-
-/* Exclusive lock on PATH.lock (a separate file, because the data file itself is replaced
- * by rename and a lock on the old inode would not serialise the next writer). */
-static jwt_code_t lock_exclusive(const char *lockpath, int *fd_out, jwt_err_t *err)
-{
-    int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-    if (fd < 0)
-        return JWT_ERR(err, JWT_ERR_IO, "secrets lock %s: cannot open: %s", lockpath,
-                       strerror(errno));
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno == EINTR)
-            continue;
-        int saved = errno;
-        close(fd);
-        return JWT_ERR(err, JWT_ERR_IO, "secrets lock %s: flock failed: %s", lockpath,
-                       strerror(saved));
-    }
-    *fd_out = fd;
-    return JWT_OK;
-}
-
-/* Everything that happens while the lock is held. */
-static jwt_code_t update_locked(apr_pool_t *p, const char *path, const char *expected_version,
-                                mode_t mode, jwt_secrets_edit_fn fn, void *baton,
-                                const char **new_version, jwt_err_t *err)
-{
-    jwt_secrets_t *s = NULL;
-    jwt_code_t rc = jwt_secrets_load(p, path, &s, err);
-    if (rc != JWT_OK)
-        return rc;
-    if (expected_version != NULL && strcmp(expected_version, s->version) != 0)
-        return JWT_ERR(err, JWT_ERR_CONFLICT, "secrets file %s changed since it was read "
-                       "(reload and try again)", path);
-    rc = fn(p, s, baton, err);
-    if (rc != JWT_OK)
-        return rc;
-    const char *text = NULL;
-    size_t len = 0;
-    if ((rc = serialise(p, s, &text, &len, err)) != JWT_OK)
-        return rc;
-    /* Re-parse what we are about to write: an edit can never produce a file the module
-     * would refuse (two active keys, a duplicate kid, a short secret). */
-    jwt_secrets_t *check = NULL;
-    if ((rc = secrets_from_bytes(p, text, len, 0, path, &check, err)) != JWT_OK)
-        return rc;
-    if ((rc = replace_file(p, path, text, len, mode, err)) != JWT_OK)
-        return rc;
-    if (new_version)
-        *new_version = check->version;
-    return JWT_OK;
-}
-
-jwt_code_t jwt_secrets_update(apr_pool_t *p, const char *path, const char *expected_version,
-                              mode_t mode, jwt_secrets_edit_fn fn, void *baton,
-                              const char **new_version, jwt_err_t *err)
-{
-    if (p == NULL || path == NULL || *path == '\0' || fn == NULL)
-        return JWT_ERR(err, JWT_ERR_ARG, "jwt_secrets_update: missing argument");
-    /* Secrets are never for "other": 0600 or 0640 (group = the httpd user) are the norm. */
-    if ((mode & ~(mode_t)0770) != 0)
-        return JWT_ERR(err, JWT_ERR_ARG, "secrets file %s: mode %o refused (bits for others or "
-                       "special bits set)", path, (unsigned)mode);
-    int lockfd = -1;
-    jwt_code_t rc = lock_exclusive(apr_pstrcat(p, path, ".lock", NULL), &lockfd, err);
-    if (rc != JWT_OK)
-        return rc;
-    rc = update_locked(p, path, expected_version, mode, fn, baton, new_version, err);
-    close(lockfd);   /* releases the flock */
-    return rc;
-}

@@ -3,7 +3,8 @@
  * a file in a private temporary folder, loaded, and on success turned into verification
  * keys and the signing key.
  * Invariants: a loaded set has a version (64 hex chars), at most one active secret, every
- * secret has a kid and key bytes; the keyring holds exactly the non-retired secrets. */
+ * secret has key bytes and at least one HS alg; the keyring holds exactly the non-retired
+ * secrets whose key_ops permit verify. */
 #include <string.h>
 #include <unistd.h>
 #include "fuzz_common.h"
@@ -54,9 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(s != NULL && s->version != NULL && strlen(s->version) == 64);
         for (int i = 0; i < s->secrets->nelts; i++) {
             const jwt_secret_t *sec = &APR_ARRAY_IDX(s->secrets, i, jwt_secret_t);
-            FUZZ_ASSERT(sec->kid != NULL && sec->k != NULL && sec->k_len > 0);
+            FUZZ_ASSERT(sec->k != NULL && sec->k_len >= 32 && sec->algs != 0);
+            FUZZ_ASSERT((sec->algs & ~JWT_ALGSET_HMAC) == 0);
             active += sec->status == JWT_SECRET_ACTIVE;
-            usable += sec->status != JWT_SECRET_RETIRED;
+            usable += sec->status != JWT_SECRET_RETIRED && sec->can_verify;
             (void)jwt_secret_fingerprint(p, sec);
         }
         FUZZ_ASSERT(active <= 1);

@@ -14,6 +14,7 @@ int main(void)
     srunner_add_suite(sr, suite_jws());
     srunner_add_suite(sr, suite_claims());
     srunner_add_suite(sr, suite_secrets());
+    srunner_add_suite(sr, suite_secrets_jwks());
     srunner_add_suite(sr, suite_rfc_vectors());
     srunner_add_suite(sr, suite_wycheproof());
     srunner_add_suite(sr, suite_rules());

@@ -136,7 +136,8 @@ START_TEST(load_valid_file)
 }
 END_TEST
 
-/* Each bad file and the exact code it must produce. */
+/* Each bad file and the exact code it must produce. (What a plain JWKS may leave out, kid,
+ * alg, status, created, and members of its own, is accepted: test_secrets_jwks.c.) */
 static const struct { const char *name; const char *text; jwt_code_t want; } bad_files[] = {
     { "not json", "keys: []", JWT_ERR_JSON },
     { "trailing data", "{\"keys\":[]} x", JWT_ERR_JSON },
@@ -144,10 +145,7 @@ static const struct { const char *name; const char *text; jwt_code_t want; } bad
     { "duplicate member", "{\"keys\":[],\"keys\":[]}", JWT_ERR_JSON_DUPLICATE },
     { "no keys", "{}", JWT_ERR_JSON },
     { "keys not array", "{\"keys\":{}}", JWT_ERR_JSON },
-    { "extra top-level", "{\"keys\":[],\"x\":1}", JWT_ERR_JSON },
     { "key not object", "{\"keys\":[1]}", JWT_ERR_KEY_INVALID },
-    { "missing kid", "{\"keys\":[{\"kty\":\"oct\",\"alg\":\"HS256\",\"k\":\"" K32
-      "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
     { "empty kid", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"\",\"alg\":\"HS256\",\"k\":\"" K32
       "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
     { "kid not string", "{\"keys\":[{\"kty\":\"oct\",\"kid\":7,\"alg\":\"HS256\",\"k\":\"" K32
@@ -163,10 +161,6 @@ static const struct { const char *name; const char *text; jwt_code_t want; } bad
       "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
     { "use enc", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
       "\",\"use\":\"enc\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_USAGE },
-    { "unknown member", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
-      "\",\"x5u\":\"http://x\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
-    { "alg missing", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"k\":\"" K32
-      "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
     { "alg RS256", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"RS256\",\"k\":\"" K32
       "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_ALG_UNSUPPORTED },
     { "alg none", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"none\",\"k\":\"" K32
@@ -188,8 +182,6 @@ static const struct { const char *name; const char *text; jwt_code_t want; } bad
       K48 "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_WEAK },
     { "status bogus", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
       "\",\"status\":\"enabled\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
-    { "status missing", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
-      "\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
     { "two active", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
       "\",\"status\":\"active\",\"created\":1},{\"kty\":\"oct\",\"kid\":\"b\",\"alg\":\"HS256\","
       "\"k\":\"" K32 "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
@@ -201,8 +193,6 @@ static const struct { const char *name; const char *text; jwt_code_t want; } bad
       K32 "\",\"status\":\"active\",\"created\":\"1\"}]}", JWT_ERR_KEY_INVALID },
     { "created 2^53", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\""
       K32 "\",\"status\":\"active\",\"created\":9007199254740992}]}", JWT_ERR_KEY_INVALID },
-    { "created missing", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\""
-      K32 "\",\"status\":\"active\"}]}", JWT_ERR_KEY_INVALID },
 };
 
 START_TEST(load_refuses_bad_file)
@@ -395,9 +385,10 @@ START_TEST(update_round_trip)
     ck_assert_code(jwt_secrets_update(tp, spath(), v1, 0600, edit_generate, &b2, &v2, &err), JWT_OK);
     ck_assert_str_ne(v1, v2);
 
+    /* the mode argument applies to a new file; a rewrite keeps the file's own */
     struct stat st;
     ck_assert_int_eq(stat(spath(), &st), 0);
-    ck_assert_uint_eq(st.st_mode & 0777, 0600);
+    ck_assert_uint_eq(st.st_mode & 0777, 0640);
 
     jwt_secrets_t *s = NULL;
     ck_assert_code(jwt_secrets_load(tp, spath(), &s, &err), JWT_OK);

@@ -9,6 +9,7 @@ Suite *suite_key(void);
 Suite *suite_jws(void);
 Suite *suite_claims(void);
 Suite *suite_secrets(void);
+Suite *suite_secrets_jwks(void);
 Suite *suite_rfc_vectors(void);
 Suite *suite_wycheproof(void);
 Suite *suite_rules(void);
