@@ -541,9 +541,9 @@ jwt_code_t jwt_secrets_active_key(apr_pool_t *p, const jwt_secrets_t *s, const c
     if (s->secrets->nelts == 0)
         return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no key to sign with (the file "
                        "holds no key)", path);
-    return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no key to sign with: %d keys and "
+    return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no key to sign with: %d key%s and "
                    "none marked \"status\":\"active\" (mark one \"active\")", path,
-                   s->secrets->nelts);
+                   s->secrets->nelts, s->secrets->nelts == 1 ? "" : "s");
 }
 
 /* ---------- editing helpers ---------- */

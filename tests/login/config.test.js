@@ -42,6 +42,31 @@ test('AuthJWTSigningKey: public key, HMAC raw file, unknown option, secrets= wit
     'AuthJWTSigningKey secrets=PATH takes no further option');
 });
 
+test('AuthJWTSigningKey secrets=: a file with no key to sign with is refused, saying to mark one active', async () => {
+  const fs = require('node:fs');
+  const plain = (name, keysOf) => {
+    const p = `${keys.dir}/${name}`;
+    fs.writeFileSync(p, JSON.stringify({ keys: keysOf }), { mode: 0o644 });
+    return p;
+  };
+  const k = (kid, extra = {}) => ({ kty: 'oct', kid, k: keys.hmac.hs256.toString('base64url'), ...extra });
+  const two = plain('two-plain.jwks', [k('a'), k('b')]);
+  await refused(loc(`AuthJWTSigningKey secrets=${two}`), 'AuthJWTSigningKey',
+    `AuthJWTSigningKey ${two}: no key to sign with: 2 keys and none marked "status":"active" (mark one "active")`);
+  const verifyOnly = plain('verify-only.jwks', [k('v', { status: 'verify' })]);
+  await refused(loc(`AuthJWTSigningKey secrets=${verifyOnly}`), 'AuthJWTSigningKey',
+    `AuthJWTSigningKey ${verifyOnly}: no key to sign with: 1 key and none marked "status":"active" (mark one "active")`);
+  const empty = plain('empty.jwks', []);
+  await refused(loc(`AuthJWTSigningKey secrets=${empty}`), 'AuthJWTSigningKey',
+    `AuthJWTSigningKey ${empty}: no key to sign with (the file holds no key)`);
+  // the only key, or the one marked active: accepted
+  for (const ok of [plain('one-plain.jwks', [k('a')]), plain('two-one-active.jwks', [k('a'), k('b', { status: 'active' })])]) {
+    const r = await configtest(loc('AuthJWTProvider file', `AuthUserFile "${userFile}"`, `AuthJWTSigningKey secrets=${ok}`),
+      { modules: ['authn_file'], name: 'login-ct' });
+    assert.equal(r.code, 0, r.output);
+  }
+});
+
 test('AuthJWTSigningAlgorithm must suit the key of the section, in either order', async () => {
   await refused(loc(`AuthJWTSigningKey ${keys.rsa.privPath}`, 'AuthJWTSigningAlgorithm ES256'),
     'AuthJWTSigningAlgorithm', 'AuthJWTSigningAlgorithm ES256: the signing key of this section cannot sign ES256');

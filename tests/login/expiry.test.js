@@ -29,9 +29,10 @@ test.before(async () => {
     // the tamper test's tokens must not expire while it runs
     L.loginLocation('/auth/login-long', { keyLine: `secrets=${secrets}`, alg: 'HS256', userFile, lifetime: 300,
       issuer: 'https://idp.test/', audience: 'orders-api' }),
-    // a secrets file with no active secret: nothing to sign with
+    // starts with a signer (configtest refuses a login location without one); the test
+    // below turns every key verify-only while httpd runs
     L.loginLocation('/auth/noactive', { keyLine: `secrets=${writeSecretsFile(`${keys.dir}/verify-only.jwks`,
-      [{ kid: 'v1', alg: 'HS256', k: keys.hmac.hs384, status: 'verify' }])}`, alg: 'HS256', userFile }),
+      [{ kid: 'v1', alg: 'HS256', k: keys.hmac.hs384 }])}`, alg: 'HS256', userFile }),
     '<Location /.well-known/jwks.json>', '  SetHandler jwt-jwks-handler', '</Location>',
     '<Location /api>', '  AuthType jwt', `  AuthName "${REALM}"`, `  AuthJWTSecretsFile ${secrets}`,
     '  AuthJWTIssuer https://idp.test/', '  AuthJWTAudience orders-api', '  AuthJWTLeeway 0',
@@ -86,7 +87,9 @@ test('a tampered token gets 401 invalid_token', async () => {
   A.expectOk(await get(token));
 });
 
-test('a secrets file without an active secret: 503 temporarily_unavailable, logged', async () => {
+test('a secrets file that loses its active secret while httpd runs: 503 temporarily_unavailable, logged', async () => {
+  writeSecretsFile(`${keys.dir}/verify-only.jwks`, [{ kid: 'v1', alg: 'HS256', k: keys.hmac.hs384, status: 'verify' }]);
+  await sleep(1600);   // past the once-a-second check of the file
   L.expectLoginRefused(await L.postJson(srv.base, '/auth/noactive', { username: 'erin', password: PW }),
     503, 'temporarily_unavailable', 'no signing key');
   assert.match(srv.errorLog(), /AH-JWT-0603: login at \/auth\/noactive: the secrets file has no active secret to sign with/);
