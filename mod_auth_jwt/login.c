@@ -113,6 +113,24 @@ static const char *signing_key_from_file(cmd_parms *cmd, jwt_dir_conf_t *c, cons
     return NULL;
 }
 
+/* The secrets file's signer as loaded now must be able to sign AuthJWTSigningAlgorithm (a
+ * 32-byte key cannot sign HS512, a key with "alg":"HS256" signs only that): checked at
+ * config time in either directive order; a later change of the file is logged per login. */
+static const char *secrets_signer_fits(cmd_parms *cmd, const jwt_dir_conf_t *c)
+{
+    const jwt_key_t *signer;
+    if (!c->login.signing_alg_set || !c->login.signing_secrets)
+        return NULL;
+    signer = jwt_secrets_watch_signing_key(c->login.signing_secrets);
+    if (!signer || (signer->algs & JWT_ALGSET(c->login.signing_alg)))
+        return NULL;
+    return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of the secrets "
+                        "file %s (%s%s) cannot sign %s", jwt_alg_name(c->login.signing_alg),
+                        jwt_secrets_watch_path(c->login.signing_secrets),
+                        signer->kid ? "kid " : "no kid", signer->kid ? signer->kid : "",
+                        jwt_alg_name(c->login.signing_alg));
+}
+
 const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
                                 const char *opt)
 {
@@ -145,6 +163,8 @@ const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
         return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: a secrets file signs with "
                             "HS256, HS384 or HS512, not %s", arg,
                             jwt_alg_name(c->login.signing_alg));
+    if ((msg = secrets_signer_fits(cmd, c)))
+        return msg;
     return NULL;
 }
 
@@ -163,7 +183,7 @@ const char *jwt_cmd_signing_alg(cmd_parms *cmd, void *mconfig, const char *arg)
     if (c->login.signing_secrets && !(JWT_ALGSET(c->login.signing_alg) & JWT_ALGSET_HMAC))
         return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of this "
                             "section is a secrets file: use HS256, HS384 or HS512", arg);
-    return NULL;
+    return secrets_signer_fits(cmd, c);
 }
 
 const char *jwt_cmd_token_lifetime(cmd_parms *cmd, void *mconfig, const char *arg)

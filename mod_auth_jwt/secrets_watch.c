@@ -265,6 +265,11 @@ const char *jwt_secrets_watch_signing_problem(const jwt_secrets_watch_t *w)
     return w->current ? w->current->no_signer : NULL;
 }
 
+const jwt_key_t *jwt_secrets_watch_signing_key(const jwt_secrets_watch_t *w)
+{
+    return w->current ? w->current->view.active : NULL;
+}
+
 const char *jwt_secrets_watch_path(const jwt_secrets_watch_t *w)
 {
     return w->path;

@@ -37,6 +37,9 @@ const char *jwt_secrets_watch_path(const jwt_secrets_watch_t *w);
  * not exist yet, else the reason ("... mark one \"active\""). */
 const char *jwt_secrets_watch_signing_problem(const jwt_secrets_watch_t *w);
 
+/* Config time: the signing key as loaded then, or NULL. */
+const jwt_key_t *jwt_secrets_watch_signing_key(const jwt_secrets_watch_t *w);
+
 /* Seconds between stat() calls of one process. */
 #define JWT_SECRETS_CHECK_INTERVAL apr_time_from_sec(1)
 

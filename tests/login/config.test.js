@@ -59,6 +59,15 @@ test('AuthJWTSigningKey secrets=: a file with no key to sign with is refused, sa
   const empty = plain('empty.jwks', []);
   await refused(loc(`AuthJWTSigningKey secrets=${empty}`), 'AuthJWTSigningKey',
     `AuthJWTSigningKey ${empty}: no key to sign with (the file holds no key)`);
+  // the signer must be able to sign AuthJWTSigningAlgorithm, in either directive order
+  const short = plain('short-signer.jwks', [k('s32')]);
+  await refused(loc(`AuthJWTSigningKey secrets=${short}`, 'AuthJWTSigningAlgorithm HS512'), 'AuthJWTSigningAlgorithm',
+    `AuthJWTSigningAlgorithm HS512: the signing key of the secrets file ${short} (kid s32) cannot sign HS512`);
+  await refused(loc('AuthJWTSigningAlgorithm HS384', `AuthJWTSigningKey secrets=${short}`), 'AuthJWTSigningKey',
+    `AuthJWTSigningAlgorithm HS384: the signing key of the secrets file ${short} (kid s32) cannot sign HS384`);
+  const bound = plain('bound-signer.jwks', [{ ...k('b'), k: keys.hmac.hs512.toString('base64url'), alg: 'HS256' }]);
+  await refused(loc(`AuthJWTSigningKey secrets=${bound}`, 'AuthJWTSigningAlgorithm HS512'), 'AuthJWTSigningAlgorithm',
+    `AuthJWTSigningAlgorithm HS512: the signing key of the secrets file ${bound} (kid b) cannot sign HS512`);
   // the only key, or the one marked active: accepted
   for (const ok of [plain('one-plain.jwks', [k('a')]), plain('two-one-active.jwks', [k('a'), k('b', { status: 'active' })])]) {
     const r = await configtest(loc('AuthJWTProvider file', `AuthUserFile "${userFile}"`, `AuthJWTSigningKey secrets=${ok}`),
