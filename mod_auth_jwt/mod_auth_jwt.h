@@ -71,6 +71,7 @@ typedef struct jwt_secrets_watch jwt_secrets_watch_t;   /* secrets_watch.h */
 typedef struct jwt_dir_conf {
     jwt_keyring_t *keyring;          /* AuthJWTKeyFile, built while the section is read */
     int keyring_set;
+    int keyfile_unbound;             /* a key file without issuer= (the configtest warning) */
     jwt_secrets_watch_t *secrets;    /* AuthJWTSecretsFile */
     int secrets_set;
     jwt_algset_t algs;               /* AuthJWTAlgorithms */
@@ -124,7 +125,7 @@ void *jwt_create_dir_conf(apr_pool_t *p, char *dir);
 void *jwt_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 void *jwt_create_server_conf(apr_pool_t *p, server_rec *s);
 void *jwt_merge_server_conf(apr_pool_t *p, void *base, void *add);
-const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *path, const char *opt);
+const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, int argc, char *const argv[]);
 const char *jwt_cmd_secrets_file(cmd_parms *cmd, void *mconfig, const char *path);
 const char *jwt_cmd_algorithms(cmd_parms *cmd, void *mconfig, const char *args);
 const char *jwt_cmd_issuer(cmd_parms *cmd, void *mconfig, const char *arg);
