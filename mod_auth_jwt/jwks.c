@@ -105,6 +105,15 @@ static void source_sync(jwks_source_t *src, apr_pool_t *p, apr_time_t now, int f
         if (!jwks_body_present(src, p, &m))
             restore_locked(src, p, &m);
     }
+    else if (!found && src->ring) {
+        /* the whole entry was evicted: put back what this process knows of it (its
+         * timestamps restart the lease and failure bookkeeping, which is harmless) */
+        m.fetched_at = src->fetched_at;
+        m.max_age = src->max_age;
+        restore_locked(src, p, &m);
+        found = m.fetched_at != 0;
+        same = 1;
+    }
     jwks_store_unlock();
     src->missing = lost;
     if (!found || m.fetched_at == 0)
@@ -207,8 +216,7 @@ static void start_fetch(request_rec *r, cand_t *c, const jwks_settings_t *st,
         if (why == WHY_UNKNOWN_KID) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "jwks_kid_refetch_limited: %s: "
                           "refetch rate-limited", c->src->label);
-            c->state = C_GONE;          /* keeps its keys, which were already tried */
-            return;
+            return;                     /* keeps its keys (C_HAVE), already tried */
         }
         resync(r, c, st);              /* NOT_DUE: another child's fetch may have landed */
         if (c->state == C_GONE && retry_at > apr_time_now())
@@ -374,7 +382,7 @@ jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token
     verdict_t v;
     cand_t *cands;
     apr_time_t deadline, retry_at = 0;
-    int i, n, refetch = 0;
+    int i, n;
 
     *retry_after = 0;
     if (!jwks_configured(c))
@@ -390,16 +398,16 @@ jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token
     deadline = apr_time_now() + st.timeout;
     cands = candidates(r, c, token_issuer(t), &n);
 
-    /* every source first (fetches they need start side by side), then wait */
+    /* every source first (the fetches they need start side by side) */
     for (i = 0; i < n; i++) {
         if (cands[i].state != C_SKIP)
             prepare(r, &cands[i], &st, 1);
     }
-    if (wait_and_try(r, cands, n, &st, deadline, &v))
+    if (try_all(cands, n, &v))
         return JWT_OK;
-
     /* a kid no cached key has: refetch the sources it could belong to, within the
-     * server-wide rate limit, side by side */
+     * server-wide rate limit -- now, not after the fetches above: a source whose key
+     * server hangs must not hold up another's refetch */
     if (t->kid && failure_rank(v.code) <= failure_rank(JWT_ERR_UNKNOWN_KID)) {
         for (i = 0; i < n; i++) {
             cand_t *cd = &cands[i];
@@ -407,15 +415,11 @@ jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token
                 continue;
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "jwks_kid_refetch: %s: kid '%.80s' "
                           "unknown; refetching", cd->src->label, t->kid);
-            cd->state = C_GONE;
             start_fetch(r, cd, &st, WHY_UNKNOWN_KID);
-            if (cd->state == C_GONE && cd->kr)
-                continue;              /* rate-limited: its keys were tried */
-            refetch = 1;
         }
-        if (refetch && wait_and_try(r, cands, n, &st, apr_time_now() + st.timeout, &v))
-            return JWT_OK;
     }
+    if (wait_and_try(r, cands, n, &st, deadline, &v))
+        return JWT_OK;
 
     if (any_unavailable(cands, n, &retry_at)) {
         apr_time_t wait = retry_at - apr_time_now();
