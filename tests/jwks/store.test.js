@@ -118,3 +118,40 @@ test('two sources, one changing its document 500 times: the other keeps verifyin
     await js.close();
   }
 });
+
+test('a document evicted from the store is stored again from a process that holds it, and logged', async () => {
+  // one process (-X), so the process that holds B is the one that finds it gone
+  const big = bigJwks(100);
+  const js = await startJwksServer();
+  const b = makeSigner('kb');
+  js.publish('/b.json', [b.jwk]);
+  // A: the 450 KB set plus one key that changes on every fetch: each change rewrites ~113
+  // chunks spread over every sub-cache, so B's small entries are soon pushed out
+  js.dynamic('/a.json', (n) => [...big.jwks.keys, makeSigner(`a-${n}`).jwk]);
+  const a = makeSigner('a-never-published');
+  const httpd = await start([
+    location('/a', [`AuthJWTJWKSURL ${js.url('/a.json')}`, 'AuthJWTJWKSRefetchInterval 10ms', 'AuthJWTJWKSTimeout 20']),
+    location('/b', [`AuthJWTJWKSURL ${js.url('/b.json')}`])].join('\n'), { name: 'jwks-heal', args: ['-X'] });
+  try {
+    assert.equal((await get(httpd, '/b/ok.txt', b.sign({}))).status, 200);
+    const t0 = Date.now();
+    while (js.count('/a.json') < 60 && Date.now() - t0 < 90000) {
+      assert.equal((await get(httpd, '/a/ok.txt', a.sign({}))).status, 401);
+      await sleep(10);
+    }
+    await sleep(1100);                 // past the 1 s between looks at the shared entry
+    let restored = false;
+    for (let i = 0; i < 8 && !restored; i++) {
+      assert.equal((await get(httpd, '/b/ok.txt', b.sign({}))).status, 200);
+      restored = /jwks_store_restored: \S+\/b\.json: the shared store had lost the document/.test(httpd.errorLog());
+      if (!restored) await sleep(1000);
+    }
+    assert.ok(restored, `no restore logged after ${js.count('/a.json')} A documents:\n`
+      + httpd.errorLog().split('\n').filter((l) => /b\.json/.test(l)).slice(-5).join('\n'));
+    assert.equal(js.count('/b.json'), 1, 'B came back from this process\'s copy, not from its key server');
+    report(`MPM=${MPM} eviction: B's entry lost after ${js.count('/a.json')} changes of a 450 KB A; stored again from memory, B fetched once`);
+  } finally {
+    await httpd.stop();
+    await js.close();
+  }
+});
