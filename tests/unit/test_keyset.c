@@ -76,6 +76,13 @@ static json_object *parse(const char *json)
     return o;
 }
 
+/* Objects from fixture_jwk and parse belong to tp (a cleanup puts them): the set takes a
+ * reference of its own, and is put once serialised. */
+static void add(json_object *keys, json_object *pool_owned)
+{
+    json_object_array_add(keys, json_object_get(pool_owned));
+}
+
 /* Every kind of bad member, between three good ones. */
 static const char *mixed_set(void)
 {
@@ -83,27 +90,30 @@ static const char *mixed_set(void)
     json_object *priv = fixture_jwk(K("rsa2048.pub.pem"), "priv", "RS256");
     json_object *k1 = fixture_jwk(K("ec256.pub.pem"), "k1", NULL);
     json_object *enc = fixture_jwk(K("ec384.pub.pem"), "enc", NULL);
+    const char *out;
 
     json_object_object_add(priv, "d", json_object_new_string("AQAB"));
     json_object_object_del(k1, "crv");
     json_object_object_add(k1, "crv", json_object_new_string("secp256k1"));
     json_object_object_add(enc, "use", json_object_new_string("enc"));
 
-    json_object_array_add(keys, fixture_jwk(K("ec256.pub.pem"), "ec", NULL));        /* 0 good */
-    json_object_array_add(keys, fixture_jwk(K("rsa2048.pub.pem"), "rsa", "PS256"));  /* 1 good */
-    json_object_array_add(keys, rsa1024_jwk("weak"));                                /* 2 */
-    json_object_array_add(keys, fixture_jwk(K("ec384.pub.pem"), "ec", NULL));        /* 3 dup */
-    json_object_array_add(keys, fixture_jwk(K("ec256.pub.pem"), "misfit", "RS256")); /* 4 */
-    json_object_array_add(keys, parse("{\"kty\":\"XYZ\",\"kid\":\"xyz\"}"));       /* 5 */
-    json_object_array_add(keys, k1);                                                 /* 6 */
-    json_object_array_add(keys, priv);                                               /* 7 */
-    json_object_array_add(keys, parse("{\"kty\":\"oct\",\"kid\":\"oct\",\"alg\":\"HS256\","
-                                      "\"k\":\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI\"}"));
-    json_object_array_add(keys, json_object_new_int(5));                             /* 9 */
-    json_object_array_add(keys, enc);                                                /* 10 */
-    json_object_array_add(keys, fixture_jwk(K("ed25519.pub.pem"), "ed", NULL));      /* 11 good */
+    add(keys, fixture_jwk(K("ec256.pub.pem"), "ec", NULL));          /* 0 good */
+    add(keys, fixture_jwk(K("rsa2048.pub.pem"), "rsa", "PS256"));    /* 1 good */
+    json_object_array_add(keys, rsa1024_jwk("weak"));                /* 2 */
+    add(keys, fixture_jwk(K("ec384.pub.pem"), "ec", NULL));          /* 3 dup */
+    add(keys, fixture_jwk(K("ec256.pub.pem"), "misfit", "RS256"));   /* 4 */
+    add(keys, parse("{\"kty\":\"XYZ\",\"kid\":\"xyz\"}"));         /* 5 */
+    add(keys, k1);                                                   /* 6 */
+    add(keys, priv);                                                 /* 7 */
+    add(keys, parse("{\"kty\":\"oct\",\"kid\":\"oct\",\"alg\":\"HS256\","
+                    "\"k\":\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI\"}"));
+    json_object_array_add(keys, json_object_new_int(5));            /* 9 */
+    add(keys, enc);                                                  /* 10 */
+    add(keys, fixture_jwk(K("ed25519.pub.pem"), "ed", NULL));        /* 11 good */
     json_object_object_add(set, "keys", keys);
-    return jwt_json_to_string(tp, set);
+    out = jwt_json_to_string(tp, set);
+    json_object_put(set);
+    return out;
 }
 
 static const jwt_key_skip_t *skip_of(const apr_array_header_t *skips, const char *kid)
