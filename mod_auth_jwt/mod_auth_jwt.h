@@ -6,7 +6,10 @@
  * AuthJWTForwardClaim), secrets_watch.c (AuthJWTSecretsFile reloads), cache.c (the
  * verified-token cache, AuthJWTCacheSize), login.c
  * (jwt-login-handler, jwt-logout-handler, jwt-jwks-handler), login_guard.c (login CSRF,
- * the __Host- cookie name, wiping), explain.c (jwt-explain-handler). The Require rules
+ * the __Host- cookie name, wiping), explain.c (jwt-explain-handler), key_bindings.c (the
+ * configtest warning for key sources bound to no issuer), jwks*.c (remote JWKS: jwks.h is
+ * their only interface; jwks_conf.c directives, jwks_store.c the shared store, jwks_refresh.c
+ * fetching, jwks.c the key source). The Require rules
  * themselves are core/jwt_rules.c, shared with the admin CGI. mod_auth_jwt.c holds the
  * module record, the command table and the hook registration.
  *
