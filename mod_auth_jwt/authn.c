@@ -306,10 +306,13 @@ static jwt_code_t verify_signature(request_rec *r, const jwt_dir_conf_t *conf,
         if (best.code == JWT_OK || failure_rank(e.code) > failure_rank(best.code))
             best = e;
     }
-    /* Remote keys (issue 4) last: they may fetch. A static key that knew the kid but
-     * refused the signature is the answer; otherwise the JWKS cache's verdict is, and
-     * JWT_ERR_FETCH (no usable remote keys) becomes a 503 in jwt_check_authn. */
-    if (jwks_configured(conf->jwks) && (best.code == JWT_OK || failure_rank(best.code) < 3)) {
+    /* Remote keys (issue 4) last: they may fetch. A static key that knew the token's kid
+     * but refused the signature is the answer. A kid-less token names no key, so a static
+     * key of its alg that refused it says nothing about the remote ones: they are tried
+     * too. Otherwise the JWKS cache's verdict is the answer, and JWT_ERR_FETCH (no usable
+     * remote keys) becomes a 503 in jwt_check_authn. */
+    if (jwks_configured(conf->jwks)
+        && (best.code == JWT_OK || failure_rank(best.code) < 3 || t->kid == NULL)) {
         int retry_after = 0;
         jwt_err_clear(&e);
         if (jwks_verify(r, conf->jwks, t, conf->algs, used, &retry_after, &e) == JWT_OK)

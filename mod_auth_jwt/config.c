@@ -125,6 +125,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c = apr_pcalloc(p, sizeof(*c));
 
     JWT_MERGE(keyring);
+    c->keyfile_unbound = add->keyring_set ? add->keyfile_unbound : base->keyfile_unbound;
     JWT_MERGE(secrets);
     JWT_MERGE(algs);
     JWT_MERGE(issuers);
@@ -253,20 +254,28 @@ static apr_array_header_t *own_list(apr_pool_t *p, apr_array_header_t **list, in
 
 /* ---------------------------------------------------------------- key directives */
 
-const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *arg, const char *opt)
+/* AuthJWTKeyFile FILE [kid=ID] [issuer=ISS]: issuer= binds the file's keys to one issuer
+ * (RFC 8725 3.8), as AuthJWTJWKSURL's issuer= does for remote keys. */
+const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
 {
     jwt_dir_conf_t *c = mconfig;
-    const char *path, *msg, *kid = NULL;
+    const char *path, *msg, *kid = NULL, *issuer = NULL;
     jwt_err_t err;
-    int count = 0, before;
+    int count = 0, before, i;
 
-    if ((msg = jwt_resolve_path(cmd, arg, &path)))
+    if (argc < 1)
+        return "AuthJWTKeyFile: needs a FILE";
+    if ((msg = jwt_resolve_path(cmd, argv[0], &path)))
         return msg;
-    if (opt) {
-        if (strncmp(opt, "kid=", 4) != 0 || opt[4] == '\0')
-            return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: unknown option '%s' "
-                                "(expected kid=ID)", path, opt);
-        kid = opt + 4;
+    for (i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        if (strncmp(opt, "kid=", 4) == 0 && opt[4] != '\0' && !kid)
+            kid = opt + 4;
+        else if (strncmp(opt, "issuer=", 7) == 0 && opt[7] != '\0' && !issuer)
+            issuer = apr_pstrdup(cmd->pool, opt + 7);
+        else
+            return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: unknown or repeated option "
+                                "'%s' (expected kid=ID, issuer=ISS)", path, opt);
     }
     if (!c->keyring)
         c->keyring = jwt_keyring_make(cmd->pool);
@@ -277,6 +286,12 @@ const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *arg, con
     if (count == 0)
         return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: the file holds no usable key", path);
     jwt_keyring_name_by_thumbprint(c->keyring, before);
+    for (i = before; i < c->keyring->keys->nelts; i++) {
+        jwt_key_t *k = APR_ARRAY_IDX(c->keyring->keys, i, jwt_key_t *);
+        k->issuer = issuer;
+        if (issuer == NULL)
+            c->keyfile_unbound = 1;
+    }
     c->keyring_set = 1;
     return NULL;
 }

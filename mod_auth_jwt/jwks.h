@@ -10,7 +10,7 @@
  *   - its key selection calls jwks_verify() when jwks_configured(conf->jwks) and the
  *     static keys did not verify the token.
  *
- * Sharing: the fetched document of each URL lives in one mod_socache_shmcb instance shared
+ * Sharing (jwks_store.h, jwks_refresh.h): the fetched document of each URL lives in one mod_socache_shmcb instance shared
  * by every child, with its timestamps (fetched, last attempt, last unknown-kid refetch,
  * fetch lease, failure streak). A global mutex guards every access to it (shmcb is not
  * safe without one); it is never held during network I/O. A child that wants to fetch
@@ -64,6 +64,9 @@ const char *jwks_cmd_ca_file(cmd_parms *cmd, void *dirconf, const char *arg);
 /* base and add may be NULL. */
 jwks_dir_conf_t *jwks_dir_merge(apr_pool_t *p, const jwks_dir_conf_t *base,
                                 const jwks_dir_conf_t *add);
+
+/* Is any AuthJWTJWKSURL in effect without issuer=? (c may be NULL) */
+int jwks_has_unbound_source(const jwks_dir_conf_t *c);
 
 /* Any AuthJWTJWKSURL / AuthJWTIssuerDiscovery in effect? (c may be NULL) */
 int jwks_configured(const jwks_dir_conf_t *c);

@@ -18,13 +18,14 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "mod_auth.h"
+#include "key_bindings.h"
 
 /* Key directives are RSRC_CONF | ACCESS_CONF only: never in .htaccess (a user who can
  * write .htaccess must not be able to choose which keys the server trusts). */
 static const command_rec jwt_cmds[] = {
-    AP_INIT_TAKE12("AuthJWTKeyFile", jwt_cmd_key_file, NULL, RSRC_CONF | ACCESS_CONF,
-        "FILE [kid=ID]: PEM public key, certificate, JWK or JWKS that verifies tokens; "
-        "repeatable"),
+    AP_INIT_TAKE_ARGV("AuthJWTKeyFile", jwt_cmd_key_file, NULL, RSRC_CONF | ACCESS_CONF,
+        "FILE [kid=ID] [issuer=ISS]: PEM public key, certificate, JWK or JWKS that verifies "
+        "tokens (of issuer ISS only, when given); repeatable"),
     AP_INIT_TAKE1("AuthJWTSecretsFile", jwt_cmd_secrets_file, NULL, RSRC_CONF | ACCESS_CONF,
         "JWKS of HMAC secrets managed by the admin page; re-read when it changes"),
     AP_INIT_RAW_ARGS("AuthJWTAlgorithms", jwt_cmd_algorithms, NULL, RSRC_CONF | OR_AUTHCFG,
@@ -71,6 +72,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_explain_handler, NULL, NULL, APR_HOOK_MIDDLE);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);
+    jwt_key_bindings_register_hooks(p);
     jwt_cache_register_hooks(p);
 }
 

@@ -6,7 +6,10 @@
  * AuthJWTForwardClaim), secrets_watch.c (AuthJWTSecretsFile reloads), cache.c (the
  * verified-token cache, AuthJWTCacheSize), login.c
  * (jwt-login-handler, jwt-logout-handler, jwt-jwks-handler), login_guard.c (login CSRF,
- * the __Host- cookie name, wiping), explain.c (jwt-explain-handler). The Require rules
+ * the __Host- cookie name, wiping), explain.c (jwt-explain-handler), key_bindings.c (the
+ * configtest warning for key sources bound to no issuer), jwks*.c (remote JWKS: jwks.h is
+ * their only interface; jwks_conf.c directives, jwks_store.c the shared store, jwks_refresh.c
+ * fetching, jwks.c the key source). The Require rules
  * themselves are core/jwt_rules.c, shared with the admin CGI. mod_auth_jwt.c holds the
  * module record, the command table and the hook registration.
  *
@@ -71,6 +74,7 @@ typedef struct jwt_secrets_watch jwt_secrets_watch_t;   /* secrets_watch.h */
 typedef struct jwt_dir_conf {
     jwt_keyring_t *keyring;          /* AuthJWTKeyFile, built while the section is read */
     int keyring_set;
+    int keyfile_unbound;             /* a key file without issuer= (the configtest warning) */
     jwt_secrets_watch_t *secrets;    /* AuthJWTSecretsFile */
     int secrets_set;
     jwt_algset_t algs;               /* AuthJWTAlgorithms */
@@ -124,7 +128,7 @@ void *jwt_create_dir_conf(apr_pool_t *p, char *dir);
 void *jwt_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 void *jwt_create_server_conf(apr_pool_t *p, server_rec *s);
 void *jwt_merge_server_conf(apr_pool_t *p, void *base, void *add);
-const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, const char *path, const char *opt);
+const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, int argc, char *const argv[]);
 const char *jwt_cmd_secrets_file(cmd_parms *cmd, void *mconfig, const char *path);
 const char *jwt_cmd_algorithms(cmd_parms *cmd, void *mconfig, const char *args);
 const char *jwt_cmd_issuer(cmd_parms *cmd, void *mconfig, const char *arg);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <ctype.h>
 #include <limits.h>
+#include <stdint.h>
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <apr_strings.h>
@@ -57,16 +58,52 @@ int jwt_fetch_host_is_loopback(const char *host)
     return 0;
 }
 
+int jwt_fetch_host_is_link_local(const char *host)
+{
+    char buf[64];
+    size_t n;
+    struct in_addr v4;
+    struct in6_addr v6;
+
+    if (host == NULL || *host == '\0')
+        return 0;
+    n = strlen(host);
+    if (host[0] == '[' && n >= 2 && host[n - 1] == ']') {
+        if (n - 2 >= sizeof(buf))
+            return 0;
+        memcpy(buf, host + 1, n - 2);
+        buf[n - 2] = '\0';
+        host = buf;
+    }
+    if (inet_pton(AF_INET, host, &v4) == 1) {
+        uint32_t a = ntohl(v4.s_addr);
+        /* 169.254.0.0/16 (cloud metadata lives there), and 0.0.0.0/8, which Linux
+         * connects to this host */
+        return (a >> 16) == 0xa9fe || (a >> 24) == 0;
+    }
+    if (inet_pton(AF_INET6, host, &v6) == 1) {
+        if (IN6_IS_ADDR_LINKLOCAL(&v6) || IN6_IS_ADDR_UNSPECIFIED(&v6))
+            return 1;
+        if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+            const unsigned char *b = v6.s6_addr + 12;
+            return (b[0] == 169 && b[1] == 254) || b[0] == 0 || b[0] == 127;
+        }
+    }
+    return 0;
+}
+
 typedef struct {
     char *scheme;   /* lower case, from curl */
     char *host;
+    char *port;     /* with the scheme's default filled in */
 } url_parts_t;
 
 static void url_parts_free(url_parts_t *u)
 {
     curl_free(u->scheme);
     curl_free(u->host);
-    u->scheme = u->host = NULL;
+    curl_free(u->port);
+    u->scheme = u->host = u->port = NULL;
 }
 
 /* Split url with curl's own parser, so the host we check is the host curl connects to. */
@@ -76,13 +113,14 @@ static jwt_code_t url_parts_get(const char *url, url_parts_t *out, jwt_err_t *er
     char *user = NULL;
     jwt_code_t code = JWT_OK;
 
-    out->scheme = out->host = NULL;
+    out->scheme = out->host = out->port = NULL;
     if (u == NULL)
         return JWT_ERR(err, JWT_ERR_FETCH, "out of memory parsing a URL");
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
         || curl_url_get(u, CURLUPART_SCHEME, &out->scheme, 0) != CURLUE_OK
         || curl_url_get(u, CURLUPART_HOST, &out->host, 0) != CURLUE_OK
-        || out->host[0] == '\0') {
+        || out->host[0] == '\0'
+        || curl_url_get(u, CURLUPART_PORT, &out->port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
         code = JWT_ERR(err, JWT_ERR_ARG, "not an absolute URL with a host: %s", url);
     }
     else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
@@ -366,7 +404,8 @@ static jwt_code_t fetch_once(apr_pool_t *p, const char *url, const url_parts_t *
     return JWT_OK;
 }
 
-/* A redirect may only stay on the same host and never downgrade https to http. */
+/* A redirect may only stay on the same host and port, and never downgrade https to http:
+ * another port of the same host is another service (RFC 6454 origin). */
 static jwt_code_t check_redirect(const url_parts_t *from, const char *target,
                                  int allow_http, url_parts_t *to, jwt_err_t *err)
 {
@@ -376,6 +415,9 @@ static jwt_code_t check_redirect(const url_parts_t *from, const char *target,
     if (strcasecmp(from->host, to->host) != 0)
         code = JWT_ERR(err, JWT_ERR_FETCH, "redirect from host %s to another host (%s) refused",
                        from->host, to->host);
+    else if (strcmp(from->port, to->port) != 0)
+        code = JWT_ERR(err, JWT_ERR_FETCH, "redirect from port %s to another port (%s) of %s "
+                       "refused", from->port, to->port, to->host);
     else if (strcmp(from->scheme, "https") == 0 && strcmp(to->scheme, "https") != 0)
         code = JWT_ERR(err, JWT_ERR_FETCH, "redirect from https to %s refused", to->scheme);
     else if (check_parts(to, target, allow_http, err) != JWT_OK)
@@ -520,6 +562,36 @@ static int has_control(const char *s)
     return 0;
 }
 
+static int host_is_local(const char *host)
+{
+    return jwt_fetch_host_is_loopback(host) || jwt_fetch_host_is_link_local(host);
+}
+
+/* A discovery document must not point the server at its own loopback or link-local
+ * services (an SSRF into e.g. 169.254.169.254) unless the issuer itself lives there. */
+static jwt_code_t check_local_target(const char *issuer, const char *uri, jwt_err_t *err)
+{
+    url_parts_t iu, ju;
+    jwt_code_t code;
+    int refuse;
+
+    if (url_parts_get(uri, &ju, err) != JWT_OK)
+        return JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %.200s is not a usable URL", issuer);
+    if (!host_is_local(ju.host)) {
+        url_parts_free(&ju);
+        return JWT_OK;
+    }
+    code = url_parts_get(issuer, &iu, err);
+    refuse = code != JWT_OK || !host_is_local(iu.host);
+    if (refuse)
+        code = JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %.200s is on a loopback or link-local "
+                       "address (%s) but the issuer is not: refused", issuer, ju.host);
+    if (code == JWT_OK)
+        url_parts_free(&iu);
+    url_parts_free(&ju);
+    return code;
+}
+
 jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
                                   const char *issuer, int allow_http,
                                   const char **jwks_uri, jwt_err_t *err)
@@ -548,6 +620,9 @@ jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
     if (strlen(uri) != (size_t)json_object_get_string_len(v) || has_control(uri))
         return JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %s holds control characters", issuer);
     code = jwt_fetch_check_url(uri, allow_http, err);
+    if (code != JWT_OK)
+        return code;
+    code = check_local_target(issuer, uri, err);
     if (code != JWT_OK)
         return code;
     *jwks_uri = apr_pstrdup(p, uri);

@@ -4,7 +4,7 @@
  * token). Transport rules: https only, except plain http to a loopback host (127.0.0.0/8,
  * ::1, localhost) or when the caller passes allow_http; peer and host verification always
  * on; redirects followed by hand, at most JWT_FETCH_MAX_REDIRECTS, and only to the same
- * host; connect and whole-fetch timeouts share one deadline across redirects; the body is
+ * host and port; connect and whole-fetch timeouts share one deadline across redirects; the body is
  * capped (the transfer is aborted as soon as the cap is passed); no signals (NOSIGNAL).
  * Every curl object is freed before return, on every path.
  *
@@ -54,6 +54,10 @@ jwt_code_t jwt_fetch_check_url(const char *url, int allow_http, jwt_err_t *err);
 /* Host is 127.0.0.0/8, ::1 (bracketed or not) or "localhost" (any case). */
 int jwt_fetch_host_is_loopback(const char *host);
 
+/* Host is link-local or otherwise this machine's by address: 169.254.0.0/16, 0.0.0.0/8,
+ * fe80::/10, ::, and IPv4-mapped forms of those and of 127/8. */
+int jwt_fetch_host_is_link_local(const char *host);
+
 /* The max-age of a Cache-Control header value, parsed strictly: a directive
  * max-age=DIGITS (or "DIGITS"), at most once; absent, malformed or repeated -> -1.
  * "no-store"/"no-cache" -> 0. Values over 2^31-1 are capped. The caller clamps. */
@@ -66,7 +70,8 @@ jwt_code_t jwt_discovery_urls(apr_pool_t *p, const char *issuer, const char **oi
                               const char **rfc8414_url, jwt_err_t *err);
 
 /* Parse a discovery document: its "issuer" must equal issuer exactly (OpenID Discovery
- * 4.3, RFC 8414 3.3) and "jwks_uri" must pass jwt_fetch_check_url(allow_http).
+ * 4.3, RFC 8414 3.3) and "jwks_uri" must pass jwt_fetch_check_url(allow_http), and
+ * may be on a loopback or link-local host only when the issuer is on one too.
  * *jwks_uri is a pool string. Errors: JWT_ERR_JSON*, JWT_ERR_ISSUER, JWT_ERR_ARG. */
 jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
                                   const char *issuer, int allow_http,

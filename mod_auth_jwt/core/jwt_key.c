@@ -962,8 +962,17 @@ static jwt_code_t jwks_to_keys(apr_pool_t *p, json_object *set, const char *sour
             skip_reason = kerr;
             continue;
         }
-        if (rc != JWT_OK)
-            return JWT_ERR(err, rc, "%s: key #%zu: %s", source, i, kerr.message);
+        if (rc != JWT_OK) {
+            /* a local file is the operator's: name the key, so it can be found and fixed */
+            json_object *kv = NULL;
+            const char *kid = json_object_is_type(jwk, json_type_object)
+                              && json_object_object_get_ex(jwk, "kid", &kv)
+                              && json_object_is_type(kv, json_type_string)
+                              ? printable(p, json_object_get_string(kv),
+                                          (size_t)json_object_get_string_len(kv)) : NULL;
+            return JWT_ERR(err, rc, "%s: key #%zu%s%s%s: %s", source, i, kid ? " (kid \"" : "",
+                           kid ? kid : "", kid ? "\")" : "", kerr.message);
+        }
         if (key->kty == JWT_KTY_OCT) n_oct++; else n_asym++;
         APR_ARRAY_PUSH(keys, jwt_key_t *) = key;
     }

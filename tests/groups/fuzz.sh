@@ -52,6 +52,7 @@ for f in "${core_srcs[@]}"; do srcs+=("$core/$f"); done
 extra_srcs() {
     case "$1" in
         fuzz_fetch) echo "$core/jwt_fetch.c" ;;
+        fuzz_jwks) echo "$core/jwt_keyset.c" ;;
         fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_write.c" ;;
         fuzz_form) echo "$src/admin-cgi/cgi_form.c" ;;
         fuzz_rules) echo "$core/jwt_rules.c" ;;

@@ -71,6 +71,20 @@ test('fetcher: body, status, max-age, User-Agent, same-host redirect, refusals',
     assert.equal(r.fields.code, 'fetch');
     assert.match(r.line, /redirect from host 127\.0\.0\.1 to another host \(localhost\) refused/);
 
+    /* issue 20: the same host on another port is another service */
+    const other = await startJwksServer();
+    other.publish('/jwks.json', [k.jwk]);
+    try {
+      js.redirect('/port', `http://127.0.0.1:${other.port}/jwks.json`);
+      r = await fetch(js.url('/port'));
+      assertClean(r);
+      assert.equal(r.fields.code, 'fetch');
+      assert.match(r.line, new RegExp(`redirect from port ${js.port} to another port \\(${other.port}\\) of 127\\.0\\.0\\.1 refused`));
+      assert.equal(other.count('/jwks.json'), 0, 'the other port was never asked');
+    } finally {
+      await other.close();
+    }
+
     r = await fetch(js.url('/loop'));
     assert.match(r.line, /more than 3 redirects/);
 

@@ -11,6 +11,7 @@ int main(void)
     srunner_add_suite(sr, suite_json());
     srunner_add_suite(sr, suite_alg());
     srunner_add_suite(sr, suite_key());
+    srunner_add_suite(sr, suite_keyset());
     srunner_add_suite(sr, suite_jws());
     srunner_add_suite(sr, suite_claims());
     srunner_add_suite(sr, suite_secrets());

@@ -6,6 +6,7 @@ Suite *suite_b64(void);
 Suite *suite_json(void);
 Suite *suite_alg(void);
 Suite *suite_key(void);
+Suite *suite_keyset(void);
 Suite *suite_jws(void);
 Suite *suite_claims(void);
 Suite *suite_secrets(void);

@@ -9,11 +9,15 @@
  *   srv.publish('/a/jwks.json', [signer.jwk, ...])     the keys a path serves
  *   srv.json('/idp/.well-known/openid-configuration', { issuer, jwks_uri })  any JSON doc
  *   srv.redirect('/r', '/a/jwks.json' | 'http://localhost:PORT/...')       302
+ *   srv.dynamic('/c.json', (n) => [jwk, ...])   keys computed per fetch (n = 1, 2, ...):
+ *                            a document that changes on every fetch
+ *   srv.raw('/x.json', bodyString)   serve these exact bytes (a JWKS with odd members)
  *   srv.setMode(path, mode, arg)   mode for one path (or '*' for all):
  *       'ok'                 serve it
  *       'slow', ms           answer after ms
  *       'status', code       answer with that status ("error")
  *       'drop'               destroy the connection without an answer
+ *       'hang'               accept the request and never answer (until close/down)
  *       'garbage'            200 with a body that is not JSON
  *       'huge', {bytes, chunked}  200 with a body of that many bytes (default 5 MiB);
  *                            chunked: without Content-Length
@@ -120,6 +124,7 @@ async function startJwksServer({ tls } = {}) {
     const { mode, arg } = modeFor(p);
     const send = () => {
       if (mode === 'drop') { req.socket.destroy(); return; }
+      if (mode === 'hang') return;       // the socket stays open until close()/down()
       if (mode === 'status') { res.writeHead(arg || 500, { 'Content-Type': 'text/plain' }); res.end('error\n'); return; }
       if (mode === 'garbage') { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"keys": [ this is not json'); return; }
       if (mode === 'huge') {
@@ -143,7 +148,11 @@ async function startJwksServer({ tls } = {}) {
       }
       if (!route) { res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('not found\n'); return; }
       if (route.kind === 'redirect') { res.writeHead(302, { Location: route.value }); res.end(); return; }
-      const body = route.kind === 'jwks' ? JSON.stringify({ keys: route.value }) : JSON.stringify(route.value);
+      let body;
+      if (route.kind === 'jwks') body = JSON.stringify({ keys: route.value });
+      else if (route.kind === 'fn') body = JSON.stringify({ keys: route.value(counts.get(p)) });
+      else if (route.kind === 'raw') body = route.value;
+      else body = JSON.stringify(route.value);
       res.writeHead(200, { 'Content-Type': 'application/json', ...(extraHeaders.get(p) || {}) });
       res.end(body);
     };
@@ -180,6 +189,8 @@ async function startJwksServer({ tls } = {}) {
     publish(p, jwks) { routes.set(p, { kind: 'jwks', value: jwks }); },
     json(p, doc) { routes.set(p, { kind: 'json', value: doc }); },
     redirect(p, to) { routes.set(p, { kind: 'redirect', value: to }); },
+    dynamic(p, fn) { routes.set(p, { kind: 'fn', value: fn }); },
+    raw(p, body) { routes.set(p, { kind: 'raw', value: body }); },
     headers(p, h) { extraHeaders.set(p, h); },
     setMode(p, mode, arg) { modes.set(p, { mode, arg }); },
     clearModes() { modes.clear(); },

@@ -39,6 +39,23 @@ START_TEST(loopback_hosts)
 }
 END_TEST
 
+START_TEST(link_local_hosts)
+{
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("169.254.169.254"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("169.254.0.1"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("0.0.0.0"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("[fe80::1]"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("febf::1"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("::"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("[::ffff:127.0.0.1]"), 1);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("169.253.255.255"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("fec0::1"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("idp.example"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local("10.0.0.1"), 0);
+    ck_assert_int_eq(jwt_fetch_host_is_link_local(""), 0);
+}
+END_TEST
+
 START_TEST(url_rules)
 {
     jwt_err_t err;
@@ -125,7 +142,23 @@ START_TEST(discovery_documents)
                    JWT_ERR_ARG);
     ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"http://idp.example/k\"}",
                         "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    /* issue 20: a jwks_uri on a loopback or link-local host only for an issuer there too */
     ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"http://127.0.0.1/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    ck_assert_msg(strstr(err.message, "loopback or link-local") != NULL, "%s", err.message);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://169.254.169.254/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://[fe80::1]/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://localhost/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://[::ffff:169.254.1.1]/k\"}",
+                        "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    ck_assert_code(disc("{\"issuer\":\"http://127.0.0.1:8080\",\"jwks_uri\":\"http://127.0.0.1:9/k\"}",
+                        "http://127.0.0.1:8080", &uri, &err), JWT_OK);
+    ck_assert_code(disc("{\"issuer\":\"http://localhost\",\"jwks_uri\":\"http://127.0.0.1/k\"}",
+                        "http://localhost", &uri, &err), JWT_OK);
+    ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://169.255.0.1/k\"}",
                         "https://idp.example", &uri, &err), JWT_OK);
     ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"issuer\":\"https://evil.example\","
                         "\"jwks_uri\":\"https://idp.example/k\"}", "https://evil.example", &uri, &err),
@@ -187,6 +220,7 @@ int main(void)
         return EXIT_FAILURE;
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, loopback_hosts);
+    tcase_add_test(tc, link_local_hosts);
     tcase_add_test(tc, url_rules);
     tcase_add_test(tc, max_age);
     tcase_add_test(tc, discovery_urls);
