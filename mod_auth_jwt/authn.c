@@ -601,9 +601,10 @@ int jwt_check_authn(request_rec *r)
     const jwt_key_t *key = NULL;
     jwt_err_t err;
 
-    if (!type || ap_cstr_casecmp(type, JWT_AUTH_TYPE))
+    if (!jwt_compat_is_auth_type(type))
         return DECLINED;
-    conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    conf = (jwt_dir_conf_t *)jwt_compat_authn_conf(r, ap_get_module_config(r->per_dir_config,
+                                                   &auth_jwt_module), type);
     r->ap_auth_type = (char *)type;
     jwt_strip_forwarded_headers(r, conf);   /* also done in header_parser; cheap, certain */
 
@@ -674,7 +675,7 @@ int jwt_note_auth_failure(request_rec *r, const char *auth_type)
 {
     const jwt_request_state_t *st;
 
-    if (!auth_type || ap_cstr_casecmp(auth_type, JWT_AUTH_TYPE))
+    if (!jwt_compat_is_auth_type(auth_type))
         return DECLINED;
     st = jwt_request_state(r);
     if (st && st->scope_missed)

@@ -104,7 +104,7 @@ static int sets_nothing(const jwt_dir_conf_t *c)
     return !c->keyring_set && !c->secrets_set && !c->algs_set && !c->issuers_set
         && !c->audiences_set && !c->leeway_set && !c->required_set && !c->user_claim_set
         && !c->typ_set && !c->max_lifetime_set && !c->sources_set && !c->claims_env_set
-        && (!c->forwards || c->forwards->nelts == 0) && !c->jwks
+        && (!c->forwards || c->forwards->nelts == 0) && !c->jwks && !c->compat
         && !l->provider_set && !l->signing_set && !l->signing_alg_set && !l->lifetime_set
         && !l->group_file_set && !l->delivery_set;
 }
@@ -139,6 +139,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     JWT_MERGE(claims_env);
     c->forwards = merge_forwards(p, base->forwards, add->forwards);
     jwt_login_conf_merge(&c->login, &base->login, &add->login);
+    c->compat = jwt_compat_merge(p, base->compat, add->compat);
     c->jwks = jwks_dir_merge(p, base->jwks, add->jwks);
     c->identity = section_identity();
     return c;

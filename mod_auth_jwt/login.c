@@ -361,9 +361,9 @@ static int parse_form(request_rec *r, char *body, credentials_t *cr)
         *eq = '\0';
         if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(eq + 1) != OK)
             return 0;
-        if (!strcmp(pair, "username") && !set_once(&cr->username, eq + 1))
+        if (!strcmp(pair, jwt_compat_form_user(r)) && !set_once(&cr->username, eq + 1))
             return 0;
-        if (!strcmp(pair, "password") && !set_once(&cr->password, eq + 1))
+        if (!strcmp(pair, jwt_compat_form_password(r)) && !set_once(&cr->password, eq + 1))
             return 0;
     }
     return 1;
@@ -391,8 +391,8 @@ static int parse_json(request_rec *r, const char *body, apr_size_t len, credenti
                       "login body refused: %s", err.message);
         return 0;
     }
-    cr->username = json_string_member(o, "username");
-    cr->password = json_string_member(o, "password");
+    cr->username = json_string_member(o, jwt_compat_form_user(r));
+    cr->password = json_string_member(o, jwt_compat_form_password(r));
     return 1;
 }
 
@@ -582,6 +582,7 @@ static jwt_code_t build_claims(request_rec *r, const jwt_dir_conf_t *conf, const
                                    APR_ARRAY_IDX(conf->issuers, 0, const char *)));
     add_audience(payload, conf->audiences);
     json_object_object_add(payload, "sub", json_object_new_string(user));
+    jwt_compat_add_claims(r, conf, payload, user);
     json_object_object_add(payload, "iat", json_object_new_int64(now));
     json_object_object_add(payload, "nbf", json_object_new_int64(now));
     json_object_object_add(payload, "exp", json_object_new_int64(now + conf->login.lifetime));
@@ -655,6 +656,7 @@ static int issue_token(request_rec *r, const jwt_dir_conf_t *conf, const char *u
     }
     else {
         json_object_object_add(body, "access_token", json_object_new_string(token));
+        jwt_compat_login_body(r, conf, body, token);
     }
     json_object_object_add(body, "token_type", json_object_new_string("Bearer"));
     json_object_object_add(body, "expires_in", json_object_new_int64(lc->lifetime));

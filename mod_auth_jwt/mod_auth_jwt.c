@@ -53,6 +53,7 @@ static const command_rec jwt_cmds[] = {
     JWT_LOGIN_CMDS,
     JWT_JWKS_CMDS(jwt_dir_conf_t, jwks),
     JWT_CACHE_CMDS,
+    JWT_COMPAT_AUTHNZ_CMDS,
     { NULL }
 };
 
@@ -65,6 +66,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(jwt_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(jwt_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_fixups(jwt_forward_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_fixups(jwt_compat_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_post_config(jwt_login_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);

@@ -38,6 +38,7 @@
 #include "jwt_claims.h"
 #include "login.h"
 #include "jwks.h"
+#include "compat_authnz.h"
 
 /* AP_DECLARE_MODULE in mod_auth_jwt.c does APLOG_USE_MODULE itself. */
 extern module AP_MODULE_DECLARE_DATA auth_jwt_module;
@@ -47,7 +48,7 @@ APLOG_USE_MODULE(auth_jwt);
 
 /* Stable per-call-site log tags, APLOGNO style: JWT_LOGNO(0201) -> "AH-JWT-0201: ".
  * Ranges: 01xx config, 02xx authn, 03xx authz, 04xx env/forward, 05xx secrets file,
- * 06xx login/logout/jwks, 07xx token cache. Never reuse a number for a different message. */
+ * 06xx login/logout/jwks, 07xx token cache, 09xx mod_authnz_jwt compat. Never reuse a number for a different message. */
 #define JWT_LOGNO(n) "AH-JWT-" #n ": "
 
 #define JWT_AUTH_TYPE "jwt"
@@ -100,6 +101,7 @@ typedef struct jwt_dir_conf {
     apr_array_header_t *forwards;    /* jwt_forward_t, AuthJWTForwardClaim (accumulates) */
     jwt_login_conf_t login;          /* login.h: issue 5 directives */
     jwks_dir_conf_t *jwks;           /* jwks.h: AuthJWTJWKSURL & co (issue 4), NULL = none */
+    jwt_compat_conf_t *compat;       /* compat_authnz.h: mod_authnz_jwt's directives, NULL = none */
     apr_uint64_t identity;           /* not a setting: nonzero for a section made while the
                                         configuration was read, unique among them; 0 for
                                         one made at request time (.htaccess, a merge of two
