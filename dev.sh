@@ -5,6 +5,7 @@
 #   ./dev.sh stop    stop the demo
 #   ./dev.sh deps    only install missing Debian / npm packages
 #   ./dev.sh build   only (re)generate, configure and build in ./build
+#   ./dev.sh package build the Debian packages (.deb) into build/packages, lint them
 # Safe to run again: every step checks what is already there first.
 set -euo pipefail
 
@@ -29,6 +30,7 @@ DEB_PACKAGES=(
     autoconf automake libtool pkg-config make gcc
     check clang libclang-rt-14-dev
     wrk curl openssl chromium valgrind
+    debhelper dpkg-dev fakeroot lintian
 )
 
 deb_installed() {
@@ -105,6 +107,32 @@ cmd_demo() {
     JWT_BUILD_DIR="$BUILD_DIR" exec "$ROOT/demo/demo.sh" start
 }
 
+# The .debs are built by dpkg-buildpackage in a clean copy in a temp dir (the checkout's
+# tracked and not-ignored files: no build/, node_modules or in-tree autotools output), then
+# linted; they and lintian's report land in build/packages. Fails on any lintian error.
+cmd_package() {
+    local out="$BUILD_DIR/packages" tmp
+    tmp="$(mktemp -d "${TMPDIR:-/tmp}/mod-auth-jwt-package.XXXXXX")"
+    # shellcheck disable=SC2064  # expand now: $tmp is local
+    trap "rm -rf '$tmp'" EXIT
+    mkdir -p "$tmp/src" "$out"
+    git -C "$ROOT" ls-files -z --cached --others --exclude-standard | \
+        while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done | \
+        tar --null -T - -cf - | tar -C "$tmp/src" -xf -
+    log "dpkg-buildpackage -us -uc -b (in $tmp/src)"
+    (cd "$tmp/src" && dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1 || {
+        tail -n 40 "$tmp/build.log" >&2; die "dpkg-buildpackage failed (log above)"; }
+    rm -f "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo
+    cp "$tmp"/*.deb "$tmp"/*.changes "$tmp"/*.buildinfo "$out"/
+    cp "$tmp/build.log" "$out/build.log"
+    log "lintian"
+    local rc=0
+    lintian --fail-on error --info "$out"/*.changes >"$out/lintian.txt" 2>&1 || rc=$?
+    cat "$out/lintian.txt" >&2
+    [ "$rc" -eq 0 ] || die "lintian reports errors (build/packages/lintian.txt)"
+    ls -1 "$out"/*.deb
+}
+
 cmd_stop() {
     exec "$ROOT/demo/demo.sh" stop
 }
@@ -119,6 +147,7 @@ case "${1:-}" in
     test)  cmd_test ;;
     demo)  cmd_demo ;;
     stop)  cmd_stop ;;
+    package) cmd_package ;;
     -h|--help|help|"") usage ;;
     *) usage >&2; exit 2 ;;
 esac
