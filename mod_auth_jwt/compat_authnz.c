@@ -155,6 +155,16 @@ static const char *set_shared_secret(cmd_parms *cmd, jwt_dir_conf_t *c, const ch
                             "32`", err.message);
     }
     memset(secret, 0, len);        /* the key holds its own copy */
+    /* AuthJWTSignatureAlgorithm came first: a secret too short for its hash would only
+     * fail at the first request (AuthJWTSigningAlgorithm checks the other order) */
+    if (c->login.signing_alg_set && !(key->algs & JWT_ALGSET(c->login.signing_alg)))
+        /* APR's formatter has no %zu: APR_SIZE_T_FMT */
+        return apr_psprintf(cmd->pool, "AuthJWTSignatureSharedSecret: a secret of %"
+                            APR_SIZE_T_FMT " bytes is shorter than the %" APR_SIZE_T_FMT
+                            " bytes %s requires; fix: `openssl rand -base64 %" APR_SIZE_T_FMT
+                            "`", len, jwt_alg_hash_len(c->login.signing_alg),
+                            jwt_alg_name(c->login.signing_alg),
+                            jwt_alg_hash_len(c->login.signing_alg));
     if (!c->keyring)
         c->keyring = jwt_keyring_make(cmd->pool);
     jwt_err_clear(&err);

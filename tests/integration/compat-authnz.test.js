@@ -362,6 +362,11 @@ describe('mod_authnz_jwt configurations: where ours wins, configtest says so', (
     assert.match(r.output, /openssl rand -base64 32/);
     assert.match(r.output, new RegExp(`line ${r.lineOf('AuthJWTSignatureSharedSecret')} of `));
   });
+  test('a 32-byte secret with AuthJWTSignatureAlgorithm HS512 is refused, naming its 64 bytes', async () => {
+    const r = await configtest(substitute(README_CLAIMS).replace('HS256', 'HS512'), { name: 'compat-hs512' });
+    assert.notEqual(r.code, 0);
+    assert.match(r.output, /AuthJWTSignatureSharedSecret: a secret of 32 bytes is shorter than the 64 bytes HS512 requires/);
+  });
   test('a secret that is not base64 is refused', async () => {
     const r = await configtest(substitute(README_CLAIMS).replace(SECRET_B64, `${SECRET_B64.slice(0, -2)}!!`), { name: 'compat-b64' });
     assert.notEqual(r.code, 0);
