@@ -30,7 +30,7 @@ DEB_PACKAGES=(
     autoconf automake libtool pkg-config make gcc
     check clang libclang-rt-14-dev
     wrk curl openssl chromium valgrind
-    debhelper dpkg-dev fakeroot lintian
+    debhelper dpkg-dev fakeroot lintian python3
 )
 
 deb_installed() {

@@ -68,8 +68,11 @@ int jwt_compat_fixups(request_rec *r);
 
 const char *jwt_compat_cmd(cmd_parms *cmd, void *mconfig, const char *arg);
 
+/* Server config and <Directory>/<Location> sections, as its documentation lists ("server
+ * config, directory"); not .htaccess, where its OR_AUTHCFG let a user who can write one
+ * choose the keys and secrets the server trusts (ours never allows that). */
 #define JWT_COMPAT_CMD(name, help) \
-    AP_INIT_TAKE1(name, jwt_compat_cmd, (void *)name, RSRC_CONF | OR_AUTHCFG, \
+    AP_INIT_TAKE1(name, jwt_compat_cmd, (void *)name, RSRC_CONF | ACCESS_CONF, \
                   "mod_authnz_jwt alias: " help)
 
 /* mod_authnz_jwt's directives (AuthJWTLeeway and AuthJWTProvider are ours already). */

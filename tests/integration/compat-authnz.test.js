@@ -367,6 +367,21 @@ describe('mod_authnz_jwt configurations: where ours wins, configtest says so', (
     assert.notEqual(r.code, 0);
     assert.match(r.output, /AuthJWTSignatureSharedSecret: a secret of 32 bytes is shorter than the 64 bytes HS512 requires/);
   });
+  test('not in .htaccess (it allowed its secret there): 500, and the token is not let in', async () => {
+    const dir = path.join(tmp, 'ht');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    L.writeFile(dir, 'index.txt', 'secret\n');
+    L.writeFile(dir, '.htaccess', `AuthType jwt\nAuthName "ht"\nAuthJWTSignatureSharedSecret ${SECRET_B64}\nRequire valid-user\n`);
+    const srv = await startHttpd({
+      name: 'compat-htaccess',
+      conf: `Alias /ht "${dir}"\n<Directory "${dir}">\n  AllowOverride AuthConfig\n</Directory>`,
+    });
+    try {
+      const res = await request(srv.base, '/ht/index.txt', { headers: bearer(hs(good())) });
+      assert.equal(res.status, 500);
+      assert.match(srv.errorLog(), /AuthJWTSignatureSharedSecret not allowed here/);
+    } finally { await srv.stop(); }
+  });
   test('a secret that is not base64 is refused', async () => {
     const r = await configtest(substitute(README_CLAIMS).replace(SECRET_B64, `${SECRET_B64.slice(0, -2)}!!`), { name: 'compat-b64' });
     assert.notEqual(r.code, 0);
