@@ -171,6 +171,7 @@ static const char *set_shared_secret(cmd_parms *cmd, jwt_dir_conf_t *c, const ch
     if (jwt_keyring_add(c->keyring, key, &err) != JWT_OK)
         return apr_psprintf(cmd->pool, "AuthJWTSignatureSharedSecret: %s", err.message);
     c->keyring_set = 1;
+    c->keyfile_unbound = 1;         /* bound to no issuer, like AuthJWTKeyFile without issuer= */
     c->login.signing_key = key;     /* mod_authnz_jwt signed its login tokens with it too */
     c->login.signing_secrets = NULL;
     c->login.signing_set = 1;
@@ -216,8 +217,11 @@ const char *jwt_compat_cmd(cmd_parms *cmd, void *mconfig, const char *arg)
     }
     if (!strcmp(name, "AuthJWTSignatureSharedSecret"))
         return set_shared_secret(cmd, c, arg);
-    if (!strcmp(name, "AuthJWTSignaturePublicKeyFile"))
-        return jwt_cmd_key_file(cmd, c, arg, NULL);
+    if (!strcmp(name, "AuthJWTSignaturePublicKeyFile")) {
+        char *argv[1];
+        argv[0] = (char *)arg;
+        return jwt_cmd_key_file(cmd, c, 1, argv);
+    }
     if (!strcmp(name, "AuthJWTSignaturePrivateKeyFile"))
         return jwt_cmd_signing_key(cmd, c, arg, NULL);
     if (!strcmp(name, "AuthJWTIss")) {
