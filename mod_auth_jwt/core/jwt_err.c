@@ -47,6 +47,12 @@ static const struct {
     [JWT_ERR_FETCH]             = { "fetch",               "key fetch failed" },
     [JWT_ERR_CRYPTO]            = { "crypto",              "internal error" },
     [JWT_ERR_ARG]               = { "arg",                 "internal error" },
+    [JWT_ERR_DECRYPT]           = { "decrypt",             "token could not be decrypted" },
+    [JWT_ERR_ENC_UNSUPPORTED]   = { "enc_unsupported",     "unsupported encryption" },
+    [JWT_ERR_ENC_NOT_ALLOWED]   = { "enc_not_allowed",     "encryption not allowed" },
+    [JWT_ERR_ALG_REFUSED]       = { "alg_refused",         "algorithm not accepted" },
+    [JWT_ERR_ZIP]               = { "zip",                 "compressed tokens are not accepted" },
+    [JWT_ERR_LENGTH]            = { "length",              "malformed token" },
 };
 
 static int code_valid(jwt_code_t code)

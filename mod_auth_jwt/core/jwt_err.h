@@ -51,6 +51,13 @@ typedef enum {
     JWT_ERR_FETCH,            /* remote fetch failed */
     JWT_ERR_CRYPTO,           /* OpenSSL failed internally (not a bad signature) */
     JWT_ERR_ARG,              /* caller error / bad argument */
+    /* encryption (JWE, jwt_jwe.h) */
+    JWT_ERR_DECRYPT,          /* key unwrap or authentication tag failed (one code: no oracle) */
+    JWT_ERR_ENC_UNSUPPORTED,  /* "enc" we do not implement */
+    JWT_ERR_ENC_NOT_ALLOWED,  /* "enc" not in the allow-list */
+    JWT_ERR_ALG_REFUSED,      /* known and never accepted: RSA1_5, PBES2-* */
+    JWT_ERR_ZIP,              /* "zip" (compressed plaintext) refused */
+    JWT_ERR_LENGTH,           /* IV, tag, encrypted key or CEK of the wrong length */
     JWT_ERR__COUNT
 } jwt_code_t;
 

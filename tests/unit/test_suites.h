@@ -14,4 +14,7 @@ Suite *suite_secrets_jwks(void);
 Suite *suite_rfc_vectors(void);
 Suite *suite_wycheproof(void);
 Suite *suite_rules(void);
+Suite *suite_jwe(void);
+Suite *suite_jwe_hostile(void);
+Suite *suite_wycheproof_jwe(void);
 #endif
