@@ -31,6 +31,7 @@ DEB_PACKAGES=(
     check clang libclang-rt-14-dev
     wrk curl openssl chromium valgrind
     debhelper dpkg-dev fakeroot lintian python3
+    python3-jwcrypto
 )
 
 deb_installed() {

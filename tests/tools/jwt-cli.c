@@ -6,6 +6,7 @@
  *                  [--now EPOCH] [--no-claims] TOKEN
  *   jwt-cli jwk    --key FILE [--key FILE2 ...]
  *   jwt-cli decode TOKEN
+ *   jwt-cli encrypt / decrypt ...   (JWE: see jwt-cli-jwe.c)
  *
  * --key takes anything jwt_keys_from_file accepts (PEM public/private key, certificate,
  * JWK, JWKS) or "secret:FILE" for an HMAC secret made of the raw bytes of FILE (no
@@ -36,6 +37,7 @@
 #include "jwt_json.h"
 #include "jwt_jws.h"
 #include "jwt_key.h"
+#include "jwt-cli-jwe.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
@@ -73,6 +75,8 @@ static int usage(void)
           "                 [--now EPOCH] [--no-claims] TOKEN|-\n"
           "  jwt-cli jwk    --key FILE [--key FILE...]\n"
           "  jwt-cli decode TOKEN|-\n"
+          "  jwt-cli encrypt --key FILE|secret:FILE --alg ALG --enc ENC [--cty CTY] [--kid KID] TEXT|-\n"
+          "  jwt-cli decrypt --key FILE|secret:FILE [--key ...] [--algs L] [--encs L] TOKEN|-\n"
           "--key FILE: PEM key or certificate, JWK or JWKS; secret:FILE = raw HMAC secret bytes\n",
           stderr);
     return EXIT_USAGE;
@@ -451,6 +455,8 @@ static int run(apr_pool_t *p, int argc, char **argv)
         (void)usage();
         return 0;
     }
+    if (strcmp(cmd, "encrypt") == 0 || strcmp(cmd, "decrypt") == 0)
+        return jwt_cli_jwe(p, argc, argv);
     cli_opts_t o;
     int rc = parse_args(p, argc, argv, &o);
     if (rc != 0)
