@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Group "fuzz": builds each libFuzzer target in tests/fuzz/ straight from the core sources
 # (clang, -fsanitize=fuzzer,address,undefined; no autotools involved) and runs it for
-# FUZZ_SECONDS (default 20; 9 targets) from its seed corpus in tests/fuzz/corpus/<target>/.
+# FUZZ_SECONDS (default 20; 10 targets) from its seed corpus in tests/fuzz/corpus/<target>/.
 # Each target counts as one test: it passes when it builds and runs the whole time with no
 # crash, sanitizer report, leak or broken invariant. Crash inputs are kept in the output
 # folder ($JWT_BUILD_DIR/fuzz/, or a temporary folder) and named in the log.
@@ -13,7 +13,7 @@ src="$(cd "$here/../.." && pwd)"
 core="$src/mod_auth_jwt/core"
 fuzzdir="$src/tests/fuzz"
 seconds="${FUZZ_SECONDS:-20}"
-targets=(fuzz_json fuzz_b64 fuzz_token fuzz_jwks fuzz_fetch fuzz_form fuzz_secrets fuzz_login fuzz_rules)
+targets=(fuzz_json fuzz_b64 fuzz_token fuzz_jwks fuzz_fetch fuzz_form fuzz_secrets fuzz_login fuzz_rules fuzz_jwe)
 # Only one target at a time: FUZZ_TARGETS="fuzz_form fuzz_fetch" tests/groups/fuzz.sh
 if [ -n "${FUZZ_TARGETS:-}" ]; then read -r -a targets <<<"$FUZZ_TARGETS"; fi
 
@@ -56,6 +56,7 @@ extra_srcs() {
         fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_write.c" ;;
         fuzz_form) echo "$src/admin-cgi/cgi_form.c" ;;
         fuzz_rules) echo "$core/jwt_rules.c" ;;
+        fuzz_jwe) echo "$core/jwt_jwe_alg.c $core/jwt_jwe_key.c $core/jwt_jwe_content.c $core/jwt_jwe_keymgmt.c $core/jwt_jwe.c" ;;
     esac
 }
 
