@@ -78,4 +78,11 @@ typedef struct {
 jwt_code_t jwt_jwe_wrap_cek(apr_pool_t *p, const jwt_jwe_key_t *key, jwt_jwe_alg_t alg,
                             jwt_jwe_enc_t enc, jwt_jwe_wrapped_t *w, jwt_err_t *err);
 
+/* Decryption keys (jwt_jwe_key.c): classify and check an EVP_PKEY (RSA >= 2048, EC
+ * P-256/384/521 with its point checked, X25519, X448; private keys pairwise-checked) and
+ * wrap it as a key bound to its algorithms. Takes ownership of pkey (freed with p, or now
+ * on error). */
+jwt_code_t jwt_jwe_key_from_pkey(apr_pool_t *p, EVP_PKEY *pkey, int has_private,
+                                 const char *source, jwt_jwe_key_t **out, jwt_err_t *err);
+
 #endif

@@ -56,7 +56,7 @@ extra_srcs() {
         fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_write.c" ;;
         fuzz_form) echo "$src/admin-cgi/cgi_form.c" ;;
         fuzz_rules) echo "$core/jwt_rules.c" ;;
-        fuzz_jwe) echo "$core/jwt_jwe_alg.c $core/jwt_jwe_key.c $core/jwt_jwe_content.c $core/jwt_jwe_keymgmt.c $core/jwt_jwe.c" ;;
+        fuzz_jwe) echo "$core/jwt_jwe_alg.c $core/jwt_jwe_key.c $core/jwt_jwe_keyring.c $core/jwt_jwe_content.c $core/jwt_jwe_keymgmt.c $core/jwt_jwe.c" ;;
     esac
 }
 
