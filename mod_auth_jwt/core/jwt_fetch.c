@@ -586,8 +586,7 @@ static jwt_code_t check_local_target(const char *issuer, const char *uri, jwt_er
     if (refuse)
         code = JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %.200s is on a loopback or link-local "
                        "address (%s) but the issuer is not: refused", issuer, ju.host);
-    if (code == JWT_OK)
-        url_parts_free(&iu);
+    url_parts_free(&iu);   /* NULL members when url_parts_get failed: curl_free(NULL) is fine */
     url_parts_free(&ju);
     return code;
 }
