@@ -21,7 +21,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { chromium } = require('playwright-core');
-const { startHttpd, request, sleep } = require('../integration/lib/httpd');
+const { startHttpd, request, sleep, stage, adminCgi } = require('../integration/lib/httpd');
 const { generateKeys } = require('../integration/lib/keys');
 const T = require('../integration/lib/tokens');
 
@@ -59,7 +59,8 @@ function makeState() {
 }
 
 function conf(st) {
-  const assets = path.join(REPO, 'htdocs', 'admin');
+  // copies under the temp folder: the checkout may sit where www-data cannot go
+  const assets = stage(path.join(REPO, 'htdocs', 'admin'));
   return `
 Alias /jwt-admin "${assets}"
 <Directory "${assets}">
@@ -76,7 +77,7 @@ Alias /login.html "${st.dir}/login.html"
   AuthJWTDelivery cookie access_token
 </Location>
 
-ScriptAlias /admin "${CGI}"
+ScriptAlias /admin "${adminCgi()}"
 <Location /admin>
   AuthType jwt
   AuthName "jwt-admin"

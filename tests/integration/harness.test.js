@@ -5,7 +5,10 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
-const { startHttpd, configtest, request, parseEnv } = require('./lib/httpd');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { startHttpd, configtest, request, parseEnv, stage, IS_ROOT } = require('./lib/httpd');
 const { generateKeys, writeSecretsFile } = require('./lib/keys');
 const T = require('./lib/tokens');
 const A = require('./lib/assertions');
@@ -73,4 +76,37 @@ test('parseChallenge reads RFC 6750 challenges', () => {
   const c = A.parseChallenge('Bearer realm="a \\"b\\"", error="invalid_token", error_description="token expired"');
   assert.deepEqual(c, { scheme: 'Bearer', params: { realm: 'a "b"', error: 'invalid_token', error_description: 'token expired' } });
   assert.throws(() => A.parseChallenge('Bearer realm="x", realm="y"'));
+});
+
+// Any checkout (issue 23): a clone under a 0700 folder. The preflight names a path www-data
+// cannot reach and the fix; stage() makes a copy that httpd's children can serve.
+test('preflight refuses a path under a 0700 folder; a stage() copy of it is served', { skip: !IS_ROOT && 'needs root (User www-data)' }, async () => {
+  const priv = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-private-'));   // mkdtemp: 0700
+  try {
+    fs.mkdirSync(path.join(priv, 'site'));
+    fs.writeFileSync(path.join(priv, 'site', 'hello.txt'), 'hello\n');
+    fs.chmodSync(path.join(priv, 'site'), 0o755);
+    const at = (dir) => `Alias /hello "${dir}"\n<Directory "${dir}">\n  Require all granted\n</Directory>`;
+    await assert.rejects(startHttpd({ name: 'preflight', conf: at(path.join(priv, 'site')) }), (e) => {
+      assert.match(e.message, /preflight/);
+      assert.ok(e.message.includes(`cannot enter ${priv} (mode 0700`), e.message);
+      assert.match(e.message, /fix: pass stage\(path\)/);
+      return true;
+    });
+    // control: the same config without the preflight really gets 403 from httpd
+    const raw = await startHttpd({ name: 'preflight-off', conf: at(path.join(priv, 'site')), preflight: false });
+    try {
+      assert.equal((await request(raw.base, '/hello/hello.txt')).status, 403);
+    } finally { await raw.stop(); }
+    const copy = stage(path.join(priv, 'site'));
+    assert.equal(spawnSync('runuser', ['-u', 'www-data', '--', 'cat', path.join(copy, 'hello.txt')]).status, 0);
+    const srv = await startHttpd({ name: 'staged', conf: at(copy) });
+    try {
+      const res = await request(srv.base, '/hello/hello.txt');
+      assert.equal(res.status, 200);
+      assert.equal(res.body, 'hello\n');
+    } finally { await srv.stop(); }
+  } finally {
+    fs.rmSync(priv, { recursive: true, force: true });
+  }
 });

@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
-const { startHttpd, request } = require('../integration/lib/httpd');
+const { startHttpd, request, adminCgi } = require('../integration/lib/httpd');
 const { generateKeys, writeSecretsFile } = require('../integration/lib/keys');
 const T = require('../integration/lib/tokens');
 const A = require('../integration/lib/assertions');
@@ -76,7 +76,7 @@ ${F.location('/api', 'logs-api', `${F.keyFileLines(keys)}
   AuthJWTGroupFile "${groups}"
   AuthJWTSigningKey "${keys.ec256.privPath}"
 </Location>
-ScriptAlias /admin "${CGI}"
+ScriptAlias /admin "${adminCgi()}"
 <Location /admin>
   AuthType jwt
   AuthName "jwt-admin"

@@ -26,7 +26,7 @@ const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
-const { startHttpd, request, freePort, sleep, IS_ROOT } = require('../integration/lib/httpd');
+const { startHttpd, request, freePort, sleep, IS_ROOT, adminCgi } = require('../integration/lib/httpd');
 const { generateKeys, writeSecretsFile } = require('../integration/lib/keys');
 const t = require('../integration/lib/tokens');
 const { startJwksServer, makeSigner } = require('../jwks/lib/jwks-server');
@@ -203,7 +203,7 @@ Header always set X-Case "expr=%{REQUEST_URI}"
   ${jwks(`http://127.0.0.1:${st.deadPort}/jwks.json`)}
   Require valid-user
 </Location>
-ScriptAlias /admin "${CGI}"
+ScriptAlias /admin "${adminCgi()}"
 <Location /admin>
   AuthType jwt
   AuthName soak-admin

@@ -46,6 +46,18 @@
  *     time (secrets files) must be readable by www-data. Everything under srv.dir is
  *     made world-readable; keys.js does the same for its dir.
  *
+ * Any checkout: the checkout may sit under a folder www-data cannot enter (/root, a 0700
+ * home). What httpd's children read or execute from it (the admin CGI, htdocs/admin) is
+ * copied first into a per-process folder under os.tmpdir():
+ *   stage(src) -> a world-readable copy of the file or folder src (executables stay
+ *                 executable), made once per process, removed when the process exits;
+ *   adminCgi() -> stage($JWT_BUILD_DIR/admin-cgi/jwt-admin.cgi).
+ * Preflight: as root, startHttpd and configtest refuse (throw, naming the path, the folder
+ * that blocks it and the fix) a caller conf that names an existing absolute path www-data
+ * cannot reach (an ancestor folder it may not search); lines that only the root parent
+ * reads (LoadModule, AuthJWTKeyFile, AuthJWTSigningKey, logs, Include) are not checked. opts.preflight: false skips it (a
+ * test that wants httpd itself to meet an unreachable file).
+ *
  * Env: JWT_BUILD_DIR (required unless loadJwt:false), MPM (default mpm),
  *      APACHE2_BIN (default /usr/sbin/apache2), KEEP_HTTPD_DIRS=1 keeps temp dirs,
  *      HTTPD_LD_PRELOAD: LD_PRELOAD for apache2 only (not for node or the tests' other tools):
@@ -97,6 +109,91 @@ function killAllSync() {
 process.on('exit', killAllSync);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => { killAllSync(); process.exit(128 + (os.constants.signals[sig] || 1)); });
+}
+
+/* ---- any checkout: staging and the reachability preflight ---- */
+
+let stageRoot = null;
+const staged = new Map();   // realpath of src -> staged copy
+
+function stageDir() {
+  if (!stageRoot) {
+    stageRoot = fs.mkdtempSync(path.join(os.tmpdir(), `jwt-stage-${process.pid}-`));
+    fs.chmodSync(stageRoot, 0o755);
+    process.on('exit', () => {
+      if (!process.env.KEEP_HTTPD_DIRS) fs.rmSync(stageRoot, { recursive: true, force: true });
+    });
+  }
+  return stageRoot;
+}
+
+function copyReadable(src, dst) {
+  const st = fs.statSync(src);
+  if (st.isDirectory()) {
+    fs.mkdirSync(dst, { mode: 0o755 });
+    fs.chmodSync(dst, 0o755);
+    for (const e of fs.readdirSync(src)) copyReadable(path.join(src, e), path.join(dst, e));
+    return;
+  }
+  fs.copyFileSync(src, dst);
+  fs.chmodSync(dst, (st.mode & 0o111) ? 0o755 : 0o644);
+}
+
+/* A copy of src (file or folder) that httpd's children can read (and execute, for
+ * executables), whatever the mode of the folders above src. */
+function stage(src) {
+  const real = fs.realpathSync(src);
+  if (staged.has(real)) return staged.get(real);
+  const dst = path.join(stageDir(), `${staged.size}-${path.basename(real)}`);
+  copyReadable(real, dst);
+  staged.set(real, dst);
+  return dst;
+}
+
+function adminCgi() {
+  const cgi = path.join(jwtBuildDir(), 'admin-cgi', 'jwt-admin.cgi');
+  if (!fs.existsSync(cgi)) throw new Error(`${cgi} not built (make admin-cgi/jwt-admin.cgi)`);
+  return stage(cgi);
+}
+
+const WWW_UID = 33;
+const WWW_GID = 33;
+
+/* The first folder above p that www-data may not search (no x for it by owner, group or
+ * other, computed from stat), or null when every folder lets it through. */
+function blockingFolder(p) {
+  let dir = path.dirname(p);
+  for (;;) {
+    let st;
+    try { st = fs.statSync(dir); } catch (_) { return null; }
+    const bits = st.uid === WWW_UID ? (st.mode >> 6) : st.gid === WWW_GID ? (st.mode >> 3) : st.mode;
+    if (!(bits & 0o1)) return { dir, mode: (st.mode & 0o7777).toString(8).padStart(4, '0'), uid: st.uid };
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+/* Absolute paths named in the caller's part of the config that exist but that httpd's
+ * children (www-data) cannot reach. LoadModule lines are read by root at startup only. */
+function preflight(text) {
+  if (!IS_ROOT) return;
+  const problems = [];
+  for (const line of text.split('\n')) {
+    // read by the root parent only (at startup and on graceful restarts)
+    if (/^\s*(#|LoadModule|AuthJWTKeyFile|AuthJWTSigningKey|ErrorLog|CustomLog|PidFile|Include\w*)\b/i.test(line)) continue;
+    for (const m of line.matchAll(/(?:^|[\s"=])(\/[^\s"]+)/g)) {
+      const p = m[1];
+      if (!fs.existsSync(p)) continue;
+      const b = blockingFolder(p);
+      if (b) problems.push(`${p}: www-data (httpd's User) cannot enter ${b.dir} (mode ${b.mode}, owner uid ${b.uid})`);
+    }
+  }
+  if (problems.length) {
+    throw new Error(`httpd.js preflight: httpd's children run as www-data and could not reach:\n  ${[...new Set(problems)].join('\n  ')}\n`
+      + 'fix: pass stage(path) (a world-readable copy under the temp folder) or adminCgi() instead of a path '
+      + 'inside the checkout, or make the folders above it searchable (chmod o+x)');
+  }
 }
 
 function jwtBuildDir() {
@@ -274,6 +371,7 @@ async function startOnce(opts, mpm, dir, port) {
     async restart(newConf) {
       if (exited) throw new Error('httpd is not running');
       if (newConf !== undefined) {
+        if (opts.preflight !== false) preflight(`${opts.preamble || ''}\n${newConf}`);
         fs.writeFileSync(confPath, buildConf({ ...opts, conf: newConf, dir, port, mpm }));
       }
       const before = (server.errorLog().match(/resuming normal operations/g) || []).length;
@@ -306,6 +404,7 @@ async function startOnce(opts, mpm, dir, port) {
 
 async function startHttpd(opts = {}) {
   const mpm = pickMpm(opts.mpm);
+  if (opts.preflight !== false) preflight(`${opts.preamble || ''}\n${opts.conf || ''}`);
   let last;
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = makeTempDir(opts.name);
@@ -325,6 +424,7 @@ async function startHttpd(opts = {}) {
 /* `apache2 -t` on a generated config: the exit code and everything it printed. */
 async function configtest(conf, opts = {}) {
   const mpm = pickMpm(opts.mpm);
+  if (opts.preflight !== false) preflight(`${opts.preamble || ''}\n${conf || ''}`);
   const dir = makeTempDir(opts.name || 'configtest');
   const port = await freePort();
   const confText = buildConf({ ...opts, conf, dir, port, mpm });
@@ -396,5 +496,5 @@ function parseEnv(body) {
 
 module.exports = {
   startHttpd, configtest, request, parseEnv, freePort, sleep, jwtBuildDir, jwtModulePath,
-  buildConf, MPMS, IS_ROOT,
+  buildConf, MPMS, IS_ROOT, stage, adminCgi, preflight,
 };
