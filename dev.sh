@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for developers and CI.
-#   ./dev.sh demo    install what is missing, build, start the demo httpd on 127.0.0.1
+#   ./dev.sh demo [--port N]  install what is missing, build, start the demo httpd on 127.0.0.1
 #   ./dev.sh test    install what is missing, build, run every test group
 #   ./dev.sh stop    stop the demo
 #   ./dev.sh deps    only install missing Debian / npm packages
@@ -102,10 +102,26 @@ cmd_test() {
     JWT_BUILD_DIR="$BUILD_DIR" exec "$ROOT/tests/run-all.sh"
 }
 
+# The demo's inputs, checked before anything is installed, built or stopped.
+check_demo_args() {
+    local port="${DEMO_PORT:-}"
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --port) [ $# -ge 2 ] || die "demo: --port needs a value"; port="$2"; shift 2 ;;
+            --port=*) port="${1#--port=}"; shift ;;
+            *) die "demo: unknown argument '$1' (expected --port N)" ;;
+        esac
+    done
+    if [ -n "$port" ] && ! { [[ "$port" =~ ^[0-9]{1,5}$ ]] && [ "$((10#$port))" -ge 1 ] && [ "$((10#$port))" -le 65535 ]; }; then
+        die "demo: the port must be a number from 1 to 65535, got '$port' (DEMO_PORT or --port)"
+    fi
+}
+
 cmd_demo() {
+    check_demo_args "$@"
     cmd_deps
     cmd_build
-    JWT_BUILD_DIR="$BUILD_DIR" exec "$ROOT/demo/demo.sh" start
+    JWT_BUILD_DIR="$BUILD_DIR" exec "$ROOT/demo/demo.sh" start "$@"
 }
 
 # The .debs are built by dpkg-buildpackage in a clean copy in a temp dir (the checkout's
@@ -142,13 +158,20 @@ usage() {
     sed -n '2,9s/^# \{0,1\}//p' "$0"
 }
 
-case "${1:-}" in
-    deps)  cmd_deps ;;
-    build) cmd_build ;;
-    test)  cmd_test ;;
-    demo)  cmd_demo ;;
-    stop)  cmd_stop ;;
-    package) cmd_package ;;
+# Only demo takes arguments; anything else after a command is a mistake worth naming.
+no_args() {
+    [ $# -eq 0 ] || { printf 'dev.sh: %s takes no arguments, got: %s\n' "$cmd" "$*" >&2; usage >&2; exit 2; }
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    deps)  no_args "$@"; cmd_deps ;;
+    build) no_args "$@"; cmd_build ;;
+    test)  no_args "$@"; cmd_test ;;
+    demo)  cmd_demo "$@" ;;
+    stop)  no_args "$@"; cmd_stop ;;
+    package) no_args "$@"; cmd_package ;;
     -h|--help|help|"") usage ;;
-    *) usage >&2; exit 2 ;;
+    *) printf 'dev.sh: unknown command %s\n' "'$cmd'" >&2; usage >&2; exit 2 ;;
 esac
