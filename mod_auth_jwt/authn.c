@@ -10,6 +10,8 @@
 #include "cache.h"
 #include "login_guard.h"
 #include "explain.h"
+#include "error_body.h"
+#include "login_redirect.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -62,6 +64,7 @@ void jwt_set_challenge(request_rec *r, const char *error, const char *descriptio
     for (i = 0; i < n; i++)
         value = apr_pstrcat(r->pool, value, i ? ", " : " ", parts[i], NULL);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", value);
+    jwt_error_note(r, error, description);   /* the same words in a JSON body */
 }
 
 /* ---------------------------------------------------------------- token sources */
@@ -563,11 +566,13 @@ static const char *user_from_claims(json_object *claims, const char *path)
     return s;
 }
 
-static int refuse_no_token(request_rec *r)
+static int refuse_no_token(request_rec *r, const jwt_dir_conf_t *conf)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0201)
                   "no bearer token in the request to %s", r->uri);
     jwt_explain_stage(r, "token", "fail", "no bearer token in the request");
+    if (jwt_login_redirect(r, conf) == HTTP_SEE_OTHER)
+        return HTTP_SEE_OTHER;         /* a browser: to the login page (AuthJWTLoginURL) */
     jwt_set_challenge(r, NULL, NULL, NULL);
     return HTTP_UNAUTHORIZED;
 }
@@ -610,7 +615,7 @@ int jwt_check_authn(request_rec *r)
 
     switch (find_token(r, conf, &hunt)) {
     case TOKEN_NONE:
-        return refuse_no_token(r);
+        return refuse_no_token(r, conf);
     case TOKEN_CONFLICT:
     case TOKEN_BAD_REQUEST:
         return refuse_bad_request(r, &hunt);
@@ -621,8 +626,8 @@ int jwt_check_authn(request_rec *r)
     if (!location_has_key_source(conf)) {
         jwt_explain_stage(r, "keys", "fail", "no AuthJWTKeyFile, AuthJWTSecretsFile or JWKS");
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0203)
-                      "AuthType jwt at %s has no keys: set AuthJWTKeyFile or "
-                      "AuthJWTSecretsFile", r->uri);
+                      "AuthType jwt at %s has no keys: set AuthJWTKeyFile, "
+                      "AuthJWTSecretsFile, AuthJWTJWKSURL or AuthJWTIssuerDiscovery", r->uri);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     jwt_err_clear(&err);
@@ -693,12 +698,10 @@ void jwt_insert_error_filter(request_rec *r)
 {
     const jwt_request_state_t *st;
 
-    if (r->status != HTTP_FORBIDDEN)
-        return;
-    st = jwt_request_state(r);
-    if (st && st->scope_missed)
+    if (r->status == HTTP_FORBIDDEN && (st = jwt_request_state(r)) && st->scope_missed)
         jwt_set_challenge(r, "insufficient_scope", "the token lacks a required scope",
                           st->scope_missed);
+    jwt_error_body_insert(r);          /* JSON for API clients (error_body.c) */
 }
 
 /* Early in every request (after the per-dir config is known, before authn): remove client

@@ -106,7 +106,7 @@ static int sets_nothing(const jwt_dir_conf_t *c)
         && !c->typ_set && !c->max_lifetime_set && !c->sources_set && !c->claims_env_set
         && (!c->forwards || c->forwards->nelts == 0) && !c->jwks && !c->compat
         && !l->provider_set && !l->signing_set && !l->signing_alg_set && !l->lifetime_set
-        && !l->group_file_set && !l->delivery_set;
+        && !l->group_file_set && !l->delivery_set && !c->login_url_set;
 }
 
 /* Runs on every request to a section with our directives (httpd merges the sections that
@@ -137,6 +137,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     JWT_MERGE(max_lifetime);
     JWT_MERGE(sources);
     JWT_MERGE(claims_env);
+    JWT_MERGE(login_url);
     c->forwards = merge_forwards(p, base->forwards, add->forwards);
     jwt_login_conf_merge(&c->login, &base->login, &add->login);
     c->compat = jwt_compat_merge(p, base->compat, add->compat);

@@ -6,6 +6,7 @@
  * with Cache-Control: no-store; errors are {"error", "error_description"} JSON.
  */
 #include "mod_auth_jwt.h"
+#include "error_body.h"
 #include "secrets_watch.h"
 #include "jwt_b64.h"
 #include "jwt_json.h"
@@ -715,7 +716,7 @@ int jwt_login_handler(request_rec *r)
                       "failed login for user '%s' from %s (%s)",
                       cr.username, r->useragent_ip,
                       st == AUTH_USER_NOT_FOUND ? "unknown user" : "wrong password");
-        jwt_set_challenge(r, NULL, NULL, NULL);
+        jwt_login_challenge(r);      /* Bearer realm=..., error_body.c */
         /* one answer for both causes: no user enumeration */
         return send_error(r, HTTP_UNAUTHORIZED, "invalid_grant",
                           "wrong username or password");

@@ -13,6 +13,9 @@
 #include "mod_auth_jwt.h"
 #include "cache.h"
 #include "explain.h"
+#include "config_check.h"
+#include "error_body.h"
+#include "login_redirect.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -51,6 +54,7 @@ static const command_rec jwt_cmds[] = {
     AP_INIT_TAKE2("AuthJWTForwardClaim", jwt_cmd_forward_claim, NULL, RSRC_CONF | OR_AUTHCFG,
         "CLAIM HEADER: set a request header from a claim (client copies are removed)"),
     JWT_LOGIN_CMDS,
+    JWT_LOGIN_REDIRECT_CMDS,
     JWT_JWKS_CMDS(jwt_dir_conf_t, jwks),
     JWT_CACHE_CMDS,
     JWT_COMPAT_AUTHNZ_CMDS,
@@ -68,10 +72,12 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_fixups(jwt_forward_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_fixups(jwt_compat_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_post_config(jwt_login_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(jwt_config_check, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_login_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_explain_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    jwt_error_body_register(p);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);
     jwt_key_bindings_register_hooks(p);

@@ -102,6 +102,8 @@ typedef struct jwt_dir_conf {
     jwt_login_conf_t login;          /* login.h: issue 5 directives */
     jwks_dir_conf_t *jwks;           /* jwks.h: AuthJWTJWKSURL & co (issue 4), NULL = none */
     jwt_compat_conf_t *compat;       /* compat_authnz.h: mod_authnz_jwt's directives, NULL = none */
+    const char *login_url;           /* AuthJWTLoginURL (login_redirect.h), NULL = none */
+    int login_url_set;
     apr_uint64_t identity;           /* not a setting: nonzero for a section made while the
                                         configuration was read, unique among them; 0 for
                                         one made at request time (.htaccess, a merge of two

@@ -274,3 +274,9 @@ const char *jwt_secrets_watch_path(const jwt_secrets_watch_t *w)
 {
     return w->path;
 }
+
+/* Config time only (one thread, before any request): the keys loaded by the setter. */
+const jwt_secrets_view_t *jwt_secrets_watch_loaded(const jwt_secrets_watch_t *w)
+{
+    return w->current ? &w->current->view : NULL;
+}

@@ -40,6 +40,10 @@ const char *jwt_secrets_watch_signing_problem(const jwt_secrets_watch_t *w);
 /* Config time: the signing key as loaded then, or NULL. */
 const jwt_key_t *jwt_secrets_watch_signing_key(const jwt_secrets_watch_t *w);
 
+/* Config time only (configtest checks, config_check.c): the keys as loaded by the setter,
+ * unpinned; NULL if none. Never call it while requests are served. */
+const jwt_secrets_view_t *jwt_secrets_watch_loaded(const jwt_secrets_watch_t *w);
+
 /* Seconds between stat() calls of one process. */
 #define JWT_SECRETS_CHECK_INTERVAL apr_time_from_sec(1)
 

@@ -39,7 +39,8 @@ test.after(async () => {
 
 function badCreds(res) {
   L.expectLoginRefused(res, 401, ...BAD_CREDS);
-  assert.deepEqual(res.header('WWW-Authenticate'), ['Bearer']);
+  // the realm: the section's AuthName, else the server's name (issue 23: never bare "Bearer")
+  assert.deepEqual(res.header('WWW-Authenticate'), ['Bearer realm="127.0.0.1"']);
 }
 
 for (const where of WHERE) {

@@ -1,0 +1,178 @@
+/* error_body.c -- JSON bodies for the error answers of AuthType jwt (see error_body.h).
+ *
+ * httpd builds an error answer in ap_send_error_response: it runs the insert_error_filter
+ * hook, then sets Content-Type text/html and sends the custom response of the status if
+ * there is one (ErrorDocument, or ap_custom_response from a module), else its stock page.
+ * So at insert_error_filter time this unit registers the JSON text as the request's custom
+ * response (an ErrorDocument, which ap_response_code_string would return, wins) and adds a
+ * small output filter that turns the Content-Type into application/json before the header
+ * filter sends it.
+ */
+#include "mod_auth_jwt.h"
+#include "error_body.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+#include "mod_core.h"
+#include <json-c/json.h>
+
+#define NOTE_ERROR "jwt-error"
+#define NOTE_DESCRIPTION "jwt-error-description"
+#define JSON_FILTER "JWT_ERROR_JSON"
+
+void jwt_error_note(request_rec *r, const char *error, const char *description)
+{
+    if (error)
+        apr_table_setn(r->notes, NOTE_ERROR, error);
+    else
+        apr_table_unset(r->notes, NOTE_ERROR);
+    if (description)
+        apr_table_setn(r->notes, NOTE_DESCRIPTION, description);
+    else
+        apr_table_unset(r->notes, NOTE_DESCRIPTION);
+}
+
+/* ---------------------------------------------------------------- Accept */
+
+/* q of one media range's parameters ("q=0.8"); 1 when absent, 0 when unparsable. */
+static double q_of(const char *params)
+{
+    const char *q = params;
+    while (q && (q = strchr(q, ';')) != NULL) {
+        q++;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+            char *end = NULL;
+            double v = strtod(q + 2, &end);
+            if (end == q + 2 || v < 0 || v > 1)
+                return 0;
+            return v;
+        }
+    }
+    return 1;
+}
+
+int jwt_prefers_html(const request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    char *copy, *last = NULL, *range;
+    double html = -1, json = -1, any = -1;
+
+    if (!accept)
+        return 0;
+    copy = apr_pstrdup(r->pool, accept);
+    for (range = apr_strtok(copy, ",", &last); range; range = apr_strtok(NULL, ",", &last)) {
+        char *semi = strchr(range, ';'), *end;
+        double q = q_of(range);
+        while (*range == ' ' || *range == '\t')
+            range++;
+        end = semi ? semi : range + strlen(range);
+        while (end > range && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        *end = '\0';
+        if (!ap_cstr_casecmp(range, "text/html") || !ap_cstr_casecmp(range, "application/xhtml+xml"))
+            html = q > html ? q : html;
+        else if (!ap_cstr_casecmp(range, "application/json"))
+            json = q > json ? q : json;
+        else if (!strcmp(range, "*/*"))
+            any = q > any ? q : any;
+    }
+    if (json < 0)
+        json = any > 0 ? any : 0;
+    return html > 0 && html > json;
+}
+
+/* ---------------------------------------------------------------- the body */
+
+static apr_status_t json_type_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    /* runs before the header filter: the answer goes out as JSON */
+    ap_set_content_type(f->r, "application/json");
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void defaults_for(const request_rec *r, int status, const char **error,
+                         const char **description)
+{
+    switch (status) {
+    case HTTP_BAD_REQUEST:
+        *error = "invalid_request";
+        *description = "malformed request";
+        break;
+    case HTTP_FORBIDDEN:
+        *error = "insufficient_scope";
+        *description = "the token does not grant access to this resource";
+        break;
+    case HTTP_SERVICE_UNAVAILABLE:
+        *error = "temporarily_unavailable";
+        *description = "the keys that verify tokens here are not available; retry later";
+        break;
+    default:                           /* 401 */
+        *error = "unauthorized";
+        *description = r->user ? "the token does not satisfy this location's rules"
+                               : "a bearer token is required";
+        break;
+    }
+}
+
+void jwt_error_body_insert(request_rec *r)
+{
+    const char *type = ap_auth_type(r), *error, *description, *text;
+    int status = r->status;
+    json_object *o;
+
+    if (status != HTTP_BAD_REQUEST && status != HTTP_UNAUTHORIZED && status != HTTP_FORBIDDEN
+        && status != HTTP_SERVICE_UNAVAILABLE)
+        return;
+    if (!type || ap_cstr_casecmp(type, JWT_AUTH_TYPE))
+        return;
+    if (ap_response_code_string(r, ap_index_of_response(status)))
+        return;                        /* the operator's ErrorDocument */
+    if (jwt_prefers_html(r))
+        return;
+    defaults_for(r, status, &error, &description);
+    if (apr_table_get(r->notes, NOTE_ERROR)) {
+        error = apr_table_get(r->notes, NOTE_ERROR);
+        description = apr_table_get(r->notes, NOTE_DESCRIPTION);
+    }
+    o = json_object_new_object();
+    if (!o)
+        return;
+    json_object_object_add(o, "error", json_object_new_string(error));
+    if (description)
+        json_object_object_add(o, "error_description", json_object_new_string(description));
+    text = apr_pstrcat(r->pool, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
+                                                                | JSON_C_TO_STRING_NOSLASHESCAPE),
+                       "\n", NULL);
+    json_object_put(o);
+    ap_custom_response(r, status, text);
+    ap_add_output_filter(JSON_FILTER, NULL, r, r->connection);
+    apr_table_mergen(r->err_headers_out, "Vary", "Accept");
+}
+
+/* ---------------------------------------------------------------- the login's 401 */
+
+void jwt_login_challenge(request_rec *r)
+{
+    const char *realm = ap_auth_name(r);
+
+    if (!realm || !*realm)
+        realm = jwt_quote(r->pool, r->server->server_hostname ? r->server->server_hostname
+                                                               : "login");
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   apr_pstrcat(r->pool, "Bearer realm=\"", realm, "\"", NULL));
+}
+
+void jwt_error_body_register(apr_pool_t *p)
+{
+    (void)p;
+    ap_register_output_filter(JSON_FILTER, json_type_filter, NULL, AP_FTYPE_CONTENT_SET);
+}
