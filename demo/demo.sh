@@ -421,6 +421,12 @@ start_demo() {
     check "minted, payload role=admin   /api/orders.json" "$(http_status "$base/api/orders.json" "$bad")" 401
     check "minted token, role=user      /api/admin/stats.json" "$(http_status "$base/api/admin/stats.json" "$good")" 403
     check "no cookie                    /admin?page=inspect" "$(cookie_status "$base/admin?page=inspect" "")" 401
+    check "browser, no cookie           /admin?page=inspect" \
+        "$(curl -s -o /dev/null -w '%{http_code} %header{location}' -H 'Accept: text/html' "$base/admin?page=inspect")" \
+        "303 /login.html?return=%2fadmin%3fpage%3dinspect"
+    check "expired token: JSON body     /api/orders.json" \
+        "$(curl -s -w ' %{content_type}' -H "Authorization: Bearer $expired" "$base/api/orders.json" | tr -d '\n')" \
+        '{"error":"invalid_token","error_description":"token expired"} application/json'
     check "bob's cookie (no admin)      /admin?page=inspect" "$(cookie_status "$base/admin?page=inspect" "$btok")" 403
     check "alice's cookie (admin)       /admin?page=inspect" "$(cookie_status "$base/admin?page=inspect" "$atok")" 200
     check "admin page stylesheet        /jwt-admin/admin.css" "$(curl -s -o /dev/null -w '%{http_code}' "$base/jwt-admin/admin.css")" 200
@@ -474,7 +480,7 @@ Demo users (made on first run, passwords kept in $PASSWORDS):
   curl -i -H "Authorization: Bearer \$TOKEN" $base/api/admin/stats.json
 
 6. The admin page (inspect tokens, mint test tokens, rotate HMAC secrets), for group admin:
-  in a browser: $base/login.html, log in as alice, then $base/admin
+  in a browser: $base/admin -- no cookie yet: you are sent (303) to the login page, and back after it
   curl -i -b "__Host-demo_token=\$TOKEN" '$base/admin?page=inspect'     (alice: 200, bob: 403, no cookie: 401)
 
 7. Log out (clears the cookie of the browser login): curl -i -X POST $base/auth/logout

@@ -10,6 +10,7 @@
  */
 #include "mod_auth_jwt.h"
 #include "error_body.h"
+#include "login_redirect.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,29 @@ static void defaults_for(const request_rec *r, int status, const char **error,
     }
 }
 
+/* A browser refused at a location with AuthJWTLoginURL (a token that is expired, or lacks
+ * the rights): httpd's page plus the way back to the login, as another user if need be. */
+static void html_with_login_link(request_rec *r, int status)
+{
+    const jwt_dir_conf_t *conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    const char *login, *why;
+
+    if ((status != HTTP_UNAUTHORIZED && status != HTTP_FORBIDDEN) || !conf
+        || !(login = jwt_login_location(r, conf)))
+        return;
+    why = status == HTTP_FORBIDDEN
+        ? "You are logged in, but your token does not grant access to this page."
+        : "Your login is not valid here (it may have expired).";
+    ap_custom_response(r, status, apr_pstrcat(r->pool,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>",
+        status == HTTP_FORBIDDEN ? "403 Forbidden" : "401 Unauthorized",
+        "</title></head><body>\n<h1>", status == HTTP_FORBIDDEN ? "Forbidden" : "Unauthorized",
+        "</h1>\n<p>", why, "</p>\n<p><a id=\"login-link\" href=\"",
+        ap_escape_html2(r->pool, login, 1), "\">Log in",
+        status == HTTP_FORBIDDEN ? " as another user" : " again", "</a></p>\n</body></html>\n",
+        NULL));
+}
+
 void jwt_error_body_insert(request_rec *r)
 {
     const char *type = ap_auth_type(r), *error, *description, *text;
@@ -136,8 +160,10 @@ void jwt_error_body_insert(request_rec *r)
         return;
     if (ap_response_code_string(r, ap_index_of_response(status)))
         return;                        /* the operator's ErrorDocument */
-    if (jwt_prefers_html(r))
+    if (jwt_prefers_html(r)) {
+        html_with_login_link(r, status);
         return;
+    }
     defaults_for(r, status, &error, &description);
     if (apr_table_get(r->notes, NOTE_ERROR)) {
         error = apr_table_get(r->notes, NOTE_ERROR);

@@ -67,6 +67,15 @@ static const char *return_path(request_rec *r)
     return jwt_is_local_path(path) ? path : "/";
 }
 
+const char *jwt_login_location(request_rec *r, const jwt_dir_conf_t *conf)
+{
+    const char *url = conf->login_url;
+    if (!url)
+        return NULL;
+    return apr_pstrcat(r->pool, url, strchr(url, '?') ? "&" : "?", "return=",
+                       ap_escape_urlencoded(r->pool, return_path(r)), NULL);
+}
+
 int jwt_login_redirect(request_rec *r, const jwt_dir_conf_t *conf)
 {
     const char *url = conf->login_url, *location;
@@ -77,8 +86,7 @@ int jwt_login_redirect(request_rec *r, const jwt_dir_conf_t *conf)
     apr_table_mergen(r->err_headers_out, "Vary", "Accept");
     if (r->method_number != M_GET || !jwt_prefers_html(r))     /* M_GET covers HEAD */
         return DECLINED;
-    location = apr_pstrcat(r->pool, url, strchr(url, '?') ? "&" : "?", "return=",
-                           ap_escape_urlencoded(r->pool, return_path(r)), NULL);
+    location = jwt_login_location(r, conf);
     apr_table_setn(r->headers_out, "Location", location);
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0251)

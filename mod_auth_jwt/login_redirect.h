@@ -30,6 +30,9 @@ const char *jwt_cmd_login_url(cmd_parms *cmd, void *mconfig, const char *arg);
  * DECLINED. Called for a request that carries no token. */
 int jwt_login_redirect(request_rec *r, const struct jwt_dir_conf *conf);
 
+/* The login URL with ?return=<this request>, or NULL without AuthJWTLoginURL. */
+const char *jwt_login_location(request_rec *r, const struct jwt_dir_conf *conf);
+
 /* Is s a same-origin relative path safe to send a browser back to: one leading '/', not
  * "//" or "/\", no control characters, spaces or backslashes? */
 int jwt_is_local_path(const char *s);

@@ -40,6 +40,7 @@ describe('JSON error bodies and the login redirect', () => {
       conf: `${F.location('/api', 'orders-api', `${k}\n  Require valid-user`)}
 ${F.location('/api/admin', 'orders-api', `  AuthzSendForbiddenOnFailure On\n  Require jwt-claim role=admin`)}
 ${F.location('/app', 'app', `${k}\n  AuthJWTLoginURL /login.html\n  Require valid-user`)}
+${F.location('/app/admin', 'app', '  AuthzSendForbiddenOnFailure On\n  Require jwt-claim role=admin')}
 ${F.location('/app2', 'app2', `${k}\n  AuthJWTLoginURL "https://login.example/start?client=app2"\n  Require valid-user`)}
 ${F.location('/own', 'own', `${k}\n  ErrorDocument 401 "custom page"\n  Require valid-user`)}
 ${F.location('/gone', 'gone', '  AuthJWTJWKSURL http://127.0.0.1:1/jwks.json\n  AuthJWTJWKSTimeout 1\n  Require valid-user')}
@@ -132,6 +133,20 @@ ${F.location('/gone', 'gone', '  AuthJWTJWKSURL http://127.0.0.1:1/jwks.json\n  
     const post = await request(srv.base, '/app/ok.txt', { method: 'POST', headers: { Accept: BROWSER }, body: '' });
     assert.equal(post.status, 401);
     A200(await get('/app/ok.txt', { Accept: BROWSER, ...F.bearer(rs(T.claims())) }));
+  });
+
+  test('AuthJWTLoginURL: a browser refused with 403 gets a page with a link back to the login', async () => {
+    const tok = F.bearer(rs(T.claims({ role: 'user' })));
+    const res = await get('/app/admin/ok.txt?q=1', { Accept: BROWSER, ...tok });
+    assert.equal(res.status, 403);
+    assert.match(res.headers['content-type'], /^text\/html/);
+    const href = /<a id="login-link" href="([^"]+)">Log in as another user<\/a>/.exec(res.body);
+    assert.ok(href, res.body);
+    const link = href[1].replace(/&amp;/g, '&');
+    assert.match(link, /^\/login\.html\?return=/);
+    assert.equal(returnOf(link), '/app/admin/ok.txt?q=1');
+    // an API client at the same place: JSON
+    assert.equal(json(await get('/app/admin/ok.txt', tok)).error, 'insufficient_scope');
   });
 
   test('AuthJWTLoginURL: no open redirect from an absolute-form request line or a "//host" path', async () => {
