@@ -9,6 +9,7 @@
 #include "jwt_jws.h"
 #include "jwt_secrets.h"
 #include "admin.h"
+#include "cgi_mint_defaults.h"
 
 #define MINT_MAX_LIFETIME (30 * 86400)
 
@@ -115,7 +116,12 @@ static void render_token(admin_ctx_t *c, const char *token)
                    "<textarea id=\"minted\" readonly rows=\"4\" spellcheck=\"false\">");
     page_text(b, token);
     page_markup(b, "</textarea><button type=\"button\" class=\"copy\" data-copy=\"minted\">Copy</button>"
-                   "<p>Try it: <code>curl -H \"Authorization: Bearer $TOKEN\" ...</code></p></section>\n");
+                   "<p>Try it:</p><pre class=\"try\" id=\"try-curl\">curl -i -H \"Authorization: Bearer ");
+    page_text(b, token);
+    page_markup(b, "\" ");
+    page_text(b, mint_try_url(c));
+    page_markup(b, "</pre><button type=\"button\" class=\"copy\" data-copy=\"try-curl\">Copy</button>"
+                   "</section>\n");
 }
 
 void page_mint(admin_ctx_t *c)
@@ -123,8 +129,7 @@ void page_mint(admin_ctx_t *c)
     page_t *b = c->resp->body;
     jwt_secrets_t *s = NULL;
     jwt_err_t err;
-    const char *default_claims = apr_psprintf(c->p, "{\"sub\": \"%s\"}",
-                                              c->unauthenticated ? "test" : "test-user");
+    const char *default_claims = mint_default_claims(c);
     const char *claims = c->is_post ? apr_table_get(c->form, "claims") : NULL;
     const char *lifetime = c->is_post ? apr_table_get(c->form, "lifetime") : NULL;
     const char *kid = c->is_post ? apr_table_get(c->form, "kid") : NULL;
@@ -158,7 +163,7 @@ void page_mint(admin_ctx_t *c)
         page_markup(b, "</p>");
     }
     if (token) render_token(c, token);
-    render_form(c, s, claims ? claims : default_claims, lifetime ? lifetime : "3600", kid,
-                typ ? typ : "");
+    render_form(c, s, claims ? claims : default_claims, lifetime ? lifetime : "3600",
+                kid ? kid : mint_default_kid(s), typ ? typ : "");
     layout_end(c);
 }

@@ -312,3 +312,36 @@ test('mint records sub, aud, exp and the kid in the audit log, never the token',
   assert.match(fs.readFileSync(path.join(dir, 'audit.log'), 'utf8').trim().split('\n').pop(),
     / action=mint kid=nope sub=- aud=- exp=- result=refused$/);
 });
+
+// Test token defaults (issue 23): the active secret preselected (not a verify-only one listed
+// first), claims with the configured iss and aud and a sub, and "Try it" as a curl line with
+// a real URL of this server; the minted token, checked with jose, carries those claims.
+test('mint page: active secret preselected, iss/aud/sub claims, a curl line with this server\'s URL', async () => {
+  const { jwtVerify } = await import('jose');
+  const dir = tmpdir();
+  const k1 = crypto.randomBytes(32); const k2 = crypto.randomBytes(32);
+  fs.writeFileSync(path.join(dir, 'secrets.jwks'), JSON.stringify({ keys: [
+    { kty: 'oct', kid: 'old', alg: 'HS256', k: k1.toString('base64url'), status: 'verify', created: 1 },
+    { kty: 'oct', kid: 'current', alg: 'HS256', k: k2.toString('base64url'), status: 'active', created: 2 },
+  ] }));
+  const env = baseEnv(dir, { JWT_ADMIN_ISSUER: 'https://demo.invalid/ https://other.invalid/',
+    JWT_ADMIN_AUDIENCE: 'demo-api', JWT_ADMIN_TRY_PATH: '/api/orders.json', SERVER_PORT: '8080' });
+  const page = get(env, 'page=mint');
+  assert.equal(page.status, 200);
+  assert.match(page.body, /<option value="current" selected>current \(HS256, active\)<\/option>/);
+  assert.doesNotMatch(page.body, /<option value="old" selected>/);
+  const claims = JSON.parse(page.body.match(/<textarea id="claims"[^>]*>([^<]*)<\/textarea>/)[1].replace(/&quot;/g, '"'));
+  assert.deepEqual(claims, { sub: 'alice', iss: 'https://demo.invalid/', aud: 'demo-api' });
+  const csrf = field(page.body, 'csrf');
+  const r = post(env, form({ csrf, action: 'mint', kid: 'current', claims: JSON.stringify(claims), lifetime: '600', typ: '' }), 'page=mint');
+  assert.equal(r.status, 200, r.body);
+  const token = r.body.match(/<textarea id="minted"[^>]*>([^<]+)<\/textarea>/)[1].trim();
+  const { payload } = await jwtVerify(token, k2, { issuer: 'https://demo.invalid/', audience: 'demo-api' });
+  assert.equal(payload.sub, 'alice');
+  const curl = r.body.match(/<pre class="try" id="try-curl">([^<]+)<\/pre>/)[1].replace(/&quot;/g, '"');
+  assert.equal(curl, `curl -i -H "Authorization: Bearer ${token}" http://${HOST}/api/orders.json`);
+  // a Host header that is not a host name is never echoed into the page
+  const odd = get({ ...env, HTTP_HOST: 'evil"><script>', SERVER_NAME: 'api.example' }, 'page=mint');
+  assert.equal(odd.status, 200);
+  assert.ok(!odd.body.includes('<script>'), 'raw Host header in the page');
+});
