@@ -19,7 +19,9 @@ void layout_begin(admin_ctx_t *c, const char *title, const char *current)
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                    "<title>");
     page_text(b, title);
-    page_markup(b, " - JWT admin</title><link rel=\"stylesheet\" href=\"");
+    page_markup(b, " - JWT admin</title><link rel=\"icon\" type=\"image/svg+xml\" href=\"");
+    page_text(b, c->assets);
+    page_markup(b, "/favicon.svg\"><link rel=\"stylesheet\" href=\"");
     page_text(b, c->assets);
     page_markup(b, "/admin.css\"><script src=\"");
     page_text(b, c->assets);

@@ -156,7 +156,8 @@ static void render_list(admin_ctx_t *c, const jwt_secrets_t *s)
         page_markup(b, "<p id=\"no-secrets\">No secrets yet.</p>\n");
         return;
     }
-    page_markup(b, "<table class=\"secrets\" id=\"secrets\"><tr><th>kid</th><th>alg</th><th>created</th>"
+    /* the table scrolls in its own box on a narrow screen, not the whole page */
+    page_markup(b, "<div class=\"scroll\" id=\"secrets-box\"><table class=\"secrets\" id=\"secrets\"><tr><th>kid</th><th>alg</th><th>created</th>"
                    "<th>status</th><th>fingerprint (SHA-256)</th><th></th></tr>\n");
     const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
     for (int i = 0; i < s->secrets->nelts; i++) {
@@ -175,7 +176,7 @@ static void render_list(admin_ctx_t *c, const jwt_secrets_t *s)
         render_row_forms(c, s, sec);
         page_markup(b, "</td></tr>\n");
     }
-    page_markup(b, "</table>\n");
+    page_markup(b, "</table></div>\n");
 }
 
 static void alg_select(page_t *b, const char *id)

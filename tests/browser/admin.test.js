@@ -46,10 +46,6 @@ function makeState() {
   assert.equal(htpasswd.status, 0, String(htpasswd.stderr));
   const users = keys.write('users.htpasswd', `${htpasswd.stdout.toString().trim()}\n`);
   const groups = keys.write('groups', `admin: ${ADMIN_USER}\n`);
-  keys.write('login.html', '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Log in</title></head>'
-    + '<body><form method="post" action="/auth/login"><input id="username" name="username">'
-    + '<input id="password" name="password" type="password"><button id="login" type="submit">Log in</button>'
-    + '</form></body></html>\n');
   const secretsDir = path.join(dir, 'secrets');
   fs.mkdirSync(secretsDir, { mode: 0o750 });
   const secrets = path.join(secretsDir, 'secrets.jwks');
@@ -61,12 +57,27 @@ function makeState() {
 function conf(st) {
   // copies under the temp folder: the checkout may sit where www-data cannot go
   const assets = stage(path.join(REPO, 'htdocs', 'admin'));
+  const demo = stage(path.join(REPO, 'demo', 'htdocs'));   // the demo's login page and its script
   return `
 Alias /jwt-admin "${assets}"
+Alias /favicon.ico "${assets}/favicon.svg"
+AddType image/svg+xml .svg
 <Directory "${assets}">
   Require all granted
 </Directory>
-Alias /login.html "${st.dir}/login.html"
+AliasMatch "^/(login\\.html|login\\.js|demo\\.css)$" "${demo}/$1"
+<Directory "${demo}">
+  Require all granted
+</Directory>
+
+<Location /auth/cookie-login>
+  SetHandler jwt-login-handler
+  AuthJWTProvider file
+  AuthUserFile "${st.users}"
+  AuthJWTGroupFile "${st.groups}"
+  AuthJWTSigningKey "${st.keys.rsa.privPath}"
+  AuthJWTDelivery cookie access_token
+</Location>
 
 <Location /auth/login>
   SetHandler jwt-login-handler
@@ -83,12 +94,14 @@ ScriptAlias /admin "${adminCgi()}"
   AuthName "jwt-admin"
   AuthJWTKeyFile "${st.keys.rsa.pubPath}"
   AuthJWTTokenFrom cookie=access_token
+  AuthJWTLoginURL /login.html
   Require jwt-claim-array groups=admin
   AuthzSendForbiddenOnFailure On
   SetEnv JWT_ADMIN_SECRETS_FILE "${st.secrets}"
   SetEnv JWT_ADMIN_KEYS "${st.keys.rsa.pubPath}"
   SetEnv JWT_ADMIN_AUDIT_LOG "${st.audit}"
   SetEnv JWT_ADMIN_ASSETS_URL /jwt-admin
+  SetEnv JWT_ADMIN_TRY_PATH /api/ok.txt
   SetEnv JWT_ADMIN_EXPLAIN_URL /admin-explain
 </Location>
 
@@ -198,13 +211,22 @@ describe('admin page in chromium', () => {
     const res = await request(srv.base, '/admin?page=inspect');
     assert.equal(res.status, 401);
     assert.match(res.headers['www-authenticate'], /^Bearer realm="jwt-admin"/);
+    assert.equal(JSON.parse(res.body).error, 'unauthorized');
+    const html = await request(srv.base, '/admin?page=inspect', { headers: { Accept: 'text/html' } });
+    assert.equal(html.status, 303);
+    assert.equal(new URL(html.headers.location, srv.base).searchParams.get('return'), '/admin?page=inspect');
   });
 
-  test('log in through /auth/login, then the admin page opens with its headers', async () => {
-    await page.goto(url('/login.html'));
+  test('a browser without a token goes to the login page, and back to the page it asked for', async () => {
+    await page.goto(url('/admin?page=inspect'));
+    assert.equal(new URL(page.url()).pathname, '/login.html');
+    assert.match(await page.textContent('#return-note'), /go back to \/admin\?page=inspect$/);
+    await shot('login-redirected');
     await page.fill('#username', ADMIN_USER);
     await page.fill('#password', ADMIN_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('#login')]);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin'), page.click('#login')]);
+    assert.equal(new URL(page.url()).search, '?page=inspect');
+    assert.equal(await page.textContent('header .user strong'), ADMIN_USER);
     const cookies = await context.cookies(srv.base);
     const cookie = cookies.find((c) => c.name === '__Host-access_token');
     assert.ok(cookie, `no __Host-access_token cookie: ${JSON.stringify(cookies.map((c) => c.name))}`);
@@ -298,6 +320,19 @@ describe('admin page in chromium', () => {
     await expectApi(firstToken, 200);
   });
 
+  test('Test token defaults: the active secret chosen, a sub claim, a curl line with this server\'s URL that works', async () => {
+    await page.goto(url('/admin?page=mint'));
+    assert.equal(await page.inputValue('#mint-kid'), 'browser-1');
+    assert.equal(JSON.parse(await page.inputValue('#claims')).sub, ADMIN_USER);
+    await Promise.all([page.waitForNavigation(), page.click('#mint-submit')]);
+    const line = await page.textContent('#try-curl');
+    const m = /^curl -i -H "Authorization: Bearer ([\w.-]+)" (\S+)$/.exec(line);
+    assert.ok(m, line);
+    assert.equal(m[2], `${srv.base}/api/ok.txt`);
+    await expectApi(m[1], 200);
+    await shot('mint-defaults');
+  });
+
   test('rotate: the new key signs, the old one still verifies; retire: /api/ refuses it', async () => {
     await page.goto(url('/admin?page=secrets'));
     await secretsAction('#rotate-submit');
@@ -373,6 +408,45 @@ describe('admin page in chromium', () => {
     await shot('csrf-refused');
   });
 
+  test('the login page sends the user back only to a same-origin relative path', async () => {
+    for (const bad of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
+      await page.goto(url(`/login.html?return=${encodeURIComponent(bad)}`));
+      assert.equal(await page.isHidden('#return-note'), true, bad);
+      await page.fill('#username', ADMIN_USER);
+      await page.fill('#password', ADMIN_PASSWORD);
+      await page.click('#login');
+      await page.waitForTimeout(500);
+      assert.equal(new URL(page.url()).origin, srv.base, `${bad} -> ${page.url()}`);
+      assert.equal(new URL(page.url()).pathname, '/login.html', bad);
+    }
+  });
+
+  test('on a 390 px wide screen: no horizontal page overflow, tables scroll in their box, sane controls', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      for (const p of ['secrets', 'mint', 'inspect']) {
+        await page.goto(url(`/admin?page=${p}`));
+        const w = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+        assert.ok(w.doc <= w.view, `${p}: the page is ${w.doc} px wide in a ${w.view} px window`);
+        const widest = await page.$$eval('select, input, textarea', (els) => Math.max(0, ...els.map((e) => e.getBoundingClientRect().width)));
+        assert.ok(widest <= 390, `${p}: a control is ${widest} px wide`);
+        if (p === 'secrets') {
+          const box = await page.$eval('#secrets-box', (e) => ({ overflow: getComputedStyle(e).overflowX, sw: e.scrollWidth, cw: e.clientWidth }));
+          assert.equal(box.overflow, 'auto');
+          assert.ok(box.cw <= 390, JSON.stringify(box));
+          await page.screenshot({ path: path.join(REPO, 'docs', 'admin-mobile.png'), fullPage: true });
+          await shot('admin-mobile');
+        }
+      }
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+    // the favicon is served (a link in every page, and /favicon.ico for httpd's own pages)
+    assert.equal(await page.$eval('link[rel="icon"]', (e) => new URL(e.href).pathname), '/jwt-admin/favicon.svg');
+    assert.equal((await request(srv.base, '/jwt-admin/favicon.svg')).status, 200);
+    assert.equal((await request(srv.base, '/favicon.ico')).status, 200);
+  });
+
   test('the audit log names every change and never a secret; no console errors', () => {
     const log = fs.readFileSync(st.audit, 'utf8');
     const actions = log.trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
@@ -386,8 +460,8 @@ describe('admin page in chromium', () => {
     assert.ok(!log.includes(firstSecret));
     for (const k of secretsJson().keys) assert.ok(!log.includes(k.k));
     // "Failed to load resource" lines are checked through the responses themselves: only the
-    // deliberate CSRF refusals failed (and chromium's favicon probe)
+    // deliberate CSRF refusals failed (no favicon 404: the pages link one, httpd serves it)
     assert.deepEqual(consoleErrors.filter((e) => !e.startsWith('Failed to load resource')), []);
-    assert.deepEqual(failedResponses.filter((r) => r !== '404 /favicon.ico'), ['403 /admin', '403 /admin']);
+    assert.deepEqual(failedResponses, ['403 /admin', '403 /admin']);
   });
 });
