@@ -9,7 +9,9 @@
  * the __Host- cookie name, wiping), explain.c (jwt-explain-handler), key_bindings.c (the
  * configtest warning for key sources bound to no issuer), jwks*.c (remote JWKS: jwks.h is
  * their only interface; jwks_conf.c directives, jwks_store.c the shared store, jwks_refresh.c
- * fetching, jwks.c the key source). The Require rules
+ * fetching, jwks.c the key source), config_check.c (configtest refuses locations that can
+ * never work), error_body.c (JSON error bodies), login_redirect.c (AuthJWTLoginURL). The
+ * Require rules
  * themselves are core/jwt_rules.c, shared with the admin CGI. mod_auth_jwt.c holds the
  * module record, the command table and the hook registration.
  *
