@@ -181,7 +181,7 @@ function preflight(text) {
   const problems = [];
   for (const line of text.split('\n')) {
     // read by the root parent only (at startup and on graceful restarts)
-    if (/^\s*(#|LoadModule|AuthJWTKeyFile|AuthJWTSigningKey|ErrorLog|CustomLog|PidFile|Include\w*)\b/i.test(line)) continue;
+    if (/^\s*(#|LoadModule|AuthJWTKeyFile|AuthJWTSigningKey|AuthJWTSignaturePublicKeyFile|AuthJWTSignaturePrivateKeyFile|ErrorLog|CustomLog|PidFile|Include\w*)\b/i.test(line)) continue;
     for (const m of line.matchAll(/(?:^|[\s"=])(\/[^\s"]+)/g)) {
       const p = m[1];
       if (!fs.existsSync(p)) continue;
