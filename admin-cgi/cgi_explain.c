@@ -47,8 +47,9 @@ static const char *header_line(apr_pool_t *p, const char *name, const char *valu
 
 /* JWT_ADMIN_EXPLAIN_URL may be a path of this server ("/jwt-admin/explain"): then the URL
  * is the one the operator's browser used (scheme and Host), and the connection is pinned to
- * the address this request arrived on (SERVER_ADDR, CURLOPT_RESOLVE), so it cannot leave the
- * server whatever the Host header says, while TLS still checks the name. */
+ * the address and port this request arrived on (SERVER_ADDR, SERVER_PORT, CURLOPT_RESOLVE), so
+ * it cannot leave the server or reach another port whatever the Host header says, while TLS
+ * still checks the name. */
 static const char *own_url(admin_ctx_t *c, const char *path, struct curl_slist **resolve)
 {
     const char *https = env("HTTPS"), *scheme = env("REQUEST_SCHEME");
@@ -69,8 +70,9 @@ static const char *own_url(admin_ctx_t *c, const char *path, struct curl_slist *
         colon = strrchr(host, ':');
         name = colon ? apr_pstrmemdup(c->p, host, (size_t)(colon - host)) : host;
     }
-    if (colon)
-        port = colon + 1;
+    /* the port is the one this request arrived on (SERVER_PORT), never Host's: a Host of
+     * "name:6379" must not aim the operator's cookie at another service of this machine */
+    (void)colon;
     if (!*port || strspn(port, "0123456789") != strlen(port))
         return NULL;
     pin = apr_pstrcat(c->p, name[0] == '[' ? apr_pstrmemdup(c->p, name + 1, strlen(name) - 2) : name,

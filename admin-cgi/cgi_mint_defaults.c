@@ -74,10 +74,13 @@ static int is_path(const char *s)
 const char *mint_try_url(admin_ctx_t *c)
 {
     const char *url = env("JWT_ADMIN_TRY_URL");
-    if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7))
-        && is_path(strchr(url + 8, '/') ? strchr(url + 8, '/') : "/")
-        && strcspn(url, " \t\"'\\") == strlen(url))
-        return url;
+    if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7))) {
+        /* after the scheme: a host, then an optional path (never read past the string) */
+        const char *rest = url + (url[4] == 's' ? 8 : 7), *slash = strchr(rest, '/');
+        if (*rest && *rest != '/' && is_path(slash ? slash : "/")
+            && strcspn(url, " \t\"'\\") == strlen(url))
+            return url;
+    }
     const char *https = env("HTTPS");
     int tls = https && (!strcmp(https, "on") || !strcmp(https, "1"));
     const char *host = env("HTTP_HOST");

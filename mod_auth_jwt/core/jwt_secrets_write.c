@@ -154,10 +154,12 @@ static jwt_code_t fsync_dir(apr_pool_t *p, const char *path, jwt_err_t *err)
 static jwt_code_t replace_file(apr_pool_t *p, const char *path, const char *text, size_t len,
                                mode_t mode, jwt_err_t *err)
 {
-    /* The file being replaced decides owner, group and mode; mode applies to a new file. */
+    /* The file being replaced decides owner, group and mode; mode applies to a new file.
+     * Bits for others are never carried over: a secrets file that was left world-readable
+     * becomes owner/group-only on its first rewrite (and the rotated key is not exposed). */
     struct stat old;
     int have_old = stat(path, &old) == 0;
-    mode_t want = have_old ? (old.st_mode & 0777) : mode;
+    mode_t want = have_old ? (old.st_mode & 0770) : mode;
     char *tmp = apr_pstrcat(p, path, ".tmp.XXXXXX", NULL);
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)

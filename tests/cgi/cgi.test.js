@@ -316,6 +316,27 @@ test('mint records sub, aud, exp and the kid in the audit log, never the token',
 // Test token defaults (issue 23): the active secret preselected (not a verify-only one listed
 // first), claims with the configured iss and aud and a sub, and "Try it" as a curl line with
 // a real URL of this server; the minted token, checked with jose, carries those claims.
+test('mint page: JWT_ADMIN_TRY_URL is used when it is an http(s) URL with a host, else this server\'s URL', () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, 'secrets.jwks'), JSON.stringify({ keys: [
+    { kty: 'oct', kid: 'current', alg: 'HS256', k: crypto.randomBytes(32).toString('base64url'), status: 'active' } ] }));
+  const tryUrl = (v) => {
+    const env = baseEnv(dir, { JWT_ADMIN_TRY_URL: v, JWT_ADMIN_TRY_PATH: '/api/orders.json', SERVER_PORT: '8080' });
+    const page = get(env, 'page=mint');
+    assert.equal(page.status, 200, page.body);
+    const r = post(env, form({ csrf: field(page.body, 'csrf'), action: 'mint', kid: 'current',
+      claims: '{"sub":"alice"}', lifetime: '600', typ: '' }), 'page=mint');
+    assert.equal(r.status, 200, r.body);
+    return r.body.match(/<pre class="try" id="try-curl">([^<]+)<\/pre>/)[1];
+  };
+  assert.match(tryUrl('http://h.example/api/x'), /http:\/\/h\.example\/api\/x/);
+  assert.match(tryUrl('https://h.example:8443/x'), /https:\/\/h\.example:8443\/x/);
+  for (const bad of ['http://', 'https://', 'http:///x', 'https:///']) {
+    const body = tryUrl(bad);
+    assert.ok(body.includes(`http://${HOST}/api/orders.json`), `${bad}: not replaced by this server's URL`);
+  }
+});
+
 test('mint page: active secret preselected, iss/aud/sub claims, a curl line with this server\'s URL', async () => {
   const { jwtVerify } = await import('jose');
   const dir = tmpdir();

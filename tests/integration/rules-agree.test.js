@@ -51,6 +51,8 @@ describe('the inspector and httpd agree on every rule case', () => {
       `  SetEnv JWT_ADMIN_CSRF_KEY_FILE "${state}/csrf.key"`,
       `  SetEnv JWT_ADMIN_KEYS "${keys.ec256.pubPath}"`,
       '  SetEnv JWT_ADMIN_EXPLAIN_URL /jwt-explain',
+      // SERVER_PORT from the connection, not from the client's Host header (README)
+      '  UseCanonicalName On', '  UseCanonicalPhysicalPort On',
       '</Location>',
       '<Location /jwt-explain>', '  SetHandler jwt-explain-handler', auth('jwt-admin', admin), '</Location>',
       '<Location /open-explain>', '  SetHandler jwt-explain-handler', '</Location>',
@@ -123,6 +125,26 @@ describe('the inspector and httpd agree on every rule case', () => {
     });
   }
   const stages = (ans) => Object.fromEntries(ans.stages.map((s) => [s.stage, s.result]));
+
+  test('inspector at a path: the CGI calls the port this request came in on, never the Host header\'s', async () => {
+    // a port on this machine where nothing of ours listens: before, the CGI aimed the
+    // operator's cookie at it and the page showed no verdict
+    const closed = await new Promise((resolve) => {
+      const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    });
+    const token = await tokenFor({});
+    const body = new URLSearchParams({ action: 'inspect', csrf, token, path: '/bycookie/ok.txt' }).toString();
+    const res = await request(srv.base, '/admin?page=inspect', {
+      method: 'POST', body,
+      headers: { Host: `127.0.0.1:${closed}`, Cookie: adminCookie, Origin: `http://127.0.0.1:${closed}`,
+        'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
+    });
+    assert.equal(res.status, 200, res.body.slice(0, 800));
+    const m = /id="module-verdict" data-verdict="([a-z]+)" data-status="(\d+)"/.exec(res.body);
+    assert.ok(m, 'no module verdict: the CGI did not reach this server');
+    assert.notEqual(m[1], 'unavailable', /id="module-verdict"[^>]*>([^<]*)/.exec(res.body)?.[1]);
+    assert.equal(m[1], 'granted');
+  });
 
   test('explain: a good token at a cookie location, stage by stage, without the token or a key', async () => {
     const token = await tokenFor({});

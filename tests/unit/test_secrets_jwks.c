@@ -443,6 +443,21 @@ START_TEST(rewrite_keeps_owner_group_and_mode)
 }
 END_TEST
 
+/* A file left readable by others is not kept so: the rewrite holds the new key. */
+START_TEST(rewrite_drops_bits_for_others)
+{
+    load_ok("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"k\":\"" K32 "\"}]}");
+    ck_assert_int_eq(chmod(spath(), 0664), 0);
+    add_baton_t b = { "n" };
+    jwt_err_t err;
+    ck_assert_code(jwt_secrets_update(tp, spath(), NULL, 0600, edit_add_verify, &b, NULL, &err),
+                   JWT_OK);
+    struct stat st;
+    ck_assert_int_eq(stat(spath(), &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0660);
+}
+END_TEST
+
 START_TEST(symlinked_lock_refused)
 {
     load_ok("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"k\":\"" K32 "\"}]}");
@@ -514,6 +529,7 @@ Suite *suite_secrets_jwks(void)
     tcase_add_test(tc, rewrite_keeps_foreign_members_and_adds_own);
     tcase_add_test(tc, rewrite_of_plain_keys_writes_verify_and_kidless);
     tcase_add_test(tc, rewrite_keeps_owner_group_and_mode);
+    tcase_add_test(tc, rewrite_drops_bits_for_others);
     tcase_add_test(tc, symlinked_lock_refused);
     tcase_add_test(tc, failed_writer_removes_its_temp_file);
     suite_add_tcase(s, tc);
