@@ -70,6 +70,10 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(jwt_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(jwt_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_fixups(jwt_forward_fixups, NULL, NULL, APR_HOOK_FIRST);
+    /* and again after mod_dir (APR_HOOK_LAST): its fast redirect to a DirectoryIndex hands
+     * this request the index's configuration but not the headers the index's subrequest
+     * stripped, so a section that forwards claims would see the client's copies */
+    ap_hook_fixups(jwt_forward_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_fixups(jwt_compat_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_post_config(jwt_login_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(jwt_config_check, NULL, NULL, APR_HOOK_MIDDLE);
