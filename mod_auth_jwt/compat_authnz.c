@@ -100,6 +100,14 @@ static jwt_compat_conf_t *compat_of(cmd_parms *cmd, jwt_dir_conf_t *c)
         c->login.lifetime = 1800;
         c->login.lifetime_set = 1;
     }
+    if (!cmd->path)
+        /* mod_authnz_jwt's server-level directives served every AuthType jwt section, and
+         * ours cannot tell its sections from native ones: say what every section inherits */
+        notice_once(cmd, "server-defaults", "%s at server (or virtual host) level: every "
+                    "AuthType jwt section of this server now takes REMOTE_USER from the \"user\" claim (not "
+                    "\"sub\"), with AuthJWTLeeway 0 and 1800 s login tokens, unless it sets "
+                    "its own; fix: put mod_authnz_jwt's directives inside the sections written "
+                    "for it, or set AuthJWTUserClaim in the others", cmd->cmd->name);
     notice_once(cmd, "exp", "mod_authnz_jwt configuration: tokens without exp are refused "
                 "here (mod_authnz_jwt accepted them, valid forever), and so are tokens "
                 "without the user claim (it made the user \"anonymous\"); fix: issue tokens "

@@ -397,6 +397,21 @@ describe('mod_authnz_jwt configurations: where ours wins, configtest says so', (
     assert.equal(count(/AH-JWT-0901: .*tokens without exp are refused here/g), 1, r.output);
     assert.match(r.output, new RegExp(`AH-JWT-0901: [^\\n]*httpd\\.conf:${r.lineOf('AuthJWTIss')}: AuthJWTIss`));
   });
+  test('a server-level directive says which defaults every AuthType jwt section of the server takes, once', async () => {
+    const r = await configtest(substitute(README_CLAIMS), { name: 'compat-server-defaults', modules: MODS });
+    assert.equal(r.code, 0, r.output);
+    const said = r.output.match(/AH-JWT-0901: [^\n]*at server \(or virtual host\) level: every AuthType jwt section[^\n]*/g) || [];
+    assert.equal(said.length, 1, r.output);
+    assert.match(said[0], new RegExp(`httpd\\.conf:${r.lineOf('AuthJWTSignatureAlgorithm')}: AuthJWTSignatureAlgorithm at server \\(or virtual host\\) level`));
+    assert.match(said[0], /"user" claim \(not "sub"\).*fix: /);
+    // inside a section: no such notice
+    const inner = await configtest(['<Location /only>', '  AuthType jwt', '  AuthName "only"',
+      '  AuthJWTSignatureAlgorithm HS256', `  AuthJWTSignatureSharedSecret ${SECRET_B64}`,
+      '  Require valid-user', '</Location>'].join('\n'), { name: 'compat-section-defaults', modules: MODS });
+    assert.equal(inner.code, 0, inner.output);
+    assert.match(inner.output, /tokens without exp are refused here/);
+    assert.doesNotMatch(inner.output, /level: every AuthType jwt section/);
+  });
   test('AuthJWTCookieAttr is ignored with a notice; AuthJWTNbfDelay other than 0 is refused', async () => {
     const a = await configtest(`${substitute(README_COOKIE)}\nAuthJWTCookieAttr "Path=/"`, { name: 'compat-attr', modules: MODS });
     assert.equal(a.code, 0, a.output);
