@@ -5,7 +5,12 @@
  * the AuthType is "jwt" (case-insensitive), plus a note_auth_failure hook that writes the
  * Bearer challenge when mod_authz_core turns a denied user into a 401.
  */
-#include "mod_auth_jwt.h"
+#include "authn.h"
+#include "quote.h"
+#include "request_state.h"
+#include "env.h"
+#include "jwks.h"
+#include "compat_authnz.h"
 #include "secrets_watch.h"
 #include "cache.h"
 #include "login_guard.h"
@@ -21,26 +26,6 @@
 #include "http_request.h"
 
 /* ---------------------------------------------------------------- challenge */
-
-const char *jwt_quote(apr_pool_t *p, const char *s)
-{
-    size_t n = 0, i;
-    const char *c;
-    char *out;
-
-    for (c = s; *c; c++)
-        n += (*c == '"' || *c == '\\') ? 2 : 1;
-    out = apr_palloc(p, n + 1);
-    for (i = 0, c = s; *c; c++) {
-        if (apr_iscntrl(*c))
-            continue;                  /* never let a value break the header line */
-        if (*c == '"' || *c == '\\')
-            out[i++] = '\\';
-        out[i++] = *c;
-    }
-    out[i] = '\0';
-    return out;
-}
 
 void jwt_set_challenge(request_rec *r, const char *error, const char *description,
                        const char *scope)

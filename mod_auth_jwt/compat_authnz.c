@@ -5,7 +5,9 @@
  * for jwt-bearer / jwt-cookie / jwt-both and the login answer's extra member.
  */
 #include <stddef.h>
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "login_conf.h"
+#include "compat_authnz.h"
 
 #include "http_core.h"
 #include "http_log.h"

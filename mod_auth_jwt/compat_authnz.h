@@ -12,7 +12,7 @@
  * login handler. Where its behaviour was unsafe ours wins, and configtest says so once per
  * directive and configuration read, with the fix (JWT_LOGNO 09xx).
  *
- * Included by mod_auth_jwt.h, so it depends on httpd and core headers only.
+ * dir_conf.h names its struct by tag only; it depends on httpd and core headers only.
  */
 #ifndef JWT_COMPAT_AUTHNZ_H
 #define JWT_COMPAT_AUTHNZ_H
@@ -24,7 +24,7 @@
 struct jwt_dir_conf;
 
 /* Per-dir part: one member of jwt_dir_conf_t (NULL: the section uses none of them). */
-typedef struct {
+typedef struct jwt_compat_conf {
     const char *form_user;      /* AuthJWTFormUsername (default "user") */
     int form_user_set;
     const char *form_password;  /* AuthJWTFormPassword (default "password") */

@@ -12,8 +12,9 @@
  * keyless location is a warning, not an error. Regex and wildcard sections are checked on
  * their own. Nothing here runs per request.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "secrets_watch.h"
+#include "jwks_conf.h"
 #include "config_check.h"
 
 #include <errno.h>

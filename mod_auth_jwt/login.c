@@ -5,7 +5,10 @@
  * The login answer follows RFC 6749 5.1/5.2: {"access_token", "token_type", "expires_in"}
  * with Cache-Control: no-store; errors are {"error", "error_description"} JSON.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "login.h"
+#include "authn.h"
+#include "compat_authnz.h"
 #include "error_body.h"
 #include "secrets_watch.h"
 #include "jwt_b64.h"

@@ -6,7 +6,7 @@
  * any thread) and are destroyed, outside the mutex, when their last reference goes: the
  * watch holds one for `current`, each request one for the snapshot it uses.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "secrets_watch.h"
 #include "jwt_secrets.h"
 
