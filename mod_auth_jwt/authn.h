@@ -1,5 +1,5 @@
-/* authn.h -- AuthType jwt (authn.c): the check_authn hook, the one verification path,
- * the RFC 6750 answers. */
+/* authn.h -- AuthType jwt (authn.c): the check_authn hook (the pipeline) and the
+ * RFC 6750 answers. */
 #ifndef JWT_AUTHN_H
 #define JWT_AUTHN_H
 
@@ -10,10 +10,6 @@ int jwt_check_authn(request_rec *r);
 int jwt_note_auth_failure(request_rec *r, const char *auth_type);
 void jwt_insert_error_filter(request_rec *r);
 int jwt_header_parser(request_rec *r);
-/* The one verification path (see authn.c). */
-jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
-                               const char *compact, size_t len, jwt_token_t **token,
-                               const jwt_key_t **used, jwt_err_t *err);
 /* WWW-Authenticate: Bearer realm="...", plus error/error_description/scope when given. */
 void jwt_set_challenge(request_rec *r, const char *error, const char *description,
                        const char *scope);

@@ -26,6 +26,7 @@
 #include "jwt_alg.h"
 #include "jwt_jws.h"
 #include "jwks_conf.h"   /* the configuration this key source reads (below it) */
+#include "key_source.h"
 
 /* Verify t with the location's remote keys, fetching when needed (the first fetch, a
  * token naming an unknown kid within the rate limit). Never waits on a scheduled refresh
@@ -46,6 +47,9 @@ jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token
  * or -1 when a source has no usable keys or there are more than max sources. */
 int jwks_key_versions(request_rec *r, const jwks_dir_conf_t *c, const char *iss,
                       const unsigned char **digests, int max);
+
+/* The remote JWKS as a key source (key_source.h; registered in signature.c). */
+extern const jwt_key_source_t jwt_source_jwks;
 
 /* pre_config (mutex type, curl_global_init), check_config (socache provider present),
  * post_config (shared cache, global mutex), child_init (mutex re-attach, refresher
