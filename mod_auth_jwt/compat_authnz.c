@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 #include "dir_conf.h"
-#include "login_conf.h"
+#include "login_cmds.h"
 #include "compat_authnz.h"
 
 #include "http_core.h"

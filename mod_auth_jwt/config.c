@@ -6,6 +6,7 @@
  * the keyrings built here.
  */
 #include "dir_conf.h"
+#include "login_cmds.h"
 #include "jwks_conf.h"
 #include "compat_authnz.h"
 #include "secrets_watch.h"

@@ -5,7 +5,7 @@
  * The top of the glue: it includes every unit's header and nothing includes it. The units
  * and the rule for where new code goes are in docs/ARCHITECTURE.md. Directives of a feature
  * that lives in its own file are contributed as a macro of AP_INIT_* entries from its
- * config header (JWT_LOGIN_CMDS from login_conf.h), so adding a feature adds one line to
+ * directives header (JWT_LOGIN_CMDS from login_cmds.h), so adding a feature adds one line to
  * this table.
  */
 /* <stddef.h> before any APR header: APR_OFFSETOF (used by the command-table macros) then
@@ -13,10 +13,13 @@
 #include <stddef.h>
 #define JWT_MODULE_RECORD
 #include "dir_conf.h"
+#include "login_cmds.h"
 #include "authn.h"
 #include "authz.h"
 #include "env.h"
 #include "login.h"
+#include "logout.h"
+#include "jwks_publish.h"
 #include "jwks.h"
 #include "compat_authnz.h"
 #include "cache.h"
