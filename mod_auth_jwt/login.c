@@ -1,5 +1,5 @@
 /* login.c -- issuing tokens: jwt-login-handler (credentials checked by any Apache authn
- * provider). Its directives are login_conf.c, jwt-logout-handler logout.c, and
+ * provider). Its directives are login_cmds.c, jwt-logout-handler logout.c, and
  * jwt-jwks-handler (the public half of the signing keys) jwks_publish.c.
  *
  * The login answer follows RFC 6749 5.1/5.2: {"access_token", "token_type", "expires_in"}
