@@ -4,7 +4,8 @@
 #   cycles     no include cycle among the glue units of mod_auth_jwt/ (depend only downward)
 #   core       no mod_auth_jwt/core/ file includes an httpd header or a glue header
 #   admin-cgi  no admin-cgi/ file includes a glue header
-# A fourth test plants one violation of each rule in a scratch copy of the tree and
+#   kinds      authn.c, token_find.c, signature.c, verify_cache.c name no key source kind
+# A fifth test plants one violation of each rule in a scratch copy of the tree and
 # checks that the script reports each of them (the checker itself can fail).
 # Needs python3 (standard library only); no build.
 set -uo pipefail
@@ -20,7 +21,7 @@ if ! command -v python3 >/dev/null; then
     failed=1; result
 fi
 
-for rule in cycles core admin-cgi; do
+for rule in cycles core admin-cgi kinds; do
     out="$(python3 "$script" --root "$top" "$rule" 2>&1)"; rc=$?
     echo "$out"
     if [ "$rc" -eq 0 ] && grep -q "^ok $rule" <<<"$out"; then
@@ -31,7 +32,8 @@ for rule in cycles core admin-cgi; do
 done
 
 # The checker catches what it is for: a scratch tree with a two-unit cycle, a core file
-# including http_log.h and one including a glue header, and a CGI file including glue.
+# including http_log.h and one including a glue header, a CGI file including glue, and a
+# verifier calling the remote JWKS by name.
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/mod_auth_jwt/core" "$work/admin-cgi"
@@ -41,12 +43,14 @@ printf '\n' > "$work/mod_auth_jwt/b.h"
 printf '#include "http_log.h"\n' > "$work/mod_auth_jwt/core/c1.c"
 printf '#include "a.h"\n' > "$work/mod_auth_jwt/core/c2.c"
 printf '#include "b.h"\n' > "$work/admin-cgi/page.c"
+printf 'int f(void) { return jwks_verify(0); }\n' > "$work/mod_auth_jwt/signature.c"
 out="$(python3 "$script" --root "$work" 2>&1)"; rc=$?
 echo "$out" | sed 's/^/  planted: /'
 if [ "$rc" -ne 0 ] && grep -q '^FAIL cycles' <<<"$out" && grep -q 'a -> b -> a' <<<"$out" \
    && grep -q 'core/c1.c includes "http_log.h"' <<<"$out" \
    && grep -q 'core/c2.c includes "a.h" (a glue header)' <<<"$out" \
-   && grep -q 'admin-cgi/page.c includes "b.h"' <<<"$out"; then
+   && grep -q 'admin-cgi/page.c includes "b.h"' <<<"$out" \
+   && grep -q 'signature.c:1 names a key source kind (jwks_verify(' <<<"$out"; then
     echo "ok the checker reports each planted violation"
     passed=$((passed + 1))
 else

@@ -11,8 +11,12 @@ mod_auth_jwt/core/ (the JOSE core) and admin-cgi/ (the admin page) and checks th
   core         no core file includes an httpd header (httpd.h, http_*.h, ap_*.h, util_*.h,
                mod_*.h) or any glue header: the core builds without httpd.
   admin-cgi    no admin-cgi file includes a glue header (it may use the core).
+  kinds        the pipeline, the verifier and the cache layer (authn.c, token_find.c,
+               signature.c, verify_cache.c) name no kind of key source: no jwks_*() call,
+               no conf->keyring / conf->secrets / conf->jwks, no jwt_secrets_watch_*()
+               (the kinds are reached through key_source.h and signature.c's table only).
 
-usage: layers.py [--root DIR] [RULE...]   (RULE: cycles core admin-cgi; default all)
+usage: layers.py [--root DIR] [RULE...]   (RULE: cycles core admin-cgi kinds; default all)
 Prints one line per rule, "ok RULE: ..." or "FAIL RULE: ..." followed by the offending
 files, and exits 1 when any rule failed. Python 3 standard library only.
 """
@@ -22,7 +26,9 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 HTTPD = re.compile(r'^(httpd\.h|http_[^/]*\.h|ap_[^/]*\.h|util_[^/]*\.h|mod_[^/]*\.h)$')
-RULES = ('cycles', 'core', 'admin-cgi')
+RULES = ('cycles', 'core', 'admin-cgi', 'kinds')
+KIND_BLIND = ('authn.c', 'token_find.c', 'signature.c', 'verify_cache.c')
+KIND_NAME = re.compile(r'\bjwks_\w+\s*\(|conf->(?:keyring|secrets|jwks)\b|\bjwt_secrets_watch_\w+\s*\(')
 
 
 def sources(folder):
@@ -123,6 +129,19 @@ def main(argv):
                 if base in glue_h or name.startswith('mod_auth_jwt/') and not name.startswith('mod_auth_jwt/core/'):
                     bad.append(f'admin-cgi/{f} includes "{name}" (a glue header)')
         report('admin-cgi', bad, 'admin-cgi file(s) include glue headers')
+
+    if 'kinds' in wanted:
+        bad = []
+        for f in KIND_BLIND:
+            path = os.path.join(glue_dir, f)
+            if not os.path.isfile(path):
+                continue
+            with open(path, encoding='utf-8', errors='replace') as fh:
+                for no, line in enumerate(fh, 1):
+                    m = KIND_NAME.search(line)
+                    if m:
+                        bad.append(f'mod_auth_jwt/{f}:{no} names a key source kind ({m.group(0).strip()})')
+        report('kinds', bad, 'kind-blind units name a kind of key source (use key_source.h)')
 
     return 1 if failed else 0
 
