@@ -89,7 +89,9 @@ jwt_code_t jwt_verify_signature(request_rec *r, const jwt_dir_conf_t *conf,
 int jwt_key_sources_identity(const jwt_dir_conf_t *conf, const void **out, int max)
 {
     int n = 0;
-    for (int i = 0; i < N_SOURCES && n < max; i++)
+    if (N_SOURCES > max)
+        return -1;                     /* a partial identity could match another section's */
+    for (int i = 0; i < N_SOURCES; i++)
         out[n++] = sources[i]->configured(conf) ? sources[i]->identity(conf) : NULL;
     return n;
 }

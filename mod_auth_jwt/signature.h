@@ -15,7 +15,8 @@ int jwt_key_sources_configured(const jwt_dir_conf_t *conf);
 jwt_code_t jwt_verify_signature(request_rec *r, const jwt_dir_conf_t *conf,
                                 const jwt_token_t *t, const jwt_key_t **used, jwt_err_t *err);
 
-/* Each configured source's identity, in order (NULL for one not configured): n items. */
+/* Each source's identity, in order (NULL for one not configured): the number of items,
+ * or -1 when there are more kinds than max (then the token is not cached). */
 int jwt_key_sources_identity(const jwt_dir_conf_t *conf, const void **out, int max);
 
 /* The versions of the keys that could verify a token of issuer iss here now, each

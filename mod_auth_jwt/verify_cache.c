@@ -67,7 +67,8 @@ static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *com
         return jwt_cache_key_end(r, h, key);
     }
     jwt_cache_hash_add(h, "V", 1);
-    n = jwt_key_sources_identity(conf, keys, JWT_MAX_KEY_SOURCES);
+    if ((n = jwt_key_sources_identity(conf, keys, JWT_MAX_KEY_SOURCES)) < 0)
+        return 0;                      /* not cached (the next begin resets the hash) */
     jwt_cache_hash_add(h, keys, (size_t)n * sizeof(keys[0]));
     jwt_cache_hash_add(h, &conf->algs, sizeof(conf->algs));
     nums[0] = conf->leeway;
@@ -163,8 +164,8 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
 }
 
 /* The single verification path for a location: the token cache first; then parse, pick a
- * key from the location's keyrings, verify the signature, validate the claims, and
- * remember the verified token. Nothing else in the module verifies tokens. */
+ * key from the location's key sources (signature.c), verify the signature, validate the
+ * claims, and remember the verified token. Nothing else in the module verifies tokens. */
 jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
                                const char *compact, size_t len, jwt_token_t **token,
                                const jwt_key_t **used, jwt_err_t *err)
