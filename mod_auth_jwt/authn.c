@@ -173,9 +173,11 @@ static int stage_identity(request_rec *r, const jwt_dir_conf_t *conf,
         return HTTP_UNAUTHORIZED;
     }
     r->user = (char *)user;
-    jwt_explain_verified(r, st->token, st->key);
-    jwt_explain_stage(r, "user", "pass", apr_pstrcat(r->pool, conf->user_claim, " = ", user,
-                                                     NULL));
+    if (jwt_explaining(r)) {           /* the detail costs a pstrcat: only when explaining */
+        jwt_explain_verified(r, st->token, st->key);
+        jwt_explain_stage(r, "user", "pass", apr_pstrcat(r->pool, conf->user_claim, " = ",
+                                                         user, NULL));
+    }
     return OK;
 }
 
@@ -207,10 +209,10 @@ int jwt_check_authn(request_rec *r)
     jwt_request_state_t st = { NULL, NULL, NULL, NULL };
     int rc;
 
-    if (!jwt_compat_is_auth_type(type))
-        return DECLINED;
     conf = jwt_compat_authn_conf(r, ap_get_module_config(r->per_dir_config, &auth_jwt_module),
                                  type);
+    if (!conf)                         /* not one of our AuthTypes */
+        return DECLINED;
     r->ap_auth_type = (char *)type;
     jwt_strip_forwarded_headers(r, conf);   /* also done in header_parser; cheap, certain */
 

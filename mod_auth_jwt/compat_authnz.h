@@ -46,7 +46,8 @@ jwt_compat_conf_t *jwt_compat_merge(apr_pool_t *p, const jwt_compat_conf_t *base
 
 /* AuthType: is this one of ours (jwt, jwt-bearer, jwt-cookie, jwt-both)? */
 int jwt_compat_is_auth_type(const char *type);
-/* The configuration authn reads for AuthType TYPE: conf itself for "jwt"; for
+/* The configuration authn reads for AuthType TYPE: NULL when TYPE is none of ours (one
+ * look at the type per request: jwt_check_authn declines); conf itself for "jwt"; for
  * mod_authnz_jwt's types a copy whose token sources are the header, its cookie, or (for
  * jwt-both) the header when the request has an Authorization header, else the cookie. */
 const struct jwt_dir_conf *jwt_compat_authn_conf(request_rec *r,
