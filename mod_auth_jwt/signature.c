@@ -96,6 +96,15 @@ int jwt_key_sources_identity(const jwt_dir_conf_t *conf, const void **out, int m
     return n;
 }
 
+int jwt_key_sources_versioned(const jwt_dir_conf_t *conf)
+{
+    for (int i = 0; i < N_SOURCES; i++) {
+        if (sources[i]->versions && sources[i]->configured(conf))
+            return 1;
+    }
+    return 0;
+}
+
 int jwt_key_sources_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *iss,
                              jwt_key_version_t *out, int max)
 {

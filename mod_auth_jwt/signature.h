@@ -19,6 +19,10 @@ jwt_code_t jwt_verify_signature(request_rec *r, const jwt_dir_conf_t *conf,
  * or -1 when there are more kinds than max (then the token is not cached). */
 int jwt_key_sources_identity(const jwt_dir_conf_t *conf, const void **out, int max);
 
+/* Is any source with versions configured here? (If not, the keys change only with a
+ * restart.) */
+int jwt_key_sources_versioned(const jwt_dir_conf_t *conf);
+
 /* The versions of the keys that could verify a token of issuer iss here now, each
  * source's items preceded by a count item (data NULL, len = how many follow); returns the number of items written, 0 when no
  * configured source has versions (nothing can change them), -1 for no usable answer. */

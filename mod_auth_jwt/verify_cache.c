@@ -103,13 +103,14 @@ static int key_versions(request_rec *r, const jwt_dir_conf_t *conf, json_object 
     int n, i;
     jwt_hash_t *h;
 
-    n = jwt_key_sources_versions(r, conf, payload_issuer(payload), v, JWT_MAX_KEY_VERSIONS);
-    if (n < 0)
-        return 0;
-    if (n == 0) {
+    if (!jwt_key_sources_versioned(conf)) {
         memset(out, 0, 32);            /* nothing can change the keys but a restart */
         return 1;
     }
+    /* only now the issuer: a json-c lookup the key-files-only location never needs */
+    n = jwt_key_sources_versions(r, conf, payload_issuer(payload), v, JWT_MAX_KEY_VERSIONS);
+    if (n < 0)
+        return 0;
     if (!(h = jwt_cache_hash_begin(r)))
         return 0;
     for (i = 0; i < n; i++) {
