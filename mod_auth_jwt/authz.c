@@ -6,7 +6,9 @@
  * Like mod_authz_user, a check without a user answers AUTHZ_DENIED_NO_USER so that
  * mod_authz_core runs authentication first.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "authz.h"
+#include "request_state.h"
 #include "explain.h"
 #include "jwt_rules.h"
 

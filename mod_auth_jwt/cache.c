@@ -16,7 +16,7 @@
  * Replacement inside a set: an empty or expired slot, else CLOCK (a referenced bit per
  * slot, a hand per set). STRIPES mutexes guard the sets (set % STRIPES).
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "cache.h"
 
 #include <errno.h>

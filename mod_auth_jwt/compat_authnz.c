@@ -5,7 +5,9 @@
  * for jwt-bearer / jwt-cookie / jwt-both and the login answer's extra member.
  */
 #include <stddef.h>
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "login_cmds.h"
+#include "compat_authnz.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -351,7 +353,9 @@ const jwt_dir_conf_t *jwt_compat_authn_conf(request_rec *r, const jwt_dir_conf_t
     jwt_dir_conf_t *copy;
     jwt_token_source_t *src;
 
-    if (t == TYPE_JWT || t == TYPE_NONE)
+    if (t == TYPE_NONE)
+        return NULL;
+    if (t == TYPE_JWT)
         return conf;
     /* jwt-both: "Cookie value will be ignored if Authorization header is set" (its docs),
      * where our own header+cookie sources would answer 400 to two different tokens. */

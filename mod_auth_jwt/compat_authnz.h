@@ -12,7 +12,7 @@
  * login handler. Where its behaviour was unsafe ours wins, and configtest says so once per
  * directive and configuration read, with the fix (JWT_LOGNO 09xx).
  *
- * Included by mod_auth_jwt.h, so it depends on httpd and core headers only.
+ * dir_conf.h names its struct by tag only; it depends on httpd and core headers only.
  */
 #ifndef JWT_COMPAT_AUTHNZ_H
 #define JWT_COMPAT_AUTHNZ_H
@@ -24,7 +24,7 @@
 struct jwt_dir_conf;
 
 /* Per-dir part: one member of jwt_dir_conf_t (NULL: the section uses none of them). */
-typedef struct {
+typedef struct jwt_compat_conf {
     const char *form_user;      /* AuthJWTFormUsername (default "user") */
     int form_user_set;
     const char *form_password;  /* AuthJWTFormPassword (default "password") */
@@ -46,7 +46,8 @@ jwt_compat_conf_t *jwt_compat_merge(apr_pool_t *p, const jwt_compat_conf_t *base
 
 /* AuthType: is this one of ours (jwt, jwt-bearer, jwt-cookie, jwt-both)? */
 int jwt_compat_is_auth_type(const char *type);
-/* The configuration authn reads for AuthType TYPE: conf itself for "jwt"; for
+/* The configuration authn reads for AuthType TYPE: NULL when TYPE is none of ours (one
+ * look at the type per request: jwt_check_authn declines); conf itself for "jwt"; for
  * mod_authnz_jwt's types a copy whose token sources are the header, its cookie, or (for
  * jwt-both) the header when the request has an Authorization header, else the cookie. */
 const struct jwt_dir_conf *jwt_compat_authn_conf(request_rec *r,

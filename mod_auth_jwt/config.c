@@ -5,7 +5,10 @@
  * line to the string a setter returns). Keys are loaded here, once; requests only read
  * the keyrings built here.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "login_cmds.h"
+#include "jwks_conf.h"
+#include "compat_authnz.h"
 #include "secrets_watch.h"
 
 #include <errno.h>

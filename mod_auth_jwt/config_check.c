@@ -12,8 +12,10 @@
  * keyless location is a warning, not an error. Regex and wildcard sections are checked on
  * their own. Nothing here runs per request.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "secrets_watch.h"
+#include "signature.h"
+#include "jwks_conf.h"
 #include "config_check.h"
 
 #include <errno.h>
@@ -160,7 +162,7 @@ static const char *describe_keys(apr_pool_t *p, const jwt_keyring_t *ring, const
 
 static int has_key_source(const jwt_dir_conf_t *conf)
 {
-    return conf && (conf->keyring || conf->secrets || jwks_configured(conf->jwks));
+    return conf && jwt_key_sources_configured(conf);
 }
 
 /* check_section's verdict on a keyless section is only a warning when keys may reach its

@@ -1,7 +1,8 @@
 /* env.c -- hand the verified identity to what runs after us: JWT_CLAIM_* environment
  * variables (CGI, SSI, logs) and AuthJWTForwardClaim request headers (proxied backends).
  */
-#include "mod_auth_jwt.h"
+#include "env.h"
+#include "request_state.h"
 #include "cache.h"
 
 #include <stdint.h>

@@ -8,8 +8,10 @@
  * small output filter that turns the Content-Type into application/json before the header
  * filter sends it.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "error_body.h"
+#include "accept.h"
+#include "quote.h"
 #include "login_redirect.h"
 
 #include <stdlib.h>
@@ -37,57 +39,6 @@ void jwt_error_note(request_rec *r, const char *error, const char *description)
         apr_table_setn(r->notes, NOTE_DESCRIPTION, description);
     else
         apr_table_unset(r->notes, NOTE_DESCRIPTION);
-}
-
-/* ---------------------------------------------------------------- Accept */
-
-/* q of one media range's parameters ("q=0.8"); 1 when absent, 0 when unparsable. */
-static double q_of(const char *params)
-{
-    const char *q = params;
-    while (q && (q = strchr(q, ';')) != NULL) {
-        q++;
-        while (*q == ' ' || *q == '\t')
-            q++;
-        if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
-            char *end = NULL;
-            double v = strtod(q + 2, &end);
-            if (end == q + 2 || v < 0 || v > 1)
-                return 0;
-            return v;
-        }
-    }
-    return 1;
-}
-
-int jwt_prefers_html(const request_rec *r)
-{
-    const char *accept = apr_table_get(r->headers_in, "Accept");
-    char *copy, *last = NULL, *range;
-    double html = -1, json = -1, any = -1;
-
-    if (!accept)
-        return 0;
-    copy = apr_pstrdup(r->pool, accept);
-    for (range = apr_strtok(copy, ",", &last); range; range = apr_strtok(NULL, ",", &last)) {
-        char *semi = strchr(range, ';'), *end;
-        double q = q_of(range);
-        while (*range == ' ' || *range == '\t')
-            range++;
-        end = semi ? semi : range + strlen(range);
-        while (end > range && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        *end = '\0';
-        if (!ap_cstr_casecmp(range, "text/html") || !ap_cstr_casecmp(range, "application/xhtml+xml"))
-            html = q > html ? q : html;
-        else if (!ap_cstr_casecmp(range, "application/json"))
-            json = q > json ? q : json;
-        else if (!strcmp(range, "*/*"))
-            any = q > any ? q : any;
-    }
-    if (json < 0)
-        json = any > 0 ? any : 0;
-    return html > 0 && html > json;
 }
 
 /* ---------------------------------------------------------------- the body */

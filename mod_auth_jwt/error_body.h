@@ -19,11 +19,6 @@ void jwt_error_note(request_rec *r, const char *error, const char *description);
 /* From the insert_error_filter hook: a JSON body for this error answer when it applies. */
 void jwt_error_body_insert(request_rec *r);
 
-/* Does the Accept header prefer text/html (or XHTML) over JSON? Listed explicitly with a
- * q above that of application/json (or of * / * when JSON is not listed): a browser's
- * navigation. curl's "* / *", a missing header and ties are not. */
-int jwt_prefers_html(const request_rec *r);
-
 /* The login handler's 401: Bearer realm = its AuthName, or else the server's name. */
 void jwt_login_challenge(request_rec *r);
 

@@ -3,7 +3,7 @@
  * the jwt_explain_* calls, which do nothing unless the request is this handler's
  * subrequest: the handler's pool carries the explanation as pool user data, found from the
  * subrequest through r->main. */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "explain.h"
 #include "login_guard.h"
 #include "jwt_json.h"

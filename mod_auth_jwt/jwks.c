@@ -31,7 +31,7 @@
 #include "jwks_store.h"
 #include "jwks_refresh.h"
 
-APLOG_USE_MODULE(auth_jwt);
+/* APLOG_USE_MODULE: from jwt_module.h, through jwks.h -> key_source.h */
 
 #define JWKS_LOCAL_CHECK apr_time_from_sec(1)      /* look at the shared entry at most 1/s */
 #define JWKS_PRESENCE_CHECK apr_time_from_sec(5)   /* and check the document is whole 1/5s */
@@ -522,3 +522,40 @@ void jwks_register_hooks(apr_pool_t *p)
     ap_hook_post_config(jwks_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(jwks_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 }
+
+/* ---------------------------------------------------------------- as a key source */
+
+static int jwks_src_configured(const jwt_dir_conf_t *conf)
+{
+    return jwks_configured(conf->jwks);
+}
+
+static const void *jwks_src_identity(const jwt_dir_conf_t *conf)
+{
+    return jwks_identity(conf->jwks);
+}
+
+static jwt_code_t jwks_src_verify(request_rec *r, const jwt_dir_conf_t *conf,
+                                  const jwt_token_t *t, const jwt_key_t **used,
+                                  int *retry_after, jwt_err_t *err)
+{
+    return jwks_verify(r, conf->jwks, t, conf->algs, used, retry_after, err);
+}
+
+/* One SHA-256 per source of the token's issuer: the document its keyring was built from. */
+static int jwks_src_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *iss,
+                             jwt_key_version_t *out, int max)
+{
+    const unsigned char *docs[16];
+    int n = jwks_key_versions(r, conf->jwks, iss, docs, max < 16 ? max : 16), i;
+    for (i = 0; i < n; i++) {
+        out[i].data = docs[i];
+        out[i].len = 32;
+    }
+    return n;
+}
+
+const jwt_key_source_t jwt_source_jwks = {
+    "remote JWKS", 1, jwks_src_configured, jwks_src_identity, jwks_src_verify,
+    jwks_src_versions
+};

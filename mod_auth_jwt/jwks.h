@@ -25,55 +25,8 @@
 #include "jwt_err.h"
 #include "jwt_alg.h"
 #include "jwt_jws.h"
-
-typedef struct jwks_dir_conf jwks_dir_conf_t;
-
-/* Directive setters; cmd->info is the offset of the jwks_dir_conf_t * field in the
- * module's per-directory struct. */
-const char *jwks_cmd_url(cmd_parms *cmd, void *dirconf, int argc, char *const argv[]);
-const char *jwks_cmd_discovery(cmd_parms *cmd, void *dirconf, int argc, char *const argv[]);
-const char *jwks_cmd_seconds(cmd_parms *cmd, void *dirconf, const char *arg);
-const char *jwks_cmd_ca_file(cmd_parms *cmd, void *dirconf, const char *arg);
-
-/* Which setting a jwks_cmd_seconds directive sets (kept in the directive's name). */
-#define JWT_JWKS_CMDS(conf_type, field) \
-    AP_INIT_TAKE_ARGV("AuthJWTJWKSURL", jwks_cmd_url, \
-        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "URL [issuer=ISS] [allow-http]: a JWKS to fetch, cache and refresh; repeatable"), \
-    AP_INIT_TAKE_ARGV("AuthJWTIssuerDiscovery", jwks_cmd_discovery, \
-        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "ISSUER_URL [allow-http]: find jwks_uri in the issuer's discovery document; " \
-        "keys are bound to that issuer"), \
-    AP_INIT_TAKE1("AuthJWTJWKSRefresh", jwks_cmd_seconds, \
-        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "SECONDS between scheduled JWKS refreshes (default 3600; max-age wins within [60, 86400])"), \
-    AP_INIT_TAKE1("AuthJWTJWKSRefetchInterval", jwks_cmd_seconds, \
-        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "SECONDS: least time between fetches caused by unknown kids, and between retries " \
-        "after a failed fetch (default 60)"), \
-    AP_INIT_TAKE1("AuthJWTJWKSTimeout", jwks_cmd_seconds, \
-        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "SECONDS for a whole JWKS fetch (default 5)"), \
-    AP_INIT_TAKE1("AuthJWTJWKSMaxStale", jwks_cmd_seconds, \
-        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "SECONDS the last good keys keep serving while every fetch fails (default 86400)"), \
-    AP_INIT_TAKE1("AuthJWTJWKSCAFile", jwks_cmd_ca_file, \
-        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "PATH of a PEM CA bundle for JWKS fetches (default: the system store)")
-
-/* base and add may be NULL. */
-jwks_dir_conf_t *jwks_dir_merge(apr_pool_t *p, const jwks_dir_conf_t *base,
-                                const jwks_dir_conf_t *add);
-
-/* Is any AuthJWTJWKSURL in effect without issuer=? (c may be NULL) */
-int jwks_has_unbound_source(const jwks_dir_conf_t *c);
-
-/* Any AuthJWTJWKSURL / AuthJWTIssuerDiscovery in effect? (c may be NULL) */
-int jwks_configured(const jwks_dir_conf_t *c);
-
-/* The location's list of sources (made at config time, shared by every merged copy of
- * the section), or NULL: part of the token cache's location identity. */
-const void *jwks_identity(const jwks_dir_conf_t *c);
+#include "jwks_conf.h"   /* the configuration this key source reads (below it) */
+#include "key_source.h"
 
 /* Verify t with the location's remote keys, fetching when needed (the first fetch, a
  * token naming an unknown kid within the rate limit). Never waits on a scheduled refresh
@@ -94,6 +47,9 @@ jwt_code_t jwks_verify(request_rec *r, const jwks_dir_conf_t *c, const jwt_token
  * or -1 when a source has no usable keys or there are more than max sources. */
 int jwks_key_versions(request_rec *r, const jwks_dir_conf_t *c, const char *iss,
                       const unsigned char **digests, int max);
+
+/* The remote JWKS as a key source (key_source.h; registered in signature.c). */
+extern const jwt_key_source_t jwt_source_jwks;
 
 /* pre_config (mutex type, curl_global_init), check_config (socache provider present),
  * post_config (shared cache, global mutex), child_init (mutex re-attach, refresher

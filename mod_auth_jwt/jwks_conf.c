@@ -9,7 +9,6 @@
 #include "apr_strings.h"
 
 #include "jwt_fetch.h"
-#include "jwks.h"
 #include "jwks_conf.h"
 
 #define JWKS_DEFAULT_REFRESH 3600

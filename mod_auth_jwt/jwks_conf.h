@@ -4,7 +4,9 @@
  * Units: jwks_conf.c (this: AuthJWTJWKSURL & co), jwks_store.c (the shared document store
  * in socache shmcb), jwks_refresh.c (fetching: leases, one fetch thread per source,
  * publishing), jwks.c (the key source the verifier uses: keyrings per process, key
- * choice, the unknown-kid refetch). Only jwks.h is seen by the rest of the module.
+ * choice, the unknown-kid refetch). The rest of the module sees this header for the
+ * directives and the merge, and jwks.h for the key source; jwks.c sits above the three
+ * others, and this unit below every one of them (tests/tools/layers.py checks it).
  */
 #ifndef MOD_AUTH_JWT_JWKS_CONF_H
 #define MOD_AUTH_JWT_JWKS_CONF_H
@@ -13,7 +15,56 @@
 #include "http_config.h"
 #include "apr_thread_mutex.h"
 #include "jwt_key.h"
-#include "jwks.h"
+
+typedef struct jwks_dir_conf jwks_dir_conf_t;
+
+/* Directive setters; cmd->info is the offset of the jwks_dir_conf_t * field in the
+ * module's per-directory struct. */
+const char *jwks_cmd_url(cmd_parms *cmd, void *dirconf, int argc, char *const argv[]);
+const char *jwks_cmd_discovery(cmd_parms *cmd, void *dirconf, int argc, char *const argv[]);
+const char *jwks_cmd_seconds(cmd_parms *cmd, void *dirconf, const char *arg);
+const char *jwks_cmd_ca_file(cmd_parms *cmd, void *dirconf, const char *arg);
+
+/* Which setting a jwks_cmd_seconds directive sets (kept in the directive's name). */
+#define JWT_JWKS_CMDS(conf_type, field) \
+    AP_INIT_TAKE_ARGV("AuthJWTJWKSURL", jwks_cmd_url, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "URL [issuer=ISS] [allow-http]: a JWKS to fetch, cache and refresh; repeatable"), \
+    AP_INIT_TAKE_ARGV("AuthJWTIssuerDiscovery", jwks_cmd_discovery, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "ISSUER_URL [allow-http]: find jwks_uri in the issuer's discovery document; " \
+        "keys are bound to that issuer"), \
+    AP_INIT_TAKE1("AuthJWTJWKSRefresh", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS between scheduled JWKS refreshes (default 3600; max-age wins within [60, 86400])"), \
+    AP_INIT_TAKE1("AuthJWTJWKSRefetchInterval", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS: least time between fetches caused by unknown kids, and between retries " \
+        "after a failed fetch (default 60)"), \
+    AP_INIT_TAKE1("AuthJWTJWKSTimeout", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS for a whole JWKS fetch (default 5)"), \
+    AP_INIT_TAKE1("AuthJWTJWKSMaxStale", jwks_cmd_seconds, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "SECONDS the last good keys keep serving while every fetch fails (default 86400)"), \
+    AP_INIT_TAKE1("AuthJWTJWKSCAFile", jwks_cmd_ca_file, \
+        (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
+        "PATH of a PEM CA bundle for JWKS fetches (default: the system store)")
+
+/* base and add may be NULL. */
+jwks_dir_conf_t *jwks_dir_merge(apr_pool_t *p, const jwks_dir_conf_t *base,
+                                const jwks_dir_conf_t *add);
+
+/* Is any AuthJWTJWKSURL in effect without issuer=? (c may be NULL) */
+int jwks_has_unbound_source(const jwks_dir_conf_t *c);
+
+/* Any AuthJWTJWKSURL / AuthJWTIssuerDiscovery in effect? (c may be NULL) */
+int jwks_configured(const jwks_dir_conf_t *c);
+
+/* The location's list of sources (made at config time, shared by every merged copy of
+ * the section), or NULL: part of the token cache's location identity. */
+const void *jwks_identity(const jwks_dir_conf_t *c);
+
 
 /* A parsed keyring, shared by the requests of one process; freed with its own pool when
  * the last request using it is done and a newer one has replaced it. It keeps the

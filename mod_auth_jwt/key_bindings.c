@@ -1,6 +1,7 @@
 /* key_bindings.c -- see key_bindings.h. Walks every <Directory>/<Location> section of every
  * server, merged over its server's defaults as a request would see it. */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "jwks_conf.h"
 #include "key_bindings.h"
 
 #include <apr_strings.h>

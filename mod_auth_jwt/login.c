@@ -1,16 +1,20 @@
 /* login.c -- issuing tokens: jwt-login-handler (credentials checked by any Apache authn
- * provider), jwt-logout-handler (clears the token cookie) and jwt-jwks-handler (the
- * public half of the signing keys).
+ * provider). Its directives are login_cmds.c, jwt-logout-handler logout.c, and
+ * jwt-jwks-handler (the public half of the signing keys) jwks_publish.c.
  *
  * The login answer follows RFC 6749 5.1/5.2: {"access_token", "token_type", "expires_in"}
  * with Cache-Control: no-store; errors are {"error", "error_description"} JSON.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "login.h"
+#include "authn.h"
+#include "compat_authnz.h"
 #include "error_body.h"
 #include "secrets_watch.h"
 #include "jwt_b64.h"
 #include "jwt_json.h"
 #include "login_guard.h"
+#include "login_answer.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -28,220 +32,8 @@
 #include "util_script.h"
 
 #define LOGIN_HANDLER "jwt-login-handler"
-#define LOGOUT_HANDLER "jwt-logout-handler"
-#define JWKS_HANDLER "jwt-jwks-handler"
-#define JWKS_MAX_AGE "300"
 #define LOGIN_MAX_FIELD 1024            /* username / password bytes */
 #define DUMMY_BCRYPT_COST 5             /* htpasswd -B default */
-
-/* ---------------------------------------------------------------- config */
-
-#define LOGIN_MERGE(f) do { \
-        out->f = add->f##_set ? add->f : base->f; \
-        out->f##_set = add->f##_set || base->f##_set; \
-    } while (0)
-
-void jwt_login_conf_merge(jwt_login_conf_t *out, const jwt_login_conf_t *base,
-                          const jwt_login_conf_t *add)
-{
-    const jwt_login_conf_t *signer = add->signing_set ? add : base;
-
-    out->provider_name = add->provider_set ? add->provider_name : base->provider_name;
-    LOGIN_MERGE(provider);
-    /* a key FILE and secrets=PATH are one setting: both come from the same section */
-    out->signing_key = signer->signing_key;
-    out->signing_secrets = signer->signing_secrets;
-    out->signing_set = signer->signing_set;
-    LOGIN_MERGE(signing_alg);
-    LOGIN_MERGE(lifetime);
-    LOGIN_MERGE(group_file);
-    out->cookie_name = add->delivery_set ? add->cookie_name : base->cookie_name;
-    LOGIN_MERGE(delivery);
-}
-
-const char *jwt_cmd_login_provider(cmd_parms *cmd, void *mconfig, const char *name)
-{
-    jwt_dir_conf_t *c = mconfig;
-    const authn_provider *prov = ap_lookup_provider(AUTHN_PROVIDER_GROUP, name,
-                                                    AUTHN_PROVIDER_VERSION);
-    if (!prov)
-        return apr_psprintf(cmd->pool, "AuthJWTProvider: unknown authn provider '%s' "
-                            "(is mod_authn_%s loaded before this line?)", name, name);
-    if (!prov->check_password)
-        return apr_psprintf(cmd->pool, "AuthJWTProvider: authn provider '%s' cannot check "
-                            "passwords", name);
-    c->login.provider_name = name;
-    c->login.provider = prov;
-    c->login.provider_set = 1;
-    return NULL;
-}
-
-static const char *signing_key_from_file(cmd_parms *cmd, jwt_dir_conf_t *c, const char *arg,
-                                         const char *opt)
-{
-    jwt_server_conf_t *sc = ap_get_module_config(cmd->server->module_config, &auth_jwt_module);
-    jwt_keyring_t *ring = jwt_keyring_make(cmd->pool);
-    const char *path, *msg, *kid = NULL;
-    jwt_key_t *key;
-    jwt_err_t err;
-    int count = 0;
-
-    if ((msg = jwt_resolve_path(cmd, arg, &path)))
-        return msg;
-    if (opt) {
-        if (strncmp(opt, "kid=", 4) != 0 || opt[4] == '\0')
-            return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: unknown option '%s' "
-                                "(expected kid=ID)", path, opt);
-        kid = opt + 4;
-    }
-    jwt_err_clear(&err);
-    if (jwt_keys_from_file(ring, path, kid, &count, &err) != JWT_OK)
-        return jwt_config_error(cmd, path, err.message);
-    if (count != 1)
-        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: the file must hold exactly one "
-                            "key, it holds %d", path, count);
-    key = APR_ARRAY_IDX(ring->keys, 0, jwt_key_t *);
-    if (!key->can_sign)
-        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: not a private key", path);
-    if (key->kty != JWT_KTY_OCT) {
-        if (!key->kid && !(key->kid = jwt_key_thumbprint(cmd->pool, key, &err)))
-            return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: cannot compute a kid: %s",
-                                path, err.message);
-        APR_ARRAY_PUSH(sc->signing_keys, const jwt_key_t *) = key;   /* for the JWKS */
-    }
-    c->login.signing_key = key;
-    c->login.signing_secrets = NULL;
-    return NULL;
-}
-
-/* The secrets file's signer as loaded now must be able to sign AuthJWTSigningAlgorithm (a
- * 32-byte key cannot sign HS512, a key with "alg":"HS256" signs only that): checked at
- * config time in either directive order; a later change of the file is logged per login. */
-static const char *secrets_signer_fits(cmd_parms *cmd, const jwt_dir_conf_t *c)
-{
-    const jwt_key_t *signer;
-    if (!c->login.signing_alg_set || !c->login.signing_secrets)
-        return NULL;
-    signer = jwt_secrets_watch_signing_key(c->login.signing_secrets);
-    if (!signer || (signer->algs & JWT_ALGSET(c->login.signing_alg)))
-        return NULL;
-    return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of the secrets "
-                        "file %s (%s%s) cannot sign %s", jwt_alg_name(c->login.signing_alg),
-                        jwt_secrets_watch_path(c->login.signing_secrets),
-                        signer->kid ? "kid " : "no kid", signer->kid ? signer->kid : "",
-                        jwt_alg_name(c->login.signing_alg));
-}
-
-const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
-                                const char *opt)
-{
-    jwt_dir_conf_t *c = mconfig;
-    const char *msg, *path;
-
-    if (!strncmp(arg, "secrets=", 8)) {
-        if (opt)
-            return "AuthJWTSigningKey secrets=PATH takes no further option";
-        if ((msg = jwt_resolve_path(cmd, arg + 8, &path)))
-            return msg;
-        if ((msg = jwt_secrets_watch_get(cmd, path, &c->login.signing_secrets)))
-            return msg;
-        /* a login location needs one key to sign with: the "active" one or the only one */
-        if ((msg = jwt_secrets_watch_signing_problem(c->login.signing_secrets)))
-            return jwt_config_error(cmd, path, msg);
-        c->login.signing_key = NULL;
-    }
-    else if ((msg = signing_key_from_file(cmd, c, arg, opt))) {
-        return msg;
-    }
-    c->login.signing_set = 1;
-    if (c->login.signing_alg_set && c->login.signing_key &&
-        !(c->login.signing_key->algs & JWT_ALGSET(c->login.signing_alg)))
-        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: the key cannot sign %s", arg,
-                            jwt_alg_name(c->login.signing_alg));
-    /* a secrets file only ever holds HMAC secrets: any other alg fails every login */
-    if (c->login.signing_alg_set && c->login.signing_secrets &&
-        !(JWT_ALGSET(c->login.signing_alg) & JWT_ALGSET_HMAC))
-        return apr_psprintf(cmd->pool, "AuthJWTSigningKey %s: a secrets file signs with "
-                            "HS256, HS384 or HS512, not %s", arg,
-                            jwt_alg_name(c->login.signing_alg));
-    if ((msg = secrets_signer_fits(cmd, c)))
-        return msg;
-    return NULL;
-}
-
-const char *jwt_cmd_signing_alg(cmd_parms *cmd, void *mconfig, const char *arg)
-{
-    jwt_dir_conf_t *c = mconfig;
-    jwt_err_t err;
-
-    jwt_err_clear(&err);
-    if (jwt_alg_from_name(arg, &c->login.signing_alg, &err) != JWT_OK)
-        return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm: %s", err.message);
-    c->login.signing_alg_set = 1;
-    if (c->login.signing_key && !(c->login.signing_key->algs & JWT_ALGSET(c->login.signing_alg)))
-        return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of this "
-                            "section cannot sign %s", arg, arg);
-    if (c->login.signing_secrets && !(JWT_ALGSET(c->login.signing_alg) & JWT_ALGSET_HMAC))
-        return apr_psprintf(cmd->pool, "AuthJWTSigningAlgorithm %s: the signing key of this "
-                            "section is a secrets file: use HS256, HS384 or HS512", arg);
-    return secrets_signer_fits(cmd, c);
-}
-
-const char *jwt_cmd_token_lifetime(cmd_parms *cmd, void *mconfig, const char *arg)
-{
-    jwt_dir_conf_t *c = mconfig;
-    const char *msg = jwt_parse_seconds(cmd, arg, 1, 30 * 86400, &c->login.lifetime);
-    if (msg)
-        return msg;
-    c->login.lifetime_set = 1;
-    return NULL;
-}
-
-const char *jwt_cmd_group_file(cmd_parms *cmd, void *mconfig, const char *arg)
-{
-    jwt_dir_conf_t *c = mconfig;
-    const char *path, *msg;
-    apr_finfo_t fi;
-
-    if ((msg = jwt_resolve_path(cmd, arg, &path)))
-        return msg;
-    if (apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS ||
-        fi.filetype != APR_REG)
-        return apr_psprintf(cmd->pool, "AuthJWTGroupFile %s: not a readable file", path);
-    c->login.group_file = path;
-    c->login.group_file_set = 1;
-    return NULL;
-}
-
-const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, const char *name,
-                             const char *opt)
-{
-    jwt_dir_conf_t *c = mconfig;
-    jwt_server_conf_t *sc = ap_get_module_config(cmd->server->module_config, &auth_jwt_module);
-
-    if (opt && (ap_cstr_casecmp(mode, "cookie") || strcmp(opt, "prefix=off")))
-        return "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'";
-    if (!ap_cstr_casecmp(mode, "json") && !name) {
-        c->login.delivery = JWT_DELIVER_JSON;
-        c->login.cookie_name = NULL;
-    }
-    else if (!ap_cstr_casecmp(mode, "cookie") && name) {
-        if (!jwt_is_http_token(name))
-            return apr_psprintf(cmd->pool, "AuthJWTDelivery: '%s' is not a valid cookie name",
-                                name);
-        c->login.delivery = JWT_DELIVER_COOKIE;
-        /* Secure, Path=/, no Domain: the __Host- prefix makes browsers refuse the same
-         * name from a sibling host or over plain HTTP (login_guard.h) */
-        c->login.cookie_name = jwt_login_cookie_name(cmd->pool, name, opt != NULL);
-        /* for logout, and for AuthJWTTokenFrom cookie=NAME (jwt_token_cookie_name) */
-        APR_ARRAY_PUSH(sc->cookie_names, const char *) = c->login.cookie_name;
-    }
-    else {
-        return "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'";
-    }
-    c->login.delivery_set = 1;
-    return NULL;
-}
 
 static void share_known_user_cost(apr_pool_t *pconf);   /* with the timing code below */
 
@@ -270,36 +62,6 @@ int jwt_login_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         sc->dummy_hash = dummy;
     }
     return OK;
-}
-
-/* ---------------------------------------------------------------- answers */
-
-static int send_json(request_rec *r, int status, json_object *body)
-{
-    const char *text = jwt_json_to_string(r->pool, body);
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Pragma", "no-cache");
-    ap_set_content_length(r, (apr_off_t)strlen(text));
-    if (!r->header_only)
-        ap_rputs(text, r);
-    return OK;
-}
-
-static int send_error(request_rec *r, int status, const char *error, const char *description)
-{
-    json_object *o = jwt_json_pool_own(r->pool, json_object_new_object());
-    json_object_object_add(o, "error", json_object_new_string(error));
-    json_object_object_add(o, "error_description", json_object_new_string(description));
-    return send_json(r, status, o);
-}
-
-static int method_not_allowed(request_rec *r, const char *allow)
-{
-    apr_table_setn(r->headers_out, "Allow", allow);
-    return send_error(r, HTTP_METHOD_NOT_ALLOWED, "invalid_request",
-                      apr_pstrcat(r->pool, "use ", allow, NULL));
 }
 
 /* ---------------------------------------------------------------- request body */
@@ -407,7 +169,7 @@ static int media_type_is(const char *ct, const char *type)
 /* Answers a request error; returns its status so callers can stop with it. */
 static int refuse(request_rec *r, int status, const char *description)
 {
-    send_error(r, status, "invalid_request", description);
+    jwt_login_send_error(r, status, "invalid_request", description);
     return status;
 }
 
@@ -633,7 +395,7 @@ static int issue_token(request_rec *r, const jwt_dir_conf_t *conf, const char *u
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0603)
                       "login at %s: the secrets file has no active secret to sign with",
                       r->uri);
-        return send_error(r, HTTP_SERVICE_UNAVAILABLE, "temporarily_unavailable",
+        return jwt_login_send_error(r, HTTP_SERVICE_UNAVAILABLE, "temporarily_unavailable",
                           "no signing key");
     }
     alg = lc->signing_alg_set ? lc->signing_alg : default_alg(key);
@@ -647,7 +409,7 @@ static int issue_token(request_rec *r, const jwt_dir_conf_t *conf, const char *u
     if (!token) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0604)
                       "login at %s: cannot issue a token: %s", r->uri, err.message);
-        return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error", "cannot issue a token");
+        return jwt_login_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error", "cannot issue a token");
     }
     body = jwt_json_pool_own(r->pool, json_object_new_object());
     if (lc->delivery == JWT_DELIVER_COOKIE) {
@@ -665,7 +427,7 @@ static int issue_token(request_rec *r, const jwt_dir_conf_t *conf, const char *u
                   "issued a %s token to '%s' (client %s), valid %" APR_INT64_T_FMT " s",
                   jwt_alg_name(alg), user, r->useragent_ip,
                   lc->lifetime);
-    return send_json(r, HTTP_OK, body);
+    return jwt_login_send_json(r, HTTP_OK, body);
 }
 
 /* ---------------------------------------------------------------- handlers */
@@ -683,12 +445,12 @@ int jwt_login_handler(request_rec *r)
     conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
     sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
     if (r->method_number != M_POST)
-        return method_not_allowed(r, "POST");
+        return jwt_login_method_not_allowed(r, "POST");
     if (!conf->login.provider || (!conf->login.signing_key && !conf->login.signing_secrets)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0601)
                       "%s at %s needs AuthJWTProvider and AuthJWTSigningKey", LOGIN_HANDLER,
                       r->uri);
-        return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+        return jwt_login_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
                           "login is not configured");
     }
     if (conf->login.delivery == JWT_DELIVER_COOKIE
@@ -697,7 +459,7 @@ int jwt_login_handler(request_rec *r)
         /* a form any site can make a browser post: login CSRF (login_guard.c) */
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, JWT_LOGNO(0621)
                       "cross-site login refused at %s: %s", r->uri, why);
-        return send_error(r, HTTP_FORBIDDEN, "invalid_request", "cross-site login refused");
+        return jwt_login_send_error(r, HTTP_FORBIDDEN, "invalid_request", "cross-site login refused");
     }
     if (read_credentials(r, &cr) != 0)
         return OK;                   /* already answered */
@@ -708,7 +470,7 @@ int jwt_login_handler(request_rec *r)
     if (st == AUTH_GENERAL_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0606)
                       "login: authn provider '%s' failed", conf->login.provider_name);
-        return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+        return jwt_login_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
                           "cannot check credentials");
     }
     if (st != AUTH_GRANTED) {
@@ -718,94 +480,8 @@ int jwt_login_handler(request_rec *r)
                       st == AUTH_USER_NOT_FOUND ? "unknown user" : "wrong password");
         jwt_login_challenge(r);      /* Bearer realm=..., error_body.c */
         /* one answer for both causes: no user enumeration */
-        return send_error(r, HTTP_UNAUTHORIZED, "invalid_grant",
+        return jwt_login_send_error(r, HTTP_UNAUTHORIZED, "invalid_grant",
                           "wrong username or password");
     }
     return issue_token(r, conf, cr.username);
-}
-
-static void clear_cookie(request_rec *r, const char *name)
-{
-    apr_table_addn(r->headers_out, "Set-Cookie", apr_pstrcat(r->pool, name,
-                   "=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0; "
-                   "Expires=Thu, 01 Jan 1970 00:00:00 GMT", NULL));
-}
-
-/* Clears the cookie of this section's AuthJWTDelivery, or else every token cookie the
- * server issues. Logging out is idempotent: 200 whether or not a cookie came. */
-int jwt_logout_handler(request_rec *r)
-{
-    const jwt_dir_conf_t *conf;
-    const jwt_server_conf_t *sc;
-    json_object *body;
-    int i;
-
-    if (!r->handler || strcmp(r->handler, LOGOUT_HANDLER))
-        return DECLINED;
-    if (r->method_number != M_POST)      /* a GET can be made cross-site by an <img> */
-        return method_not_allowed(r, "POST");
-    conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
-    sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
-    if (conf->login.delivery == JWT_DELIVER_COOKIE && conf->login.cookie_name) {
-        clear_cookie(r, conf->login.cookie_name);
-    }
-    else {
-        for (i = 0; i < sc->cookie_names->nelts; i++) {
-            const char *name = APR_ARRAY_IDX(sc->cookie_names, i, const char *);
-            int j, seen = 0;
-            for (j = 0; j < i; j++)
-                seen |= !strcmp(name, APR_ARRAY_IDX(sc->cookie_names, j, const char *));
-            if (!seen)
-                clear_cookie(r, name);
-        }
-    }
-    body = jwt_json_pool_own(r->pool, json_object_new_object());
-    json_object_object_add(body, "logged_out", json_object_new_boolean(1));
-    return send_json(r, HTTP_OK, body);
-}
-
-/* The public half of every asymmetric signing key of this server (HMAC secrets are never
- * published). */
-int jwt_jwks_handler(request_rec *r)
-{
-    const jwt_server_conf_t *sc;
-    json_object *doc, *keys;
-    apr_hash_t *seen;
-    const char *text;
-    int i;
-
-    if (!r->handler || strcmp(r->handler, JWKS_HANDLER))
-        return DECLINED;
-    if (r->method_number != M_GET)
-        return method_not_allowed(r, "GET, HEAD");
-    sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
-    doc = jwt_json_pool_own(r->pool, json_object_new_object());
-    keys = json_object_new_array();
-    json_object_object_add(doc, "keys", keys);
-    seen = apr_hash_make(r->pool);
-    for (i = 0; i < sc->signing_keys->nelts; i++) {
-        const jwt_key_t *key = APR_ARRAY_IDX(sc->signing_keys, i, const jwt_key_t *);
-        json_object *jwk = NULL;
-        jwt_err_t err;
-        if (key->kid && apr_hash_get(seen, key->kid, APR_HASH_KEY_STRING))
-            continue;
-        jwt_err_clear(&err);
-        if (jwt_key_public_jwk(r->pool, key, &jwk, &err) != JWT_OK) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0608)
-                          "JWKS: cannot export %s: %s", jwt_key_describe(r->pool, key),
-                          err.message);
-            continue;
-        }
-        if (key->kid)
-            apr_hash_set(seen, key->kid, APR_HASH_KEY_STRING, key);
-        /* jwk is owned by r->pool: the array takes its own reference */
-        json_object_array_add(keys, json_object_get(jwk));
-    }
-    text = jwt_json_to_string(r->pool, doc);
-    ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=" JWKS_MAX_AGE);
-    ap_set_content_length(r, (apr_off_t)strlen(text));
-    if (!r->header_only)
-        ap_rputs(text, r);
-    return OK;
 }

@@ -1,6 +1,6 @@
-/* login.h -- issuing tokens (issue 5): jwt-login-handler, jwt-logout-handler,
- * jwt-jwks-handler and their directives. Included by mod_auth_jwt.h, so it may only
- * depend on httpd and core headers. */
+/* login.h -- issuing tokens (issue 5): jwt-login-handler (logout.h and jwks_publish.h
+ * have the other two handlers). Their per-directory part and directives are in
+ * login_conf.h. */
 #ifndef JWT_LOGIN_H
 #define JWT_LOGIN_H
 
@@ -10,65 +10,11 @@
 #include "jwt_alg.h"
 #include "jwt_key.h"
 
-typedef struct jwt_secrets_watch jwt_secrets_watch_t;
-
-typedef enum { JWT_DELIVER_JSON = 0, JWT_DELIVER_COOKIE = 1 } jwt_delivery_t;
-
-typedef struct {
-    const char *provider_name;            /* AuthJWTProvider */
-    const authn_provider *provider;
-    int provider_set;
-    const jwt_key_t *signing_key;         /* AuthJWTSigningKey FILE */
-    jwt_secrets_watch_t *signing_secrets; /* AuthJWTSigningKey secrets=PATH */
-    int signing_set;
-    jwt_alg_t signing_alg;                /* AuthJWTSigningAlgorithm */
-    int signing_alg_set;
-    apr_int64_t lifetime;                 /* AuthJWTTokenLifetime */
-    int lifetime_set;
-    const char *group_file;               /* AuthJWTGroupFile */
-    int group_file_set;
-    jwt_delivery_t delivery;              /* AuthJWTDelivery */
-    const char *cookie_name;
-    int delivery_set;
-} jwt_login_conf_t;
-
-#define JWT_LOGIN_DEFAULT_LIFETIME 900
-#define JWT_LOGIN_MAX_BODY 8192
-
-void jwt_login_conf_merge(jwt_login_conf_t *out, const jwt_login_conf_t *base,
-                          const jwt_login_conf_t *add);
-
-const char *jwt_cmd_login_provider(cmd_parms *cmd, void *mconfig, const char *name);
-const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
-                                const char *opt);
-const char *jwt_cmd_signing_alg(cmd_parms *cmd, void *mconfig, const char *arg);
-const char *jwt_cmd_token_lifetime(cmd_parms *cmd, void *mconfig, const char *arg);
-const char *jwt_cmd_group_file(cmd_parms *cmd, void *mconfig, const char *arg);
-const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode,
-                             const char *name, const char *opt);
+#include "login_conf.h"
 
 int jwt_login_handler(request_rec *r);
-int jwt_logout_handler(request_rec *r);
-int jwt_jwks_handler(request_rec *r);
 /* post_config: the dummy password hash used for unknown users. */
 int jwt_login_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                           server_rec *s);
-
-/* Directives of the login feature, spliced into the module's command table. Signing
- * keys are refused in .htaccess like every key directive. */
-#define JWT_LOGIN_CMDS \
-    AP_INIT_TAKE1("AuthJWTProvider", jwt_cmd_login_provider, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: the authn provider that checks passwords (file, dbm, ldap, ...)"), \
-    AP_INIT_TAKE12("AuthJWTSigningKey", jwt_cmd_signing_key, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: PEM private key FILE [kid=ID], or secrets=PATH (active HMAC secret)"), \
-    AP_INIT_TAKE1("AuthJWTSigningAlgorithm", jwt_cmd_signing_alg, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: the JWS alg of issued tokens (default: from the key)"), \
-    AP_INIT_TAKE1("AuthJWTTokenLifetime", jwt_cmd_token_lifetime, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: seconds an issued token is valid (default 900)"), \
-    AP_INIT_TAKE1("AuthJWTGroupFile", jwt_cmd_group_file, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: Apache group file; the user's groups become the groups claim"), \
-    AP_INIT_TAKE123("AuthJWTDelivery", jwt_cmd_delivery, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: json (default) or cookie NAME [prefix=off]; the cookie is " \
-        "__Host-NAME unless prefix=off")
 
 #endif

@@ -6,7 +6,7 @@
  * comes from: Origin on every cross-origin POST (and on same-origin ones in current
  * browsers), Sec-Fetch-Site where Origin is missing. A request with neither is not from a
  * browser's form, so not a CSRF vector. */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "login_guard.h"
 
 #include <string.h>

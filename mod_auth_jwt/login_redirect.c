@@ -1,7 +1,7 @@
 /* login_redirect.c -- AuthJWTLoginURL (see login_redirect.h). */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "login_redirect.h"
-#include "error_body.h"
+#include "accept.h"
 
 #include <string.h>
 #include <apr_strings.h>

@@ -2,15 +2,26 @@
  *
  *   LoadModule auth_jwt_module modules/mod_auth_jwt.so
  *
- * The work is done in the files named in mod_auth_jwt.h. Directives of a feature that
- * lives in its own file are contributed as a macro of AP_INIT_* entries from its header
- * (JWT_LOGIN_CMDS from login.h), so adding a feature adds one line to this table.
+ * The top of the glue: it includes every unit's header and nothing includes it. The units
+ * and the rule for where new code goes are in docs/ARCHITECTURE.md. Directives of a feature
+ * that lives in its own file are contributed as a macro of AP_INIT_* entries from its
+ * directives header (JWT_LOGIN_CMDS from login_cmds.h), so adding a feature adds one line to
+ * this table.
  */
 /* <stddef.h> before any APR header: APR_OFFSETOF (used by the command-table macros) then
  * expands to offsetof instead of a null-pointer subtraction that clang refuses. */
 #include <stddef.h>
 #define JWT_MODULE_RECORD
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
+#include "login_cmds.h"
+#include "authn.h"
+#include "authz.h"
+#include "env.h"
+#include "login.h"
+#include "logout.h"
+#include "jwks_publish.h"
+#include "jwks.h"
+#include "compat_authnz.h"
 #include "cache.h"
 #include "explain.h"
 #include "config_check.h"

@@ -6,7 +6,7 @@
  * any thread) and are destroyed, outside the mutex, when their last reference goes: the
  * watch holds one for `current`, each request one for the snapshot it uses.
  */
-#include "mod_auth_jwt.h"
+#include "dir_conf.h"
 #include "secrets_watch.h"
 #include "jwt_secrets.h"
 
@@ -280,3 +280,40 @@ const jwt_secrets_view_t *jwt_secrets_watch_loaded(const jwt_secrets_watch_t *w)
 {
     return w->current ? &w->current->view : NULL;
 }
+
+/* ---------------------------------------------------------------- as a key source */
+
+static int secrets_configured(const jwt_dir_conf_t *conf)
+{
+    return conf->secrets != NULL;
+}
+
+static const void *secrets_identity(const jwt_dir_conf_t *conf)
+{
+    return conf->secrets;
+}
+
+static jwt_code_t secrets_verify(request_rec *r, const jwt_dir_conf_t *conf,
+                                 const jwt_token_t *t, const jwt_key_t **used,
+                                 int *retry_after, jwt_err_t *err)
+{
+    return jwt_key_source_verify_ring(jwt_secrets_watch_acquire(conf->secrets, r)->ring,
+                                      conf, t, used, err);
+}
+
+/* The file's content hash, NUL included (an empty version is a missing file). */
+static int secrets_versions(request_rec *r, const jwt_dir_conf_t *conf, const char *iss,
+                            jwt_key_version_t *out, int max)
+{
+    const char *v = jwt_secrets_watch_acquire(conf->secrets, r)->version;
+    if (max < 1)
+        return -1;
+    out[0].data = v;
+    out[0].len = strlen(v) + 1;
+    return 1;
+}
+
+const jwt_key_source_t jwt_source_secrets = {
+    "AuthJWTSecretsFile", 0, secrets_configured, secrets_identity, secrets_verify,
+    secrets_versions
+};

@@ -14,6 +14,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "jwt_key.h"
+#include "key_source.h"
 
 typedef struct jwt_secrets_watch jwt_secrets_watch_t;
 
@@ -46,5 +47,8 @@ const jwt_secrets_view_t *jwt_secrets_watch_loaded(const jwt_secrets_watch_t *w)
 
 /* Seconds between stat() calls of one process. */
 #define JWT_SECRETS_CHECK_INTERVAL apr_time_from_sec(1)
+
+/* The secrets file as a key source (key_source.h; registered in signature.c). */
+extern const jwt_key_source_t jwt_source_secrets;
 
 #endif

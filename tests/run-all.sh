@@ -24,7 +24,7 @@ JWT_BUILD_DIR="$(cd "$JWT_BUILD_DIR" 2>/dev/null && pwd)" || {
 export JWT_BUILD_DIR
 
 # Fast, fundamental groups first; any other group runs after these, alphabetically.
-PREFERRED_ORDER=(unit unit-asan interop integration fuzz browser)
+PREFERRED_ORDER=(layers unit unit-asan interop integration fuzz browser)
 
 # The user's group selection. $GROUPS in bash is the gid list unless it came in the
 # environment, so read the environment as the process received it.
