@@ -10,7 +10,7 @@
  * <script> and "><img onerror> renders as text; a form posted without its CSRF token
  * changes nothing. Screenshots of each page go to tests/out/screenshots/ (gitignored);
  * docs/admin-inspect.png and docs/admin-secrets.png are copies of inspect-expired.png and
- * secrets-rotated.png.
+ * secrets-rotated.png; docs/admin-mobile.png is admin-mobile.png, rewritten with UPDATE_DOCS=1.
  *
  * Env: JWT_BUILD_DIR (required), KEEP_HTTPD_DIRS=1 keeps the server's temp dir.
  */
@@ -434,7 +434,9 @@ describe('admin page in chromium', () => {
           const box = await page.$eval('#secrets-box', (e) => ({ overflow: getComputedStyle(e).overflowX, sw: e.scrollWidth, cw: e.clientWidth }));
           assert.equal(box.overflow, 'auto');
           assert.ok(box.cw <= 390, JSON.stringify(box));
-          await page.screenshot({ path: path.join(REPO, 'docs', 'admin-mobile.png'), fullPage: true });
+          // tests/out/screenshots/admin-mobile.png; UPDATE_DOCS=1 also refreshes docs/'s copy
+          // (a test run must not dirty the checkout)
+          if (process.env.UPDATE_DOCS === '1') await page.screenshot({ path: path.join(REPO, 'docs', 'admin-mobile.png'), fullPage: true });
           await shot('admin-mobile');
         }
       }
