@@ -71,6 +71,7 @@ jwt_compat_conf_t *jwt_compat_merge(apr_pool_t *p, const jwt_compat_conf_t *base
     COMPAT_MERGE(token_name);
     COMPAT_MERGE(cookie_name);
     COMPAT_MERGE(remove_cookie);
+    COMPAT_MERGE(nbf_delay);
     return c;
 }
 
@@ -251,9 +252,8 @@ const char *jwt_compat_cmd(cmd_parms *cmd, void *mconfig, const char *arg)
     if (!strcmp(name, "AuthJWTNbfDelay")) {
         if ((msg = parse_count(cmd, arg, &n)))
             return msg;
-        if (n != 0)
-            return "AuthJWTNbfDelay: only 0 is supported (issued tokens are valid from "
-                   "their iat)";
+        cc->nbf_delay = n;
+        cc->nbf_delay_set = 1;
         return NULL;
     }
     if (!strcmp(name, "AuthJWTFormUsername") || !strcmp(name, "AuthJWTFormPassword")) {
@@ -424,6 +424,12 @@ void jwt_compat_add_claims(request_rec *r, const jwt_dir_conf_t *conf, json_obje
         if (!strcmp(attr, registered[i]))
             return;                 /* never overwrite a claim the handler sets itself */
     json_object_object_add(payload, attr, json_object_new_string(user));
+}
+
+apr_int64_t jwt_compat_nbf(const jwt_dir_conf_t *conf, apr_int64_t now)
+{
+    /* mod_authnz_jwt's AuthJWTNbfDelay: the token becomes valid that long after its iat */
+    return conf->compat && conf->compat->nbf_delay > 0 ? now + conf->compat->nbf_delay : now;
 }
 
 void jwt_compat_login_body(request_rec *r, const jwt_dir_conf_t *conf, json_object *body,

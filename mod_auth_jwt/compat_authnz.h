@@ -37,6 +37,8 @@ typedef struct jwt_compat_conf {
     int cookie_name_set;
     int remove_cookie;          /* AuthJWTRemoveCookie (default 1) */
     int remove_cookie_set;
+    apr_int64_t nbf_delay;      /* AuthJWTNbfDelay: issued tokens' nbf is iat + this (default 0) */
+    int nbf_delay_set;
 } jwt_compat_conf_t;
 
 #define JWT_COMPAT_DEFAULT_COOKIE "AuthToken"
@@ -60,6 +62,8 @@ const char *jwt_compat_form_password(request_rec *r);
 /* jwt-login-handler: the user claim mod_authnz_jwt's clients read, in issued tokens. */
 void jwt_compat_add_claims(request_rec *r, const struct jwt_dir_conf *conf,
                            json_object *payload, const char *user);
+/* jwt-login-handler: the nbf of a token issued at now (AuthJWTNbfDelay; now without it). */
+apr_int64_t jwt_compat_nbf(const struct jwt_dir_conf *conf, apr_int64_t now);
 /* jwt-login-handler: its {"token": ...} member in the JSON answer. */
 void jwt_compat_login_body(request_rec *r, const struct jwt_dir_conf *conf,
                            json_object *body, const char *token);

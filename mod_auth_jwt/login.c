@@ -347,7 +347,7 @@ static jwt_code_t build_claims(request_rec *r, const jwt_dir_conf_t *conf, const
     json_object_object_add(payload, "sub", json_object_new_string(user));
     jwt_compat_add_claims(r, conf, payload, user);
     json_object_object_add(payload, "iat", json_object_new_int64(now));
-    json_object_object_add(payload, "nbf", json_object_new_int64(now));
+    json_object_object_add(payload, "nbf", json_object_new_int64(jwt_compat_nbf(conf, now)));
     json_object_object_add(payload, "exp", json_object_new_int64(now + conf->login.lifetime));
     json_object_object_add(payload, "jti", json_object_new_string(jti));
     if (conf->login.group_file) {

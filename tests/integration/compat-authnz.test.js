@@ -180,7 +180,7 @@ function substitute(text) {
 function migrate(text) {
   const r = spawnSync('python3', [MIGRATE, '-'], { input: text, encoding: 'utf8' });
   assert.equal(r.status, 0, `jwt-migrate exit ${r.status}: ${r.stderr}`);
-  assert.doesNotMatch(r.stdout, /^\s*AuthJWT(SignatureAlgorithm|SignaturePublicKeyFile|SignaturePrivateKeyFile|Iss|Aud|ExpDelay|NbfDelay|DeliveryType|CookieAttr)\s/m,
+  assert.doesNotMatch(r.stdout, /^\s*AuthJWT(SignatureAlgorithm|SignaturePublicKeyFile|SignaturePrivateKeyFile|Iss|Aud|ExpDelay|NbfDelay 0|DeliveryType|CookieAttr)\s/m,
     'a translatable mod_authnz_jwt directive is left');
   return r.stdout;
 }
@@ -412,15 +412,34 @@ describe('mod_authnz_jwt configurations: where ours wins, configtest says so', (
     assert.match(inner.output, /tokens without exp are refused here/);
     assert.doesNotMatch(inner.output, /level: every AuthType jwt section/);
   });
-  test('AuthJWTCookieAttr is ignored with a notice; AuthJWTNbfDelay other than 0 is refused', async () => {
+  test('AuthJWTCookieAttr is ignored with a notice', async () => {
     const a = await configtest(`${substitute(README_COOKIE)}\nAuthJWTCookieAttr "Path=/"`, { name: 'compat-attr', modules: MODS });
     assert.equal(a.code, 0, a.output);
     assert.match(a.output, /AuthJWTCookieAttr is ignored: the login cookie is always HttpOnly; Secure/);
-    const b = await configtest(substitute(README_HMAC).replace('AuthJWTNbfDelay 0', 'AuthJWTNbfDelay 5'), { name: 'compat-nbf', modules: MODS });
-    assert.notEqual(b.code, 0);
-    assert.match(b.output, /AuthJWTNbfDelay: only 0 is supported/);
   });
 });
+
+// AuthJWTNbfDelay N: login tokens are valid from iat + N (its README's meaning), as written
+// and migrated.
+for (const variant of ['as written', 'migrated']) {
+  describe(`mod_authnz_jwt AuthJWTNbfDelay 60 (${variant})`, () => {
+    let srv;
+    before(async () => {
+      const text = substitute(README_HMAC).replace('AuthJWTNbfDelay 0', 'AuthJWTNbfDelay 60');
+      srv = await startHttpd({ name: 'compat-nbf', conf: variant === 'migrated' ? migrate(text) : text, modules: MODS });
+    });
+    after(async () => { await srv?.stop(); });
+    test('the issued token has nbf = iat + 60 and is refused until then (leeway 10)', async () => {
+      const res = await L.postForm(srv.base, '/demo/login', { user: 'toto', password: 'pa55word' });
+      assert.equal(res.status, 200, res.body);
+      const { token } = JSON.parse(res.body);
+      const claims = jwt.decode(token);
+      assert.equal(claims.nbf - claims.iat, 60);
+      assert.throws(() => jwt.verify(token, SECRET, { algorithms: ['HS256'] }), /jwt not active/);
+      A.expectInvalidToken(await request(srv.base, SECURED, { headers: bearer(token) }), 'private area', null, 'not_yet_valid');
+    });
+  });
+}
 
 describe('jwt-migrate', () => {
   test('prints our names with a comment per change', () => {
@@ -434,7 +453,8 @@ describe('jwt-migrate', () => {
     const text = 'AuthJWTIss a\n<Location /x>\n  AuthJWTNbfDelay 30\n  AuthJWTDeliveryType Xml\n  AuthJWTBogus 1\n</Location>\n';
     const r = spawnSync('python3', [MIGRATE, '-'], { input: text, encoding: 'utf8' });
     assert.equal(r.status, 1);
-    assert.deepEqual(r.stderr.trim().split('\n').map((l) => l.split(':')[1]), ['3', '4', '5'], r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n').map((l) => l.split(':')[1]), ['4', '5'], r.stderr);
+    assert.match(r.stdout, /^\s*AuthJWTNbfDelay 30$/m);
     assert.match(r.stdout, /^AuthJWTIssuer a$/m);
   });
 });
