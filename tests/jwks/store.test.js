@@ -75,7 +75,11 @@ test('two sources, one changing its document 500 times: the other keeps verifyin
   js.publish('/b.json', [b.jwk]);
   // A: a few fixed keys (~4 KB) plus one that changes on every fetch
   const fixed = Array.from({ length: 8 }, (_, i) => makeSigner(`a-fixed-${i}`, 'rsa').jwk);
-  js.dynamic('/a.json', (n) => [...fixed, { ...makeSigner(`a-${n}`).jwk }]);
+  // the changing key comes from a pool made up front under a new kid each fetch (no key
+  // generation inside the server's handler: twice this test's node process stopped dead in
+  // a futex wait in the middle of the churn, its key server silent, under OpenSSL 3)
+  const pool = Array.from({ length: 8 }, (_, i) => makeSigner(`pool-${i}`).jwk);
+  js.dynamic('/a.json', (n) => [...fixed, { ...pool[n % pool.length], kid: `a-${n}` }]);
   const a = makeSigner('a-never-published');
   const conf = [CHILD_CHURN,
     location('/a', [`AuthJWTJWKSURL ${js.url('/a.json')}`, 'AuthJWTJWKSRefetchInterval 10ms']),
@@ -119,7 +123,8 @@ test('a document evicted from the store is stored again from a process that hold
   js.publish('/b.json', [b.jwk]);
   // A: the 450 KB set plus one key that changes on every fetch: each change rewrites ~113
   // chunks spread over every sub-cache, so B's small entries are soon pushed out
-  js.dynamic('/a.json', (n) => [...big.jwks.keys, makeSigner(`a-${n}`).jwk]);
+  const pool = Array.from({ length: 8 }, (_, i) => makeSigner(`pool-${i}`).jwk);
+  js.dynamic('/a.json', (n) => [...big.jwks.keys, { ...pool[n % pool.length], kid: `a-${n}` }]);
   const a = makeSigner('a-never-published');
   const httpd = await start([
     location('/a', [`AuthJWTJWKSURL ${js.url('/a.json')}`, 'AuthJWTJWKSRefetchInterval 10ms', 'AuthJWTJWKSTimeout 20']),
