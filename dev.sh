@@ -32,6 +32,7 @@ DEB_PACKAGES=(
     wrk curl openssl chromium valgrind
     debhelper dpkg-dev fakeroot lintian python3
     python3-jwcrypto
+    redis-server memcached
 )
 
 deb_installed() {

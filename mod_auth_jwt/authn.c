@@ -12,6 +12,7 @@
 #include "token_find.h"
 #include "signature.h"
 #include "verify_cache.h"
+#include "revocation.h"
 #include "env.h"
 #include "compat_authnz.h"
 #include "explain.h"
@@ -155,6 +156,17 @@ static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_
     return OK;
 }
 
+/* 4. revocation (revocation.c): a revoked token gets the invalid_token challenge. */
+static int stage_revocation(request_rec *r, const jwt_dir_conf_t *conf,
+                            const jwt_request_state_t *st)
+{
+    int rc = jwt_revocation_stage(r, conf, st);
+
+    if (rc == HTTP_UNAUTHORIZED)
+        jwt_set_challenge(r, "invalid_token", JWT_REVOCATION_DESCRIPTION, NULL);
+    return rc;
+}
+
 /* 5. set the identity: r->user from AuthJWTUserClaim. */
 static int stage_identity(request_rec *r, const jwt_dir_conf_t *conf,
                           const token_hunt_t *hunt, const jwt_request_state_t *st)
@@ -221,7 +233,8 @@ int jwt_check_authn(request_rec *r)
     /* 2. decrypt: the JWE stage goes here (a compact JWE in hunt becomes the JWS inside) */
     if ((rc = stage_verify(r, conf, &hunt, &st)) != OK)       /* 3. verify through cache */
         return rc;
-    /* 4. revocation: a stage refusing a verified token goes here, before the identity */
+    if ((rc = stage_revocation(r, conf, &st)) != OK)          /* 4. revocation */
+        return rc;
     if ((rc = stage_identity(r, conf, &hunt, &st)) != OK)     /* 5. set the identity */
         return rc;
     stage_export(r, conf, &hunt, apr_pmemdup(r->pool, &st, sizeof(st)));   /* 6. export */

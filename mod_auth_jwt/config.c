@@ -10,6 +10,7 @@
 #include "jwks_conf.h"
 #include "compat_authnz.h"
 #include "secrets_watch.h"
+#include "revocation_conf.h"
 
 #include <errno.h>
 #include <string.h>
@@ -109,7 +110,7 @@ static int sets_nothing(const jwt_dir_conf_t *c)
         && !c->typ_set && !c->max_lifetime_set && !c->sources_set && !c->claims_env_set
         && (!c->forwards || c->forwards->nelts == 0) && !c->jwks && !c->compat
         && !l->provider_set && !l->signing_set && !l->signing_alg_set && !l->lifetime_set
-        && !l->group_file_set && !l->delivery_set && !c->login_url_set;
+        && !l->group_file_set && !l->delivery_set && !c->login_url_set && !c->revocation;
 }
 
 /* Runs on every request to a section with our directives (httpd merges the sections that
@@ -145,6 +146,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     jwt_login_conf_merge(&c->login, &base->login, &add->login);
     c->compat = jwt_compat_merge(p, base->compat, add->compat);
     c->jwks = jwks_dir_merge(p, base->jwks, add->jwks);
+    c->revocation = jwt_revocation_merge(p, base->revocation, add->revocation);
     c->identity = section_identity();
     return c;
 }

@@ -24,6 +24,7 @@
 
 typedef struct jwks_dir_conf jwks_dir_conf_t;        /* jwks_conf.h */
 struct jwt_compat_conf;                               /* compat_authnz.h */
+struct jwt_revocation_conf;                           /* revocation_conf.h */
 
 /* Token sources, AuthJWTTokenFrom. */
 typedef enum { JWT_SRC_HEADER, JWT_SRC_COOKIE, JWT_SRC_QUERY } jwt_src_kind_t;
@@ -73,6 +74,7 @@ typedef struct jwt_dir_conf {
     jwks_dir_conf_t *jwks;           /* jwks_conf.h: AuthJWTJWKSURL & co (issue 4), NULL = none */
     struct jwt_compat_conf *compat;  /* compat_authnz.h: mod_authnz_jwt's directives, NULL = none */
     const char *login_url;           /* AuthJWTLoginURL (login_redirect.h), NULL = none */
+    struct jwt_revocation_conf *revocation;  /* revocation_conf.h, NULL = none */
     int login_url_set;
     apr_uint64_t identity;           /* not a setting: nonzero for a section made while the
                                         configuration was read, unique among them; 0 for

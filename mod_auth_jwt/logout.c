@@ -1,7 +1,9 @@
-/* logout.c -- jwt-logout-handler: clears the token cookie (POST only). */
+/* logout.c -- jwt-logout-handler: revokes the presented token when the section has
+ * AuthJWTRevocation On (revoke.c), clears the token cookie (POST only). */
 #include "logout.h"
 #include "dir_conf.h"
 #include "login_answer.h"
+#include "revoke.h"
 #include "jwt_json.h"
 
 #include <string.h>
@@ -33,6 +35,7 @@ int jwt_logout_handler(request_rec *r)
         return jwt_login_method_not_allowed(r, "POST");
     conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
     sc = ap_get_module_config(r->server->module_config, &auth_jwt_module);
+    jwt_revoke_presented(r, conf);       /* AuthJWTRevocation On: its jti, before the cookie */
     if (conf->login.delivery == JWT_DELIVER_COOKIE && conf->login.cookie_name) {
         clear_cookie(r, conf->login.cookie_name);
     }

@@ -33,6 +33,10 @@
 #include "http_request.h"
 #include "mod_auth.h"
 #include "key_bindings.h"
+#include "revocation_conf.h"
+#include "revocation.h"
+#include "revoke.h"
+#include "shared_store.h"
 
 /* Key directives are RSRC_CONF | ACCESS_CONF only: never in .htaccess (a user who can
  * write .htaccess must not be able to choose which keys the server trusts). */
@@ -69,6 +73,7 @@ static const command_rec jwt_cmds[] = {
     JWT_JWKS_CMDS(jwt_dir_conf_t, jwks),
     JWT_CACHE_CMDS,
     JWT_COMPAT_AUTHNZ_CMDS,
+    JWT_REVOCATION_CMDS,
     { NULL }
 };
 
@@ -92,11 +97,14 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_logout_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_explain_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(jwt_revoke_handler, NULL, NULL, APR_HOOK_MIDDLE);
     jwt_error_body_register(p);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);
     jwt_key_bindings_register_hooks(p);
     jwt_cache_register_hooks(p);
+    jwt_shared_store_register_hooks(p);
+    jwt_revocation_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(auth_jwt) = {

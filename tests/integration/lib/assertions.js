@@ -63,6 +63,7 @@ const REASONS = {
   expired: 'token expired', not_yet_valid: 'token not yet valid',
   iat_future: 'token issued in the future', lifetime: 'token lifetime too long',
   issuer: 'issuer not accepted', audience: 'audience not accepted', type: 'token type not accepted',
+  revoked: 'token revoked',
 };
 
 function expectInvalidToken(res, realm, token, reason) {

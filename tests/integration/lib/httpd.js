@@ -90,6 +90,7 @@ const KNOWN_MODULES = {
   mime: 'mime_module', alias: 'alias_module', headers: 'headers_module', env: 'env_module',
   cgi: 'cgi_module', cgid: 'cgid_module', rewrite: 'rewrite_module', proxy: 'proxy_module',
   proxy_http: 'proxy_http_module', ssl: 'ssl_module', socache_shmcb: 'socache_shmcb_module',
+  socache_redis: 'socache_redis_module', socache_memcache: 'socache_memcache_module',
   include: 'include_module', setenvif: 'setenvif_module', dir: 'dir_module',
   status: 'status_module', unique_id: 'unique_id_module', log_debug: 'log_debug_module',
   slotmem_shm: 'slotmem_shm_module', watchdog: 'watchdog_module',

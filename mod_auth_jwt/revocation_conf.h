@@ -1,0 +1,60 @@
+/* revocation_conf.h -- the revocation directives (revocation_conf.c); one pointer member
+ * of jwt_dir_conf_t, NULL when a section sets none of them. Below dir_conf.h.
+ *
+ *   AuthJWTRevocationCache PROVIDER[:ARGS]     main server: the socache (shared_store.h)
+ *   AuthJWTRevocation On|Off                   per location, default Off
+ *   AuthJWTRevocationOnError deny|allow        default deny: 503 + Retry-After
+ *   AuthJWTRevocationCheckInterval SECONDS     default 0: ask the store on every request
+ *   AuthJWTRevocationHorizon SECONDS           how long a subject cut-off is kept when the
+ *                                              location has no AuthJWTMaxLifetime
+ */
+#ifndef JWT_REVOCATION_CONF_H
+#define JWT_REVOCATION_CONF_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#define JWT_REVOCATION_DEFAULT_HORIZON 86400
+#define JWT_REVOCATION_MAX_INTERVAL 3600
+
+typedef struct jwt_revocation_conf {
+    int on;                      /* AuthJWTRevocation */
+    int on_set;
+    int allow_on_error;          /* AuthJWTRevocationOnError allow */
+    int allow_on_error_set;
+    apr_int64_t interval;        /* AuthJWTRevocationCheckInterval */
+    int interval_set;
+    apr_int64_t horizon;         /* AuthJWTRevocationHorizon */
+    int horizon_set;
+} jwt_revocation_conf_t;
+
+/* The merged part: NULL when neither sets anything, else a new one (or one of the two). */
+jwt_revocation_conf_t *jwt_revocation_merge(apr_pool_t *p, jwt_revocation_conf_t *base,
+                                            jwt_revocation_conf_t *add);
+
+/* Is revocation on for this part (NULL: off)? */
+int jwt_revocation_on(const jwt_revocation_conf_t *rc);
+
+const char *jwt_cmd_revocation_cache(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *jwt_cmd_revocation(cmd_parms *cmd, void *mconfig, int on);
+const char *jwt_cmd_revocation_on_error(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *jwt_cmd_revocation_interval(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *jwt_cmd_revocation_horizon(cmd_parms *cmd, void *mconfig, const char *arg);
+
+#define JWT_REVOCATION_CMDS \
+    AP_INIT_TAKE1("AuthJWTRevocationCache", jwt_cmd_revocation_cache, NULL, RSRC_CONF, \
+        "PROVIDER[:ARGS]: the socache that holds revocations, e.g. shmcb, " \
+        "redis:HOST:PORT, memcache:HOST:PORT[,HOST:PORT]; main server config only"), \
+    AP_INIT_FLAG("AuthJWTRevocation", jwt_cmd_revocation, NULL, RSRC_CONF | OR_AUTHCFG, \
+        "On: refuse revoked tokens (jti denylist, subject cut-offs) (default Off)"), \
+    AP_INIT_TAKE1("AuthJWTRevocationOnError", jwt_cmd_revocation_on_error, NULL, \
+        RSRC_CONF | OR_AUTHCFG, "deny (503 with Retry-After, default) or allow (accept, " \
+        "logged) when the revocation store cannot be asked"), \
+    AP_INIT_TAKE1("AuthJWTRevocationCheckInterval", jwt_cmd_revocation_interval, NULL, \
+        RSRC_CONF | OR_AUTHCFG, "seconds a child may reuse a 'not revoked' answer " \
+        "(default 0: ask on every request); the propagation bound"), \
+    AP_INIT_TAKE1("AuthJWTRevocationHorizon", jwt_cmd_revocation_horizon, NULL, \
+        RSRC_CONF | OR_AUTHCFG, "seconds a subject cut-off is kept when AuthJWTMaxLifetime " \
+        "is not set (default 86400)")
+
+#endif

@@ -1,0 +1,302 @@
+/* revoke.c -- jwt-revoke-handler (RFC 7009) and the logout's revocation (see revoke.h). */
+#include "revoke.h"
+#include "revocation.h"
+#include "revocation_conf.h"
+#include "revocation_store.h"
+#include "shared_store.h"
+#include "token_find.h"
+#include "verify_cache.h"
+#include "signature.h"
+#include "login_answer.h"
+#include "login_guard.h"
+#include "jwt_json.h"
+
+#include <string.h>
+#include <errno.h>
+#include <apr_strings.h>
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#define REVOKE_HANDLER "jwt-revoke-handler"
+#define REVOKE_MAX_BODY 16384
+
+/* ---------------------------------------------------------------- audit and expiry */
+
+static void audit(request_rec *r, const char *who, const char *iss, const char *what,
+                  const char *value, apr_int64_t until)
+{
+    /* the claims only, never the token; the values are escaped for the log */
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, JWT_LOGNO(1120)
+                  "revocation: by %s from %s: iss '%s' %s '%s' revoked until %"
+                  APR_INT64_T_FMT, who, r->useragent_ip ? r->useragent_ip : "-",
+                  ap_escape_logitem(r->pool, iss ? iss : ""), what,
+                  ap_escape_logitem(r->pool, value), until);
+}
+
+/* How long a subject cut-off must last: the longest a token can still be valid. */
+static apr_int64_t cut_lifetime(const jwt_dir_conf_t *conf)
+{
+    const jwt_revocation_conf_t *rc = conf->revocation;
+    apr_int64_t life = conf->max_lifetime_set && conf->max_lifetime > 0 ? conf->max_lifetime
+                     : rc && rc->horizon_set ? rc->horizon : JWT_REVOCATION_DEFAULT_HORIZON;
+    return life + conf->leeway;
+}
+
+/* Revoke a verified token: its jti until exp + leeway, else its subject up to its iat. */
+static apr_status_t revoke_token(request_rec *r, const jwt_dir_conf_t *conf,
+                                 json_object *claims, const char *who, const char **what)
+{
+    jwt_rev_claims_t c;
+    apr_int64_t now = apr_time_sec(apr_time_now()), until;
+    apr_status_t rv;
+
+    jwt_revocation_claims(claims, &c);
+    if (c.jti) {
+        until = (c.exp >= 0 ? c.exp : now + cut_lifetime(conf)) + conf->leeway;
+        if (until <= now)
+            until = now + 1;
+        rv = jwt_revocation_revoke_jti(r->server, r->pool, c.iss, c.jti, until);
+        if (rv == APR_SUCCESS)
+            audit(r, who, c.iss, "jti", c.jti, until);
+        *what = "jti";
+        return rv;
+    }
+    if (c.sub && c.issued >= 0) {
+        rv = jwt_revocation_cut_subject(r->server, r->pool, c.iss, c.sub, c.issued,
+                                        cut_lifetime(conf));
+        if (rv == APR_SUCCESS)
+            audit(r, who, c.iss, "sub (issued at or before its iat)", c.sub,
+                  c.issued + cut_lifetime(conf));
+        *what = "subject";
+        return rv;
+    }
+    *what = NULL;                        /* nothing to key a revocation on */
+    return APR_SUCCESS;
+}
+
+/* Verify a compact token with the location's keys and rules: its claims, or NULL. */
+static json_object *verified_claims(request_rec *r, const jwt_dir_conf_t *conf,
+                                    const char *token, size_t len, const char **why)
+{
+    jwt_token_t *t = NULL;
+    const jwt_key_t *key = NULL;
+    jwt_err_t err;
+
+    if (!jwt_key_sources_configured(conf)) {
+        *why = "the location has no keys to verify tokens with";
+        return NULL;
+    }
+    jwt_err_clear(&err);
+    if (jwt_location_verify(r, conf, token, len, &t, &key, &err) != JWT_OK) {
+        *why = apr_pstrdup(r->pool, err.message);
+        return NULL;
+    }
+    return t->payload;
+}
+
+/* ---------------------------------------------------------------- logout */
+
+void jwt_revoke_presented(request_rec *r, const jwt_dir_conf_t *conf)
+{
+    token_hunt_t hunt = { NULL, 0, NULL, NULL };
+    json_object *claims;
+    const char *why = NULL, *what = NULL;
+    apr_status_t rv;
+    char msg[120];
+
+    if (!jwt_revocation_on(conf->revocation))
+        return;
+    if (jwt_find_token(r, conf, &hunt) != TOKEN_FOUND)
+        return;                          /* no token, or two: nothing to revoke */
+    if (!(claims = verified_claims(r, conf, hunt.token, hunt.len, &why))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(1121)
+                      "logout: the presented token is not revoked: %s", why);
+        return;
+    }
+    rv = revoke_token(r, conf, claims, "logout", &what);
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, JWT_LOGNO(1122)
+                      "logout: the presented token could not be revoked (%s): %s",
+                      jwt_shared_store_describe(), apr_strerror(rv, msg, sizeof(msg)));
+}
+
+/* ---------------------------------------------------------------- the handler */
+
+/* The form body, at most REVOKE_MAX_BODY bytes, one value per name; wiped when the request
+ * ends (it holds a token). As explain.c's. OK or an HTTP status. */
+static int read_form(request_rec *r, apr_table_t *form)
+{
+    char *buf = apr_palloc(r->pool, REVOKE_MAX_BODY + 1), *last = NULL, *pair;
+    apr_size_t len = 0;
+    long got;
+    int rc;
+
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
+        return rc;
+    jwt_wipe_at_end(r->pool, buf, REVOKE_MAX_BODY + 1);
+    if (ap_should_client_block(r)) {
+        while ((got = ap_get_client_block(r, buf + len, REVOKE_MAX_BODY + 1 - len)) > 0) {
+            len += (apr_size_t)got;
+            if (len > REVOKE_MAX_BODY)
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+        if (got < 0)
+            return HTTP_BAD_REQUEST;
+    }
+    buf[len] = '\0';
+    if (strlen(buf) != len)
+        return HTTP_BAD_REQUEST;
+    for (pair = apr_strtok(buf, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(eq + 1) != OK)
+            return HTTP_BAD_REQUEST;
+        if (apr_table_get(form, pair))
+            return HTTP_BAD_REQUEST;     /* one of each: no ambiguity */
+        apr_table_setn(form, pair, eq + 1);
+    }
+    return OK;
+}
+
+static int unavailable(request_rec *r, apr_status_t rv)
+{
+    char msg[120];
+
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, JWT_LOGNO(1123)
+                  "%s: revocation not stored (%s): %s", REVOKE_HANDLER,
+                  jwt_shared_store_describe(), apr_strerror(rv, msg, sizeof(msg)));
+    apr_table_setn(r->err_headers_out, "Retry-After", JWT_REVOCATION_RETRY_AFTER);
+    return jwt_login_send_error(r, HTTP_SERVICE_UNAVAILABLE, "temporarily_unavailable",
+                                "the revocation store is unavailable; nothing was revoked");
+}
+
+static int answer(request_rec *r, const char *what)
+{
+    json_object *body = jwt_json_pool_own(r->pool, json_object_new_object());
+
+    json_object_object_add(body, "revoked", what ? json_object_new_string(what) : NULL);
+    return jwt_login_send_json(r, HTTP_OK, body);
+}
+
+/* An operator is a user an Apache authn provider authenticated, not a token holder. */
+static const char *operator_name(const request_rec *r)
+{
+    const char *type = ap_auth_type((request_rec *)r);
+
+    if (!r->user || (type && !ap_cstr_casecmp(type, JWT_AUTH_TYPE)))
+        return NULL;
+    return r->user;
+}
+
+static int nonempty_plain(const char *s)
+{
+    const char *c;
+
+    if (!s || !*s || strlen(s) > 1024)
+        return 0;
+    for (c = s; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+static int operator_revoke(request_rec *r, const jwt_dir_conf_t *conf, apr_table_t *form,
+                           const char *who)
+{
+    const char *iss = apr_table_get(form, "iss"), *jti = apr_table_get(form, "jti");
+    const char *sub = apr_table_get(form, "sub"), *before = apr_table_get(form, "before");
+    apr_int64_t now = apr_time_sec(apr_time_now()), cut = now, until;
+    apr_status_t rv;
+    char *end = NULL;
+
+    if (iss && *iss && !nonempty_plain(iss))
+        return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request", "bad iss");
+    if ((jti && sub) || (!jti && !sub))
+        return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request",
+                                    "give token, jti or sub (one of them)");
+    if (jti) {
+        if (!nonempty_plain(jti))
+            return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request", "bad jti");
+        /* the token's exp is unknown: keep it as long as any token can live */
+        until = now + cut_lifetime(conf);
+        if ((rv = jwt_revocation_revoke_jti(r->server, r->pool, iss, jti, until)))
+            return unavailable(r, rv);
+        audit(r, who, iss, "jti", jti, until);
+        return answer(r, "jti");
+    }
+    if (!nonempty_plain(sub))
+        return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request", "bad sub");
+    if (before) {
+        errno = 0;
+        cut = apr_strtoi64(before, &end, 10);
+        if (errno || !end || *end || end == before || cut < 0 || cut > now + 86400)
+            return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request",
+                                        "before must be seconds since the epoch");
+    }
+    if ((rv = jwt_revocation_cut_subject(r->server, r->pool, iss, sub, cut,
+                                         cut_lifetime(conf))))
+        return unavailable(r, rv);
+    audit(r, who, iss, "sub (issued at or before the cut-off)", sub, cut + cut_lifetime(conf));
+    return answer(r, "subject");
+}
+
+int jwt_revoke_handler(request_rec *r)
+{
+    const jwt_dir_conf_t *conf;
+    const char *type, *token, *who, *why = NULL, *what = NULL;
+    apr_table_t *form;
+    json_object *claims;
+    apr_status_t rv;
+    int rc;
+
+    if (!r->handler || strcmp(r->handler, REVOKE_HANDLER))
+        return DECLINED;
+    if (r->method_number != M_POST)
+        return jwt_login_method_not_allowed(r, "POST");
+    conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    type = apr_table_get(r->headers_in, "Content-Type");
+    if (!type || ap_cstr_casecmpn(type, "application/x-www-form-urlencoded", 33)
+        || (type[33] && type[33] != ';' && type[33] != ' '))
+        return jwt_login_send_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "invalid_request",
+                                    "send application/x-www-form-urlencoded");
+    form = apr_table_make(r->pool, 4);
+    if ((rc = read_form(r, form)) != OK) {
+        if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)
+            r->connection->keepalive = AP_CONN_CLOSE;
+        return jwt_login_send_error(r, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? rc
+                                    : HTTP_BAD_REQUEST, "invalid_request",
+                                    "malformed or oversized form");
+    }
+    if (!jwt_shared_store_configured())
+        return unavailable(r, APR_ENOTIMPL);
+    who = operator_name(r);
+    token = apr_table_get(form, "token");
+    if (!token) {
+        if (!who)
+            return jwt_login_send_error(r, HTTP_FORBIDDEN, "access_denied",
+                                        "revoking by jti or sub needs an operator login");
+        return operator_revoke(r, conf, form, who);
+    }
+    if (!*token)
+        return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request", "empty token");
+    if (!(claims = verified_claims(r, conf, token, strlen(token), &why))) {
+        /* RFC 7009 2.2: an invalid token is not an error; nothing to revoke */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(1124)
+                      "%s: token not revoked: %s", REVOKE_HANDLER, why);
+        return answer(r, NULL);
+    }
+    if (!who) {
+        json_object *v;
+        who = json_object_object_get_ex(claims, "sub", &v) && json_object_is_type(v,
+                  json_type_string) ? apr_pstrcat(r->pool, "token holder ",
+                  ap_escape_logitem(r->pool, json_object_get_string(v)), NULL)
+                  : "token holder";
+    }
+    if ((rv = revoke_token(r, conf, claims, who, &what)) != APR_SUCCESS)
+        return unavailable(r, rv);
+    return answer(r, what);
+}

@@ -1,0 +1,291 @@
+/* shared_store.c -- the module's socache instance (see shared_store.h): made when
+ * AuthJWTRevocationCache is read, initialised in post_config, its mutex reopened in each
+ * child, destroyed with the configuration pool. One instance per configuration: the
+ * directive is main-server only, like mod_ssl's SSLSessionCache.
+ */
+#include "shared_store.h"
+#include "jwt_module.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_atomic.h>
+#include <apr_global_mutex.h>
+#include <openssl/evp.h>
+#include "ap_provider.h"
+#include "ap_socache.h"
+#include "util_mutex.h"
+#include "http_core.h"
+
+#define MUTEX_TYPE "auth_jwt-shared-store"
+#define CANARY_VALUE "mod_auth_jwt shared store canary v1"
+#define CANARY_LIFETIME apr_time_from_sec(86400)
+#define CANARY_REFRESH 3600             /* seconds: each child rewrites it this often */
+
+static struct {
+    const ap_socache_provider_t *provider;
+    ap_socache_instance_t *instance;
+    const char *spec;                   /* as written, for messages */
+    apr_global_mutex_t *mutex;          /* only for AP_SOCACHE_FLAG_NOTMPSAFE providers */
+    int ready;                          /* init() succeeded in this configuration */
+    volatile apr_uint32_t canary_at;    /* this child's last canary write, seconds */
+} store_g;
+
+/* ---------------------------------------------------------------- configuration */
+
+const char *jwt_shared_store_configure(cmd_parms *cmd, const char *spec)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY), *sep, *args = NULL;
+    char *name;
+
+    if (err)
+        return err;
+    if (store_g.provider)
+        return apr_psprintf(cmd->pool, "%s: given twice (already %s)", cmd->cmd->name,
+                            store_g.spec);
+    sep = ap_strchr_c(spec, ':');
+    name = sep ? apr_pstrmemdup(cmd->pool, spec, (apr_size_t)(sep - spec))
+               : apr_pstrdup(cmd->pool, spec);
+    if (sep)
+        args = sep + 1;
+    if (!*name)
+        return apr_psprintf(cmd->pool, "%s: no provider name in '%s'", cmd->cmd->name, spec);
+    store_g.provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                          AP_SOCACHE_PROVIDER_VERSION);
+    if (!store_g.provider)
+        return apr_psprintf(cmd->pool, "%s: no socache provider '%s' (is "
+                            "mod_socache_%s loaded? LoadModule socache_%s_module ...)",
+                            cmd->cmd->name, name, name, name);
+    err = store_g.provider->create(&store_g.instance, args, cmd->temp_pool, cmd->pool);
+    if (err) {
+        store_g.provider = NULL;
+        return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, spec, err);
+    }
+    store_g.spec = apr_pstrdup(cmd->pool, spec);
+    return NULL;
+}
+
+int jwt_shared_store_configured(void)
+{
+    return store_g.provider != NULL && store_g.ready;
+}
+
+const char *jwt_shared_store_describe(void)
+{
+    return store_g.spec ? store_g.spec : "(none)";
+}
+
+/* ---------------------------------------------------------------- ids and access */
+
+int jwt_shared_store_id(const char *ns, const char *const *parts, int nparts,
+                        unsigned char id[JWT_SHARED_STORE_ID_LEN])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int outlen = 0;
+    int i, ok;
+
+    if (!md)
+        return -1;
+    ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (i = -1; ok && i < nparts; i++) {
+        const char *s = i < 0 ? ns : parts[i];
+        size_t n = s ? strlen(s) : 0;
+        unsigned char lenbuf[9];
+        int b;
+        /* a length prefix (and a flag for NULL): ("ab","c") and ("a","bc") differ */
+        lenbuf[0] = s ? 1 : 0;
+        for (b = 0; b < 8; b++)
+            lenbuf[1 + b] = (unsigned char)((apr_uint64_t)n >> (56 - 8 * b));
+        ok = EVP_DigestUpdate(md, lenbuf, sizeof(lenbuf)) && (!n || EVP_DigestUpdate(md, s, n));
+    }
+    ok = ok && EVP_DigestFinal_ex(md, id, &outlen) && outlen == JWT_SHARED_STORE_ID_LEN;
+    EVP_MD_CTX_free(md);
+    return ok ? 0 : -1;
+}
+
+static apr_status_t lock(void)
+{
+    return store_g.mutex ? apr_global_mutex_lock(store_g.mutex) : APR_SUCCESS;
+}
+
+static void unlock(void)
+{
+    if (store_g.mutex)
+        apr_global_mutex_unlock(store_g.mutex);
+}
+
+apr_status_t jwt_shared_store_put(server_rec *s, const unsigned char *id, apr_time_t expiry,
+                                  const unsigned char *data, unsigned int len, apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    if (!jwt_shared_store_configured())
+        return APR_ENOTIMPL;
+    if (len > JWT_SHARED_STORE_MAX_VALUE)
+        return APR_EINVAL;
+    if ((rv = lock()) != APR_SUCCESS)
+        return rv;
+    rv = store_g.provider->store(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, expiry,
+                                 (unsigned char *)data, len, p);
+    unlock();
+    return rv;
+}
+
+apr_status_t jwt_shared_store_get(server_rec *s, const unsigned char *id, unsigned char *data,
+                                  unsigned int *len, apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    if (!jwt_shared_store_configured())
+        return APR_ENOTIMPL;
+    if ((rv = lock()) != APR_SUCCESS)
+        return rv;
+    rv = store_g.provider->retrieve(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, data,
+                                    len, p);
+    unlock();
+    return rv;
+}
+
+apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    if (!jwt_shared_store_configured())
+        return APR_ENOTIMPL;
+    if ((rv = lock()) != APR_SUCCESS)
+        return rv;
+    rv = store_g.provider->remove(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, p);
+    unlock();
+    return rv;
+}
+
+/* ---------------------------------------------------------------- the canary */
+
+static const unsigned char *canary_id(void)
+{
+    static unsigned char id[JWT_SHARED_STORE_ID_LEN];
+    static volatile apr_uint32_t made;
+    const char *part = "mod_auth_jwt";
+
+    /* racing threads compute the same bytes: harmless */
+    if (!apr_atomic_read32(&made) && jwt_shared_store_id("canary", &part, 1, id) == 0)
+        apr_atomic_set32(&made, 1);
+    return id;
+}
+
+static apr_status_t write_canary(server_rec *s, apr_pool_t *p)
+{
+    apr_time_t now = apr_time_now();
+    apr_status_t rv = jwt_shared_store_put(s, canary_id(), now + CANARY_LIFETIME,
+                                           (const unsigned char *)CANARY_VALUE,
+                                           sizeof(CANARY_VALUE) - 1, p);
+    if (rv == APR_SUCCESS)
+        apr_atomic_set32(&store_g.canary_at, (apr_uint32_t)apr_time_sec(now));
+    return rv;
+}
+
+apr_status_t jwt_shared_store_alive(server_rec *s, apr_pool_t *p, int *lost)
+{
+    unsigned char buf[64];
+    unsigned int len = sizeof(buf);
+    apr_status_t rv = jwt_shared_store_get(s, canary_id(), buf, &len, p);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+
+    *lost = 0;
+    if (rv == APR_SUCCESS) {
+        if (len != sizeof(CANARY_VALUE) - 1 || memcmp(buf, CANARY_VALUE, len))
+            return APR_EGENERAL;          /* something else wrote there: not our store */
+        if (now - apr_atomic_read32(&store_g.canary_at) > CANARY_REFRESH)
+            (void)write_canary(s, p);
+        return APR_SUCCESS;
+    }
+    if (rv != APR_NOTFOUND)
+        return rv;
+    /* gone: an empty (restarted) store, an eviction, or a client that marked every
+     * server dead and answers NOTFOUND; a write tells the last one apart */
+    if ((rv = write_canary(s, p)) != APR_SUCCESS)
+        return rv;
+    len = sizeof(buf);
+    rv = jwt_shared_store_get(s, canary_id(), buf, &len, p);   /* read back before trusting */
+    if (rv != APR_SUCCESS)
+        return rv == APR_NOTFOUND ? APR_EGENERAL : rv;
+    *lost = 1;
+    return APR_SUCCESS;
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+static apr_status_t store_destroy(void *data)
+{
+    server_rec *s = data;
+
+    if (store_g.provider && store_g.instance && store_g.ready)
+        store_g.provider->destroy(store_g.instance, s);
+    store_g.ready = 0;
+    return APR_SUCCESS;
+}
+
+static int store_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog; (void)ptemp;
+    /* the configuration is read again on a restart: a new instance from the directive */
+    memset((void *)&store_g, 0, sizeof(store_g));
+    return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0) == APR_SUCCESS
+               ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                             server_rec *s)
+{
+    struct ap_socache_hints hints = { JWT_SHARED_STORE_ID_LEN, 64, 86400 };
+    apr_status_t rv;
+
+    (void)plog; (void)ptemp;
+    if (!store_g.provider)
+        return OK;
+    if (store_g.provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        rv = ap_global_mutex_create(&store_g.mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1101)
+                         "AuthJWTRevocationCache %s: cannot create its mutex", store_g.spec);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    rv = store_g.provider->init(store_g.instance, "mod_auth_jwt", &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1102)
+                     "AuthJWTRevocationCache %s: cannot initialise the cache", store_g.spec);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    store_g.ready = 1;
+    apr_pool_cleanup_register(pconf, s, store_destroy, apr_pool_cleanup_null);
+    return OK;
+}
+
+static void store_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!jwt_shared_store_configured())
+        return;
+    if (store_g.mutex) {
+        rv = apr_global_mutex_child_init(&store_g.mutex,
+                                         apr_global_mutex_lockfile(store_g.mutex), pchild);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1103)
+                         "AuthJWTRevocationCache %s: cannot reopen its mutex in this child; "
+                         "the store is treated as unavailable", store_g.spec);
+            store_g.ready = 0;
+            return;
+        }
+    }
+    apr_atomic_set32(&store_g.canary_at, 0);
+    (void)write_canary(s, pchild);   /* a store that is down now is found out per request */
+}
+
+void jwt_shared_store_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(store_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(store_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(store_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}

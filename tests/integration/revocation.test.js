@@ -1,0 +1,247 @@
+'use strict';
+/* Revocation on one server (issue 25), shmcb: AuthJWTRevocationCache shmcb, a location with
+ * AuthJWTRevocation On, jwt-revoke-handler (RFC 7009) for token holders and, behind Basic
+ * auth, for operators (jti, subject cut-off), jwt-logout-handler revoking the presented
+ * token. Tokens from npm jsonwebtoken / jose; ECDSA malleability made by hand (n - s). */
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const jsonwebtoken = require('jsonwebtoken');
+const { startHttpd, configtest, request } = require('./lib/httpd');
+const { generateKeys } = require('./lib/keys');
+const T = require('./lib/tokens');
+const A = require('./lib/assertions');
+const F = require('./lib/fixture');
+const L = require('../login/lib/login');
+
+const now = () => Math.floor(Date.now() / 1000);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ISS = 'https://idp.example/';
+const form = (o) => new URLSearchParams(o).toString();
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const basic = (u, p) => ({ Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+
+/* P-256 order: (r, n - s) verifies as well as (r, s): the same token in another byte form */
+const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+function otherEcdsaForm(token) {
+  const [h, p, s] = token.split('.');
+  const sig = Buffer.from(s, 'base64url');
+  const r = sig.subarray(0, 32);
+  const sv = BigInt(`0x${sig.subarray(32).toString('hex')}`);
+  const s2 = Buffer.from((P256_N - sv).toString(16).padStart(64, '0'), 'hex');
+  return `${h}.${p}.${Buffer.concat([r, s2]).toString('base64url')}`;
+}
+
+describe('revocation, one server (shmcb)', () => {
+  let keys; let srv; let users;
+  const sign = (extra = {}, alg = 'ES256') => {
+    const payload = T.claims({ iss: ISS, jti: crypto.randomUUID(), ...extra });
+    for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
+    // jsonwebtoken keeps a given iat; noTimestamp (T.jwtSign) would delete it
+    return jsonwebtoken.sign(payload, alg === 'ES256' ? keys.ec256.privateKey : keys.rsa.privateKey,
+      { algorithm: alg, noTimestamp: payload.iat === undefined });
+  };
+  const api = (token, p = '/api/ok.txt') => request(srv.base, p, { headers: F.bearer(token) });
+  const revoke = (body, headers = {}, p = '/auth/revoke') =>
+    request(srv.base, p, { method: 'POST', headers: { ...FORM, ...headers }, body: form(body) });
+
+  before(async () => {
+    keys = generateKeys({ only: ['ec256', 'rsa'] });
+    users = L.makeUsers(keys.dir, [{ user: 'ops', password: 'ops-pass', hash: 'B' }]);
+    const k = `  AuthJWTKeyFile "${keys.ec256.pubPath}"\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTIssuer ${ISS}\n`;
+    srv = await startHttpd({
+      name: 'revocation',
+      modules: ['socache_shmcb', 'auth_basic', 'authn_file'],
+      conf: `AuthJWTRevocationCache shmcb
+${F.location('/api', 'api', `${k}  AuthJWTRevocation On\n  Require valid-user`)}
+${F.location('/norev', 'norev', `${k}  Require valid-user`)}
+${F.location('/interval', 'interval', `${k}  AuthJWTRevocation On\n  AuthJWTRevocationCheckInterval 2\n  Require valid-user`)}
+<Location /auth/revoke>
+  SetHandler jwt-revoke-handler
+${k}  AuthJWTRevocation On
+  AuthJWTLeeway 0
+</Location>
+<Location /ops/revoke>
+  SetHandler jwt-revoke-handler
+${k}  AuthJWTRevocationHorizon 3
+  AuthJWTLeeway 0
+  AuthType Basic
+  AuthName ops
+  AuthBasicProvider file
+  AuthUserFile "${users}"
+  Require valid-user
+</Location>
+<Location /auth/logout>
+  SetHandler jwt-logout-handler
+${k}  AuthJWTRevocation On
+</Location>
+`,
+    });
+  });
+  after(async () => { await srv?.stop(); keys?.cleanup(); });
+
+  test('a token is accepted until revoked through RFC 7009, then refused at once: 401 token revoked', async () => {
+    const t = sign();
+    const other = sign();                        // same subject, another jti
+    A.expectOk(await api(t));
+    const res = await revoke({ token: t, token_type_hint: 'access_token' });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { revoked: 'jti' });
+    A.expectInvalidToken(await api(t), 'api', t, 'revoked');
+    A.expectInvalidToken(await api(t), 'api', t, 'revoked');   // the token cache does not skip it
+    A.expectOk(await api(other));
+    A.expectOk(await api(t, '/norev/ok.txt'));   // a location without AuthJWTRevocation
+    assert.match(srv.errorLog(), /AH-JWT-1120: revocation: by token holder alice from 127\.0\.0\.1: iss 'https:\/\/idp\.example\/' jti '[0-9a-f-]{36}' revoked until \d+/);
+    assert.ok(!srv.errorLog().includes(t.split('.')[2]), 'the token reached the log');
+  });
+
+  test('keyed by claims, not bytes: the other ECDSA form of a revoked token is refused too', async () => {
+    const t = sign();
+    const t2 = otherEcdsaForm(t);
+    assert.notEqual(t2, t);
+    A.expectOk(await api(t2));                   // both forms verify
+    assert.equal((await revoke({ token: t })).status, 200);
+    A.expectInvalidToken(await api(t2), 'api', t2, 'revoked');
+  });
+
+  test('RFC 7009 2.2: an invalid or unknown token gets 200 and revokes nothing', async () => {
+    const good = sign();
+    for (const bad of [T.tamperSignature(good), 'not-a-jwt', sign({ iss: 'https://evil/' })]) {
+      const res = await revoke({ token: bad });
+      assert.equal(res.status, 200, res.body);
+      assert.deepEqual(JSON.parse(res.body), { revoked: null });
+    }
+    A.expectOk(await api(good));
+    assert.equal((await request(srv.base, '/auth/revoke', {})).status, 405);
+    assert.equal((await revoke({ jti: 'x', iss: ISS })).status, 403);   // operators only
+    const json = await request(srv.base, '/auth/revoke', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    assert.equal(json.status, 415);
+    assert.equal((await revoke({})).status, 403);
+  });
+
+  test('an operator (Basic auth) revokes a jti it names; a bad password revokes nothing', async () => {
+    const jti = crypto.randomUUID();
+    const t = sign({ jti });
+    A.expectOk(await api(t));
+    assert.equal((await revoke({ jti, iss: ISS }, basic('ops', 'wrong'), '/ops/revoke')).status, 401);
+    A.expectOk(await api(t));
+    const res = await revoke({ jti, iss: ISS }, basic('ops', 'ops-pass'), '/ops/revoke');
+    assert.equal(res.status, 200, res.body);
+    A.expectInvalidToken(await api(t), 'api', t, 'revoked');
+    // the same jti from another issuer is another token
+    const log = srv.errorLog();
+    assert.match(log, new RegExp(`AH-JWT-1120: revocation: by ops from 127\\.0\\.0\\.1: iss 'https://idp\\.example/' jti '${jti}'`));
+  });
+
+  test('a hostile jti (spaces, newlines, 1000 bytes) is revoked and looked up like any other', async () => {
+    for (const jti of ['a b\r\nset x 0 0 1', 'x'.repeat(1000), 'ü\u0001\u007f"\'']) {
+      const t = sign({ jti });
+      A.expectOk(await api(t));
+      assert.equal((await revoke({ token: t })).status, 200);
+      A.expectInvalidToken(await api(t), 'api', t, 'revoked');
+      A.expectOk(await api(sign({ jti: `${jti}.` })));
+    }
+  });
+
+  test('subject cut-off: tokens issued at or before T refused, later ones and other subjects accepted; no iat -> nbf, neither -> refused', async () => {
+    const sub = `carol-${crypto.randomUUID()}`;
+    const t0 = now();
+    const early = sign({ sub, iat: t0 - 5 });
+    const atT = sign({ sub, iat: t0 });
+    const later = sign({ sub, iat: t0 + 1 });
+    const nbfEarly = sign({ sub, iat: undefined, nbf: t0 - 5 });
+    const undated = sign({ sub, iat: undefined });
+    const otherSub = sign({ sub: `${sub}x`, iat: t0 - 5 });
+    for (const t of [early, atT, later, nbfEarly, undated]) A.expectOk(await api(t));
+    const res = await revoke({ sub, iss: ISS, before: String(t0) }, basic('ops', 'ops-pass'), '/ops/revoke');
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { revoked: 'subject' });
+    for (const t of [early, atT, nbfEarly, undated]) A.expectInvalidToken(await api(t), 'api', t, 'revoked');
+    A.expectOk(await api(later));
+    A.expectOk(await api(otherSub));
+    A.expectOk(await api(undated, '/norev/ok.txt'));
+  });
+
+  test('a cut-off entry vanishes by itself (T + the horizon): the token is accepted again', async () => {
+    const sub = `dave-${crypto.randomUUID()}`;
+    const t = sign({ sub, iat: now() - 1 });
+    assert.equal((await revoke({ sub, iss: ISS }, basic('ops', 'ops-pass'), '/ops/revoke')).status, 200);
+    A.expectInvalidToken(await api(t), 'api', t, 'revoked');
+    await sleep(4500);                            // AuthJWTRevocationHorizon 3, leeway 0
+    A.expectOk(await api(t));
+  });
+
+  test('a jti entry vanishes at the token\'s exp + the revoking location\'s leeway', async () => {
+    // /auth/revoke has leeway 0, /api the default 60: past exp, /api still accepts the
+    // token, and only the store entry refused it
+    const t = sign({ exp: now() + 2 });
+    assert.equal((await revoke({ token: t })).status, 200);
+    A.expectInvalidToken(await api(t), 'api', t, 'revoked');
+    await sleep(4000);
+    A.expectOk(await api(t));
+  });
+
+  test('jwt-logout-handler revokes the presented token before clearing the cookie', async () => {
+    const t = sign();
+    A.expectOk(await api(t));
+    const res = await request(srv.base, '/auth/logout', { method: 'POST', headers: F.bearer(t) });
+    assert.equal(res.status, 200, res.body);
+    A.expectInvalidToken(await api(t), 'api', t, 'revoked');
+    assert.match(srv.errorLog(), /AH-JWT-1120: revocation: by logout from 127\.0\.0\.1/);
+    // without a token logging out still works
+    assert.equal((await request(srv.base, '/auth/logout', { method: 'POST' })).status, 200);
+  });
+
+  test('AuthJWTRevocationCheckInterval 2: a revocation reaches every child within the interval', async () => {
+    const t = sign();
+    for (let i = 0; i < 10; i++) A.expectOk(await api(t, '/interval/ok.txt'));
+    const at = Date.now();
+    assert.equal((await revoke({ token: t })).status, 200);
+    let res;
+    do {
+      res = await api(t, '/interval/ok.txt');
+    } while (res.status === 200 && Date.now() - at < 5000);
+    const took = Date.now() - at;
+    A.expectInvalidToken(res, 'interval', t, 'revoked');
+    assert.ok(took <= 2500, `refused after ${took} ms`);
+    await sleep(2100);
+    for (let i = 0; i < 10; i++) A.expectInvalidToken(await api(t, '/interval/ok.txt'), 'interval', t, 'revoked');
+  });
+});
+
+describe('revocation configuration', () => {
+  test('an unknown provider, a missing module, bad values: config errors naming file and line', async () => {
+    for (const [conf, re] of [
+      ['AuthJWTRevocationCache nosuch', /no socache provider 'nosuch'/],
+      ['AuthJWTRevocationCache redis:127.0.0.1:1', /no socache provider 'redis'.*socache_redis_module/],
+      ['<Location /x>\n  AuthJWTRevocationOnError maybe\n</Location>', /neither deny nor allow/],
+      ['<Location /x>\n  AuthJWTRevocationCheckInterval -1\n</Location>', /not a whole number/],
+      ['<Location /x>\n  AuthJWTRevocationCache shmcb\n</Location>', /AuthJWTRevocationCache/],
+    ]) {
+      const r = await configtest(conf, { modules: ['socache_shmcb'] });
+      assert.notEqual(r.code, 0, conf);
+      assert.match(r.output, re, r.output);
+      assert.match(r.output, /line \d+/, r.output);
+    }
+  });
+
+  test('without AuthJWTRevocationCache a revocation location answers 503 + Retry-After (deny)', async () => {
+    const keys = generateKeys({ only: ['rsa'] });
+    const srv = await startHttpd({
+      name: 'revocation-nostore',
+      conf: F.location('/api', 'api', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  Require valid-user`)
+        + F.location('/allow', 'allow', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  AuthJWTRevocationOnError allow\n  Require valid-user`),
+    });
+    try {
+      const t = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, payload: T.claims({ jti: 'j1' }) });
+      const res = await request(srv.base, '/api/ok.txt', { headers: F.bearer(t) });
+      assert.equal(res.status, 503);
+      assert.equal(res.headers['retry-after'], '5');
+      A.expectOk(await request(srv.base, '/allow/ok.txt', { headers: F.bearer(t) }));
+      assert.match(srv.errorLog(), /AH-JWT-1111: revocation store unavailable/);
+    } finally {
+      await srv.stop();
+      keys.cleanup();
+    }
+  });
+});
