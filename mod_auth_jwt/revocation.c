@@ -209,4 +209,5 @@ void jwt_revocation_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_child_init(revocation_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(jwt_revocation_check_config, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -3,7 +3,9 @@
 #include "dir_conf.h"
 #include "shared_store.h"
 
+#include <string.h>
 #include <apr_strings.h>
+#include "http_log.h"
 
 static jwt_revocation_conf_t *part(cmd_parms *cmd, void *mconfig)
 {
@@ -88,4 +90,83 @@ const char *jwt_cmd_revocation_horizon(cmd_parms *cmd, void *mconfig, const char
     if (!err)
         rc->horizon_set = 1;
     return err;
+}
+
+/* ---------------------------------------------------------------- configtest */
+
+/* Does this section (its own lines, not nested ones) say name with a first argument? */
+static const ap_directive_t *find_line(const ap_directive_t *sec, const char *name)
+{
+    const ap_directive_t *d;
+
+    for (d = sec->first_child; d; d = d->next) {
+        if (!ap_cstr_casecmp(d->directive, name))
+            return d;
+    }
+    return NULL;
+}
+
+static int has_word(apr_pool_t *p, const char *args, const char *word)
+{
+    const char *rest = args;
+    char *w;
+
+    while (*(w = ap_getword_conf(p, &rest))) {
+        if (!strcmp(w, word))
+            return 1;
+    }
+    return 0;
+}
+
+/* Does any AuthJWTRequireClaims line of the section name jti? */
+static int claims_name_jti(apr_pool_t *p, const ap_directive_t *sec)
+{
+    const ap_directive_t *d;
+
+    for (d = sec->first_child; d; d = d->next) {
+        if (!ap_cstr_casecmp(d->directive, "AuthJWTRequireClaims") && has_word(p, d->args, "jti"))
+            return 1;
+    }
+    return 0;
+}
+
+/* AuthJWTRevocation On can only work with a store: without AuthJWTRevocationCache it is
+ * an error (every request would get 503). A section that turns it on and lists its
+ * AuthJWTRequireClaims without jti accepts tokens that no jti revocation can reach: a
+ * warning. Sections are checked by their own lines (an enclosing section's claims list is
+ * not merged in). */
+static void check_tree(apr_pool_t *p, server_rec *s, const ap_directive_t *tree, int *errors)
+{
+    const ap_directive_t *sec, *on, *req;
+
+    for (sec = tree; sec; sec = sec->next) {
+        if (!sec->first_child)
+            continue;
+        check_tree(p, s, sec->first_child, errors);
+        on = find_line(sec, "AuthJWTRevocation");
+        if (!on || ap_cstr_casecmp(on->args, "on"))
+            continue;
+        if (!jwt_shared_store_given()) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1104)
+                         "AuthJWTRevocation On (line %d of %s) needs AuthJWTRevocationCache "
+                         "in the main server config", on->line_num, on->filename);
+            (*errors)++;
+        }
+        req = find_line(sec, "AuthJWTRequireClaims");
+        if (req && !claims_name_jti(p, sec))
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JWT_LOGNO(1105)
+                         "AuthJWTRequireClaims (line %d of %s) lacks jti in a section with "
+                         "AuthJWTRevocation On: tokens without jti can only be revoked by "
+                         "subject", req->line_num, req->filename);
+    }
+}
+
+int jwt_revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                                server_rec *s)
+{
+    int errors = 0;
+
+    (void)pconf; (void)plog;
+    check_tree(ptemp, s, ap_conftree, &errors);
+    return errors ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }

@@ -35,6 +35,11 @@ jwt_revocation_conf_t *jwt_revocation_merge(apr_pool_t *p, jwt_revocation_conf_t
 /* Is revocation on for this part (NULL: off)? */
 int jwt_revocation_on(const jwt_revocation_conf_t *rc);
 
+/* check_config: AuthJWTRevocation On without AuthJWTRevocationCache is an error;
+ * with AuthJWTRequireClaims lacking jti in the same section, a warning. */
+int jwt_revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                                server_rec *s);
+
 const char *jwt_cmd_revocation_cache(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_revocation(cmd_parms *cmd, void *mconfig, int on);
 const char *jwt_cmd_revocation_on_error(cmd_parms *cmd, void *mconfig, const char *arg);

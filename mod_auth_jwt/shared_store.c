@@ -69,6 +69,11 @@ int jwt_shared_store_configured(void)
     return store_g.provider != NULL && store_g.ready;
 }
 
+int jwt_shared_store_given(void)
+{
+    return store_g.provider != NULL;
+}
+
 const char *jwt_shared_store_describe(void)
 {
     return store_g.spec ? store_g.spec : "(none)";

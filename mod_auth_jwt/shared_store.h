@@ -38,6 +38,8 @@ const char *jwt_shared_store_configure(cmd_parms *cmd, const char *spec);
 
 /* Was AuthJWTRevocationCache given (and is the instance made)? */
 int jwt_shared_store_configured(void);
+/* Was AuthJWTRevocationCache given (while the configuration is checked, before init)? */
+int jwt_shared_store_given(void);
 /* "redis:127.0.0.1:6379", for messages; "(none)" when not configured. */
 const char *jwt_shared_store_describe(void);
 

@@ -210,6 +210,9 @@ ${k}  AuthJWTRevocation On
 });
 
 describe('revocation configuration', () => {
+  let keys;
+  before(() => { keys = generateKeys({ only: ['rsa'] }); });
+  after(() => keys?.cleanup());
   test('an unknown provider, a missing module, bad values: config errors naming file and line', async () => {
     for (const [conf, re] of [
       ['AuthJWTRevocationCache nosuch', /no socache provider 'nosuch'/],
@@ -225,23 +228,19 @@ describe('revocation configuration', () => {
     }
   });
 
-  test('without AuthJWTRevocationCache a revocation location answers 503 + Retry-After (deny)', async () => {
-    const keys = generateKeys({ only: ['rsa'] });
-    const srv = await startHttpd({
-      name: 'revocation-nostore',
-      conf: F.location('/api', 'api', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  Require valid-user`)
-        + F.location('/allow', 'allow', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  AuthJWTRevocationOnError allow\n  Require valid-user`),
-    });
-    try {
-      const t = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, payload: T.claims({ jti: 'j1' }) });
-      const res = await request(srv.base, '/api/ok.txt', { headers: F.bearer(t) });
-      assert.equal(res.status, 503);
-      assert.equal(res.headers['retry-after'], '5');
-      A.expectOk(await request(srv.base, '/allow/ok.txt', { headers: F.bearer(t) }));
-      assert.match(srv.errorLog(), /AH-JWT-1111: revocation store unavailable/);
-    } finally {
-      await srv.stop();
-      keys.cleanup();
-    }
+  test('AuthJWTRevocation On without AuthJWTRevocationCache: configtest fails naming the line', async () => {
+    const r = await configtest(`<Location /x>\n  AuthType jwt\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n</Location>`);
+    assert.notEqual(r.code, 0);
+    assert.match(r.output, new RegExp(`AH-JWT-1104: AuthJWTRevocation On \\(line ${r.lineOf('AuthJWTRevocation On')} of ${r.confPath.replace(/[.]/g, '\\.')}\\) needs AuthJWTRevocationCache`), r.output);
+  });
+
+  test('AuthJWTRequireClaims without jti in a revocation section warns at configtest; with jti it does not', async () => {
+    const conf = (claims) => `AuthJWTRevocationCache shmcb\n<Location /x>\n  AuthType jwt\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  AuthJWTRequireClaims ${claims}\n</Location>`;
+    const warned = await configtest(conf('exp sub'), { modules: ['socache_shmcb'] });
+    assert.equal(warned.code, 0, warned.output);
+    assert.match(warned.output, new RegExp(`AH-JWT-1105: AuthJWTRequireClaims \\(line ${warned.lineOf('AuthJWTRequireClaims')} of .*\\) lacks jti`), warned.output);
+    const quiet = await configtest(conf('exp jti'), { modules: ['socache_shmcb'] });
+    assert.equal(quiet.code, 0, quiet.output);
+    assert.doesNotMatch(quiet.output, /AH-JWT-1105/);
   });
 });
