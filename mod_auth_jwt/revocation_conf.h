@@ -50,16 +50,16 @@ const char *jwt_cmd_revocation_horizon(cmd_parms *cmd, void *mconfig, const char
     AP_INIT_TAKE1("AuthJWTRevocationCache", jwt_cmd_revocation_cache, NULL, RSRC_CONF, \
         "PROVIDER[:ARGS]: the socache that holds revocations, e.g. shmcb, " \
         "redis:HOST:PORT, memcache:HOST:PORT[,HOST:PORT]; main server config only"), \
-    AP_INIT_FLAG("AuthJWTRevocation", jwt_cmd_revocation, NULL, RSRC_CONF | OR_AUTHCFG, \
+    AP_INIT_FLAG("AuthJWTRevocation", jwt_cmd_revocation, NULL, RSRC_CONF | ACCESS_CONF, \
         "On: refuse revoked tokens (jti denylist, subject cut-offs) (default Off)"), \
     AP_INIT_TAKE1("AuthJWTRevocationOnError", jwt_cmd_revocation_on_error, NULL, \
-        RSRC_CONF | OR_AUTHCFG, "deny (503 with Retry-After, default) or allow (accept, " \
+        RSRC_CONF | ACCESS_CONF, "deny (503 with Retry-After, default) or allow (accept, " \
         "logged) when the revocation store cannot be asked"), \
     AP_INIT_TAKE1("AuthJWTRevocationCheckInterval", jwt_cmd_revocation_interval, NULL, \
-        RSRC_CONF | OR_AUTHCFG, "seconds a child may reuse a 'not revoked' answer " \
+        RSRC_CONF | ACCESS_CONF, "seconds a child may reuse a 'not revoked' answer " \
         "(default 0: ask on every request); the propagation bound"), \
     AP_INIT_TAKE1("AuthJWTRevocationHorizon", jwt_cmd_revocation_horizon, NULL, \
-        RSRC_CONF | OR_AUTHCFG, "seconds a subject cut-off is kept when AuthJWTMaxLifetime " \
+        RSRC_CONF | ACCESS_CONF, "seconds a subject cut-off is kept when AuthJWTMaxLifetime " \
         "is not set (default 86400)")
 
 #endif
