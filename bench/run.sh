@@ -4,6 +4,9 @@
 #                              CACHE_SIZE=<AuthJWTCacheSize, default: the module's 10000>
 #                              MEMORY=1: afterwards, child RSS after 100k and 1M requests
 #                              CASES="open HS256-distinct": only these rows, e.g. to profile)
+#                              REVOCATION=shmcb|redis|none: the store of the HS256-rev-<store>
+#                              rows (default shmcb; redis starts a local redis-server on a
+#                              free port with its own dir, stopped at the end)
 # One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling; sent the
 # same request bytes as the row it is the ceiling of: see open-bearer, open-bearer-<alg>,
 # open-distinct) and at
@@ -30,6 +33,7 @@ THREADS=${THREADS:-2}
 DISTINCT=${DISTINCT:-100000}
 CACHE_SIZE=${CACHE_SIZE:-}
 MEMORY=${MEMORY:-1}
+REVOCATION=${REVOCATION:-shmcb}
 state=${BENCH_STATE:-$top/.state/bench}
 openidc=/usr/lib/apache2/modules/mod_auth_openidc.so
 
@@ -84,11 +88,26 @@ url_of() {
   esac
 }
 run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
-for loc in open hs rs es ed floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
+for loc in open hs hs-rev rs es ed floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
   mkdir -p "$run/htdocs/$loc"
   head -c 63 /dev/zero | tr '\0' 'x' > "$run/htdocs/$loc/file.txt"; echo >> "$run/htdocs/$loc/file.txt"
 done
 have_openidc=0; [ -f "$openidc" ] && have_openidc=1
+# the revocation rows' store (issue 25): the same HS256 location with AuthJWTRevocation On
+revcache= redis_pid=
+case "$REVOCATION" in
+  shmcb) revcache=shmcb ;;
+  redis)
+    command -v redis-server >/dev/null || { echo "bench: redis-server missing (./dev.sh deps)" >&2; exit 2; }
+    rport=$(free_port); mkdir -p "$run/redis"
+    redis-server --save "" --appendonly no --dir "$run/redis" --port "$rport" --bind 127.0.0.1 \
+      --daemonize no --logfile "$run/redis/redis.log" & redis_pid=$!
+    trap 'kill "$redis_pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$rport") 2>/dev/null && break; sleep 0.1; done
+    revcache="redis:127.0.0.1:$rport" ;;
+  none) ;;
+  *) echo "bench: REVOCATION=$REVOCATION: shmcb, redis or none" >&2; exit 2 ;;
+esac
 mods=/usr/lib/apache2/modules
 {
   cat <<CONF
@@ -106,6 +125,8 @@ LoadModule mime_module $mods/mod_mime.so
 LoadModule auth_jwt_module $module
 LoadModule bench_floor_module $floor
 ${CACHE_SIZE:+AuthJWTCacheSize $CACHE_SIZE}
+${revcache:+LoadModule socache_${revcache%%:*}_module $mods/mod_socache_${revcache%%:*}.so}
+${revcache:+AuthJWTRevocationCache $revcache}
 User www-data
 Group www-data
 StartServers 2
@@ -147,6 +168,21 @@ RS256 rs rs256.pub.pem bench-rs
 ES256 es es256.pub.pem bench-es
 EdDSA ed ed25519.pub.pem bench-ed
 LOCS
+  # the HS256 location again with revocation on: the store lookups per request
+  if [ -n "$revcache" ]; then
+    cat <<CONF
+<Location /hs-rev/>
+  AuthType jwt
+  AuthName bench
+  AuthJWTKeyFile "$state/hs256.jwk"
+  AuthJWTAlgorithms HS256
+  AuthJWTIssuer https://bench.example/
+  AuthJWTAudience bench
+  AuthJWTRevocation On
+  Require valid-user
+</Location>
+CONF
+  fi
   # the authentication floor (bench/mod_bench_floor.c): any bearer token accepted unchecked,
   # so what is left is httpd's own authentication and authorization of a protected location
   cat <<CONF
@@ -223,7 +259,7 @@ CONF
 chown -R www-data:www-data "$run" 2>/dev/null || true
 chmod 0755 "$state"
 /usr/sbin/apache2 -f "$run/httpd.conf" -k start
-trap '/usr/sbin/apache2 -f "$run/httpd.conf" -k stop 2>/dev/null || true' EXIT
+trap '/usr/sbin/apache2 -f "$run/httpd.conf" -k stop 2>/dev/null || true; [ -z "$redis_pid" ] || kill "$redis_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/open/file.txt" && break; sleep 0.1; done
 
 # --- cases: name path algfile(or -) mode(single|rotate) ---
@@ -244,6 +280,8 @@ for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
 done
 # the same-token rows' floor: the HS256 header, accepted unchecked (httpd's own auth hooks)
 cases+=("floor-auth /floor-auth/file.txt HS256 single")
+# the HS256 location with AuthJWTRevocation On over $REVOCATION: against the HS256 row
+[ -n "$revcache" ] && cases+=("HS256-rev-$REVOCATION /hs-rev/file.txt HS256 single")
 if [ $have_openidc = 1 ]; then
   for a in HS256:hs RS256:rs ES256:es; do
     cases+=("openidc-${a%%:*} /oidc-${a##*:}/file.txt ${a%%:*} single")
@@ -255,6 +293,7 @@ cases+=("open-distinct /open/file.txt HS256 rotate")
 for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("${a%%:*}-distinct /${a##*:}/file.txt ${a%%:*} rotate")
 done
+[ -n "$revcache" ] && cases+=("HS256-rev-$REVOCATION-distinct /hs-rev/file.txt HS256 rotate")
 # the in-httpd crypto floor under the same rotating tokens (bench/mod_bench_floor.c)
 for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("floor-${a%%:*}-distinct /floor-${a##*:}/file.txt ${a%%:*} rotate")

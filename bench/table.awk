@@ -18,6 +18,9 @@
 # bench/mod_bench_floor.c), a table sets each same-token row against it, per round: what the
 # module's hit adds over httpd's own authentication and authorization of a protected location.
 # (RS256, ES256 and EdDSA rows send longer headers than floor-auth; HS256's is the same.)
+# When revocation rows are there (HS256-rev-<store>[-distinct]: the HS256 location with
+# AuthJWTRevocation On, bench/run.sh REVOCATION=), a table sets each against the same location
+# without revocation (HS256, HS256-distinct), per round: what the store lookups cost.
 # When the crypto-floor rows are there (floor-<alg>-distinct, bench/mod_bench_floor.c), a second
 # table sets each algorithm's -distinct row against its floor: the server CPU per request the
 # module adds over the bare signature check inside the same httpd, per round, median and range.
@@ -87,4 +90,12 @@ END {
       printf "|---|---:|---:|---:|---:|%s\n", user ? "---:|---:|" : "" }
     baseu = median(u["open-distinct"])
     printf "| %s | %+.1f | %+.1f | %s |%s\n", substr(m, 1, length(m) - 9), median(u[c]) - baseu, median(u[m]) - baseu, diff(m, c, "us"), user ? " " diff(m, c, "uus") " |" : "" }
+  nr2 = 0
+  for (i = 1; i <= n; i++) { c = order[i]
+    if (c !~ /^HS256-rev-/) continue
+    b = (c ~ /-distinct$/) ? "HS256-distinct" : "HS256"; if (!(b in v)) continue
+    if (!nr2++) {
+      printf "\n| revocation | against | req/s ratio | Δ µs/req (median) | per round |%s per-round ratio |\n", user ? " of which user µs (median) | per round |" : ""
+      printf "|---|---|---:|---:|---:|%s---:|\n", user ? "---:|---:|" : "" }
+    printf "| %s | %s | %.3f | %s |%s %s |\n", c, b, median(v[c]) / median(v[b]), diff(c, b, "us"), user ? " " diff(c, b, "uus") " |" : "", range(c, b) }
 }

@@ -25,10 +25,30 @@ static struct {
     const ap_socache_provider_t *provider;
     ap_socache_instance_t *instance;
     const char *spec;                   /* as written, for messages */
+    const char *name;                   /* the provider's name */
     apr_global_mutex_t *mutex;          /* only for AP_SOCACHE_FLAG_NOTMPSAFE providers */
     int ready;                          /* init() succeeded in this configuration */
     volatile apr_uint32_t canary_at;    /* this child's last canary write, seconds */
+    volatile apr_uint32_t checked_at;   /* its last canary read that found it, seconds */
+    volatile apr_uint32_t failed_at;    /* its last failed store call, seconds */
 } store_g;
+
+/* How long after a failed call every miss is confirmed with the canary: longer than the
+ * 5 s after which apr_redis / apr_memcache try a dead server again (until then they answer
+ * NOTFOUND without trying), and renewed by each failed confirmation. */
+#define SUSPECT_WINDOW 10
+
+static apr_uint32_t now_sec(void)
+{
+    return (apr_uint32_t)apr_time_sec(apr_time_now());
+}
+
+static apr_status_t noted(apr_status_t rv, int notfound_is_failure)
+{
+    if (rv != APR_SUCCESS && (notfound_is_failure || rv != APR_NOTFOUND))
+        apr_atomic_set32(&store_g.failed_at, now_sec());
+    return rv;
+}
 
 /* ---------------------------------------------------------------- configuration */
 
@@ -61,6 +81,7 @@ const char *jwt_shared_store_configure(cmd_parms *cmd, const char *spec)
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, spec, err);
     }
     store_g.spec = apr_pstrdup(cmd->pool, spec);
+    store_g.name = name;
     return NULL;
 }
 
@@ -132,7 +153,7 @@ apr_status_t jwt_shared_store_put(server_rec *s, const unsigned char *id, apr_ti
     rv = store_g.provider->store(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, expiry,
                                  (unsigned char *)data, len, p);
     unlock();
-    return rv;
+    return noted(rv, 1);          /* a client with no live server answers NOTFOUND */
 }
 
 apr_status_t jwt_shared_store_get(server_rec *s, const unsigned char *id, unsigned char *data,
@@ -147,7 +168,7 @@ apr_status_t jwt_shared_store_get(server_rec *s, const unsigned char *id, unsign
     rv = store_g.provider->retrieve(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, data,
                                     len, p);
     unlock();
-    return rv;
+    return noted(rv, 0);
 }
 
 apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr_pool_t *p)
@@ -160,7 +181,7 @@ apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr
         return rv;
     rv = store_g.provider->remove(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, p);
     unlock();
-    return rv;
+    return noted(rv, 0);
 }
 
 /* ---------------------------------------------------------------- the canary */
@@ -192,13 +213,23 @@ apr_status_t jwt_shared_store_alive(server_rec *s, apr_pool_t *p, int *lost)
 {
     unsigned char buf[64];
     unsigned int len = sizeof(buf);
-    apr_status_t rv = jwt_shared_store_get(s, canary_id(), buf, &len, p);
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t now = now_sec();
+    apr_status_t rv;
 
     *lost = 0;
+    /* The canary costs a round trip: read it at most once a second, unless a call of this
+     * process failed lately. A client only marks a server dead after a call failed, and
+     * that failure was noted here, so misses in between come from a live server; within
+     * the second, an emptied store (a restart without a failed call, a FLUSHALL, an
+     * eviction) may go unnoticed. */
+    if (now - apr_atomic_read32(&store_g.failed_at) > SUSPECT_WINDOW
+        && apr_atomic_read32(&store_g.checked_at) == now)
+        return APR_SUCCESS;
+    rv = jwt_shared_store_get(s, canary_id(), buf, &len, p);
     if (rv == APR_SUCCESS) {
         if (len != sizeof(CANARY_VALUE) - 1 || memcmp(buf, CANARY_VALUE, len))
-            return APR_EGENERAL;          /* something else wrote there: not our store */
+            return noted(APR_EGENERAL, 1);   /* something else wrote there: not our store */
+        apr_atomic_set32(&store_g.checked_at, now);
         if (now - apr_atomic_read32(&store_g.canary_at) > CANARY_REFRESH)
             (void)write_canary(s, p);
         return APR_SUCCESS;
@@ -212,7 +243,8 @@ apr_status_t jwt_shared_store_alive(server_rec *s, apr_pool_t *p, int *lost)
     len = sizeof(buf);
     rv = jwt_shared_store_get(s, canary_id(), buf, &len, p);   /* read back before trusting */
     if (rv != APR_SUCCESS)
-        return rv == APR_NOTFOUND ? APR_EGENERAL : rv;
+        return noted(rv == APR_NOTFOUND ? APR_EGENERAL : rv, 1);
+    apr_atomic_set32(&store_g.checked_at, now);
     *lost = 1;
     return APR_SUCCESS;
 }
@@ -263,6 +295,17 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     }
     store_g.ready = 1;
     apr_pool_cleanup_register(pconf, s, store_destroy, apr_pool_cleanup_null);
+    /* shmcb lives in this configuration's shared memory: a restart makes it anew, empty,
+     * and the canary cannot notice (the children write it into the new one). Generations
+     * 0 and 1 are the two passes of the first start. */
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, JWT_LOGNO(1107)
+                 "AuthJWTRevocationCache %s ready (configuration generation %d)", store_g.spec,
+                 ap_state_query(AP_SQ_CONFIG_GEN));
+    if (!strcmp(store_g.name, "shmcb") && ap_state_query(AP_SQ_CONFIG_GEN) > 1)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, JWT_LOGNO(1106)
+                     "AuthJWTRevocationCache shmcb: made anew, empty, by this restart; "
+                     "revocations made before it are gone (use redis or memcache to keep "
+                     "them across restarts)");
     return OK;
 }
 
@@ -284,6 +327,8 @@ static void store_child_init(apr_pool_t *pchild, server_rec *s)
         }
     }
     apr_atomic_set32(&store_g.canary_at, 0);
+    apr_atomic_set32(&store_g.checked_at, 0);
+    apr_atomic_set32(&store_g.failed_at, 0);
     (void)write_canary(s, pchild);   /* a store that is down now is found out per request */
 }
 

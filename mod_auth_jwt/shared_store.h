@@ -61,7 +61,9 @@ apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr
 /* Is the store answering and holding what was written to it? Reads the canary (rewritten
  * by each child once an hour); a missing canary is written again: APR_SUCCESS if that
  * works (*lost set to 1: the store lost entries, a restart or an eviction), else the
- * error. Call it after misses, before trusting them. */
+ * error. Call it after misses, before trusting them. The read is made at most once a
+ * second per process, and on every call for 10 s after any failed call of this process
+ * (a client marks a server dead only after a failed call: see shared_store.c). */
 apr_status_t jwt_shared_store_alive(server_rec *s, apr_pool_t *p, int *lost);
 
 void jwt_shared_store_register_hooks(apr_pool_t *p);

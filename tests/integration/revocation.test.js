@@ -209,6 +209,34 @@ ${k}  AuthJWTRevocation On
   });
 });
 
+describe('revocation across a graceful restart (shmcb)', () => {
+  test('shmcb is made anew by a restart: the revocation is gone, and the log says so (AH-JWT-1106)', async () => {
+    const keys = generateKeys({ only: ['rsa'] });
+    const k = `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n`;
+    const conf = `AuthJWTRevocationCache shmcb
+${F.location('/api', 'api', `${k}  AuthJWTRevocation On\n  Require valid-user`)}
+<Location /auth/revoke>
+  SetHandler jwt-revoke-handler
+${k}</Location>
+`;
+    const srv = await startHttpd({ name: 'revocation-restart', modules: ['socache_shmcb'], conf });
+    try {
+      const t = jsonwebtoken.sign({ sub: 'erin', iat: now(), exp: now() + 600, jti: crypto.randomUUID() },
+        keys.rsa.privateKey, { algorithm: 'RS256' });
+      const r = await request(srv.base, '/auth/revoke', { method: 'POST', headers: FORM, body: form({ token: t }) });
+      assert.equal(r.status, 200);
+      A.expectInvalidToken(await request(srv.base, '/api/ok.txt', { headers: F.bearer(t) }), 'api', t, 'revoked');
+      assert.doesNotMatch(srv.errorLog(), /AH-JWT-1106/);
+      await srv.restart();
+      A.expectOk(await request(srv.base, '/api/ok.txt', { headers: F.bearer(t) }));
+      assert.match(srv.errorLog(), /AH-JWT-1106: AuthJWTRevocationCache shmcb: made anew, empty, by this restart/);
+    } finally {
+      await srv.stop();
+      keys.cleanup();
+    }
+  });
+});
+
 describe('revocation configuration', () => {
   let keys;
   before(() => { keys = generateKeys({ only: ['rsa'] }); });
