@@ -101,7 +101,7 @@ case "$REVOCATION" in
     command -v redis-server >/dev/null || { echo "bench: redis-server missing (./dev.sh deps)" >&2; exit 2; }
     rport=$(free_port); mkdir -p "$run/redis"
     redis-server --save "" --appendonly no --dir "$run/redis" --port "$rport" --bind 127.0.0.1 \
-      --daemonize no --logfile "$run/redis/redis.log" & redis_pid=$!
+      --daemonize no --logfile "$run/redis/redis.log" 9>&- & redis_pid=$!
     trap 'kill "$redis_pid" 2>/dev/null || true' EXIT
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$rport") 2>/dev/null && break; sleep 0.1; done
     revcache="redis:127.0.0.1:$rport" ;;

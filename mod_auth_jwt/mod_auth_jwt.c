@@ -36,6 +36,7 @@
 #include "revocation_conf.h"
 #include "revocation.h"
 #include "revoke.h"
+#include "revocation_audit.h"
 #include "shared_store.h"
 
 /* Key directives are RSRC_CONF | ACCESS_CONF only: never in .htaccess (a user who can
@@ -74,6 +75,7 @@ static const command_rec jwt_cmds[] = {
     JWT_CACHE_CMDS,
     JWT_COMPAT_AUTHNZ_CMDS,
     JWT_REVOCATION_CMDS,
+    JWT_REVOCATION_AUDIT_CMDS,
     { NULL }
 };
 
@@ -105,6 +107,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     jwt_cache_register_hooks(p);
     jwt_shared_store_register_hooks(p);
     jwt_revocation_register_hooks(p);
+    jwt_revocation_audit_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(auth_jwt) = {

@@ -3,6 +3,7 @@
 #include "revocation.h"
 #include "revocation_conf.h"
 #include "revocation_store.h"
+#include "revocation_audit.h"
 #include "shared_store.h"
 #include "token_find.h"
 #include "verify_cache.h"
@@ -26,12 +27,7 @@
 static void audit(request_rec *r, const char *who, const char *iss, const char *what,
                   const char *value, apr_int64_t until)
 {
-    /* the claims only, never the token; the values are escaped for the log */
-    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, JWT_LOGNO(1120)
-                  "revocation: by %s from %s: iss '%s' %s '%s' revoked until %"
-                  APR_INT64_T_FMT, who, r->useragent_ip ? r->useragent_ip : "-",
-                  ap_escape_logitem(r->pool, iss ? iss : ""), what,
-                  ap_escape_logitem(r->pool, value), until);
+    jwt_revocation_audit(r, who, iss, strncmp(what, "jti", 3) ? "sub" : "jti", value, until);
 }
 
 /* How long a subject cut-off must last: the longest a token can still be valid. */
@@ -181,14 +177,12 @@ static int answer(request_rec *r, const char *what)
     return jwt_login_send_json(r, HTTP_OK, body);
 }
 
-/* An operator is a user an Apache authn provider authenticated, not a token holder. */
+/* An operator is whoever this location authenticated (any AuthType, its Require rules
+ * passed): the location decides who may revoke by name. A location for token holders
+ * revoking their own token has no AuthType. */
 static const char *operator_name(const request_rec *r)
 {
-    const char *type = ap_auth_type((request_rec *)r);
-
-    if (!r->user || (type && !ap_cstr_casecmp(type, JWT_AUTH_TYPE)))
-        return NULL;
-    return r->user;
+    return r->user && *r->user ? r->user : NULL;
 }
 
 static int nonempty_plain(const char *s)
@@ -247,7 +241,7 @@ static int operator_revoke(request_rec *r, const jwt_dir_conf_t *conf, apr_table
 int jwt_revoke_handler(request_rec *r)
 {
     const jwt_dir_conf_t *conf;
-    const char *type, *token, *who, *why = NULL, *what = NULL;
+    const char *type, *token, *who, *why = NULL, *what = NULL, *op;
     apr_table_t *form;
     json_object *claims;
     apr_status_t rv;
@@ -273,13 +267,14 @@ int jwt_revoke_handler(request_rec *r)
     }
     if (!jwt_shared_store_configured())
         return unavailable(r, APR_ENOTIMPL);
-    who = operator_name(r);
+    who = op = operator_name(r);
     token = apr_table_get(form, "token");
     if (!token) {
         if (!who)
             return jwt_login_send_error(r, HTTP_FORBIDDEN, "access_denied",
                                         "revoking by jti or sub needs an operator login");
-        return operator_revoke(r, conf, form, who);
+        return operator_revoke(r, conf, form, apr_pstrcat(r->pool, "operator ",
+                               ap_escape_logitem(r->pool, who), NULL));
     }
     if (!*token)
         return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request", "empty token");
@@ -289,7 +284,9 @@ int jwt_revoke_handler(request_rec *r)
                       "%s: token not revoked: %s", REVOKE_HANDLER, why);
         return answer(r, NULL);
     }
-    if (!who) {
+    if (op)
+        who = apr_pstrcat(r->pool, "operator ", ap_escape_logitem(r->pool, op), NULL);
+    else {
         json_object *v;
         who = json_object_object_get_ex(claims, "sub", &v) && json_object_is_type(v,
                   json_type_string) ? apr_pstrcat(r->pool, "token holder ",

@@ -16,8 +16,9 @@
  *       location's keys and rules; its iss+jti is revoked until its exp + leeway (a token
  *       without jti: its subject is cut off at its iat). 200 whether or not the token was
  *       valid or known (RFC 7009 2.2); an invalid token revokes nothing.
- *   jti=JTI&iss=ISS, or sub=SUB&iss=ISS[&before=T]  operators only (r->user set by an
- *       Apache authn provider, not by a JWT): 403 otherwise.
+ *   jti=JTI&iss=ISS, or sub=SUB&iss=ISS[&before=T]  operators only: a user this location
+ *       authenticated (any AuthType: Basic with an authn provider, or jwt with a Require
+ *       that only operators pass, as the admin page's); 403 otherwise.
  * The store unavailable, or not keeping what was written (read back after the write): 503
  * with Retry-After and nothing claimed. Every revocation is logged (AH-JWT-1120: who,
  * iss, jti or sub, when; never the token).

@@ -5,6 +5,7 @@
  * token. Tokens from npm jsonwebtoken / jose; ECDSA malleability made by hand (n - s). */
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const crypto = require('node:crypto');
 const jsonwebtoken = require('jsonwebtoken');
 const { startHttpd, configtest, request } = require('./lib/httpd');
@@ -53,6 +54,7 @@ describe('revocation, one server (shmcb)', () => {
       name: 'revocation',
       modules: ['socache_shmcb', 'auth_basic', 'authn_file'],
       conf: `AuthJWTRevocationCache shmcb
+AuthJWTRevocationAuditLog "${keys.dir}/revocations.log"
 ${F.location('/api', 'api', `${k}  AuthJWTRevocation On\n  Require valid-user`)}
 ${F.location('/norev', 'norev', `${k}  Require valid-user`)}
 ${F.location('/interval', 'interval', `${k}  AuthJWTRevocation On\n  AuthJWTRevocationCheckInterval 2\n  Require valid-user`)}
@@ -130,7 +132,30 @@ ${k}  AuthJWTRevocation On
     A.expectInvalidToken(await api(t), 'api', t, 'revoked');
     // the same jti from another issuer is another token
     const log = srv.errorLog();
-    assert.match(log, new RegExp(`AH-JWT-1120: revocation: by ops from 127\\.0\\.0\\.1: iss 'https://idp\\.example/' jti '${jti}'`));
+    assert.match(log, new RegExp(`AH-JWT-1120: revocation: by operator ops from 127\\.0\\.0\\.1: iss 'https://idp\\.example/' jti '${jti}'`));
+  });
+
+  test('AuthJWTRevocationAuditLog: one line per revocation (who, from, iss, jti or sub, until), 0640 for httpd\'s Group, never the token', async () => {
+    const t = sign({ sub: 'frank smith' });
+    assert.equal((await revoke({ token: t })).status, 200);
+    const jti = crypto.randomUUID();
+    assert.equal((await revoke({ jti, iss: ISS }, basic('ops', 'ops-pass'), '/ops/revoke')).status, 200);
+    assert.equal((await revoke({ sub: 'grace', iss: ISS }, basic('ops', 'ops-pass'), '/ops/revoke')).status, 200);
+    const file = `${keys.dir}/revocations.log`;
+    const text = fs.readFileSync(file, 'utf8');
+    const lines = text.trim().split('\n');
+    const { jti: tjti } = JSON.parse(Buffer.from(t.split('.')[1], 'base64url'));
+    assert.ok(lines.some((l) => new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ revoke by=token\\\\x20holder\\\\x20frank\\\\x20smith from=127\\.0\\.0\\.1 iss=https://idp\\.example/ jti=${tjti} until=\\d+$`).test(l)), text);
+    assert.ok(lines.some((l) => new RegExp(` revoke by=operator\\\\x20ops from=127\\.0\\.0\\.1 iss=https://idp\\.example/ jti=${jti} until=\\d+$`).test(l)), text);
+    assert.ok(lines.some((l) => / revoke by=operator\\x20ops from=127\.0\.0\.1 iss=https:\/\/idp\.example\/ sub=grace until=\d+$/.test(l)), text);
+    for (const l of lines) assert.equal(l.split(' ').length, 7, l);
+    assert.ok(!text.includes(t.split('.')[2]) && !text.includes(t.split('.')[1]), 'the token is in the audit file');
+    const st = fs.statSync(file);
+    assert.equal(st.mode & 0o777, 0o640);
+    if (process.getuid() === 0) {
+      const wwwGid = Number(require('node:child_process').execFileSync('id', ['-g', 'www-data']).toString().trim());
+      assert.equal(st.gid, wwwGid);
+    }
   });
 
   test('a hostile jti (spaces, newlines, 1000 bytes) is revoked and looked up like any other', async () => {

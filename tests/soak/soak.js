@@ -15,6 +15,8 @@
  *   - the admin page (jwt-admin.cgi through httpd) rotates, retires and deletes secrets every
  *     ~2 s, and deletes the secret "doomed" at a set time;
  *   - the secrets file is read and parsed every 20 ms;
+ *   - at T_REVOKE, the tokens of class "ends" at /r/ (AuthJWTRevocation On over shmcb) are
+ *     revoked through jwt-revoke-handler (RFC 7009) while wrk keeps sending them (issue 25);
  *   - every httpd child's RSS is read at minute 1 (or 20 % of a shorter run) and at the end.
  * wrk's script judges every answer (see soak.lua). The checks below print one line each and
  * the run ends with "N passed, N failed, 0 skipped"; exit status 1 when any check failed.
@@ -55,6 +57,7 @@ const T_EXPIRE = Math.round(0.3 * D);   // "ends" tokens at /k/: exp + leeway
 const T_ROTATE = Math.round(0.45 * D);  // JWKS: rot-a leaves, rot-b arrives
 const T_DOOMED = Math.round(0.6 * D);   // admin page deletes secret "doomed"
 const T_NBF = Math.round(0.75 * D);     // "starts" tokens at /k/: nbf - leeway
+const T_REVOKE = Math.round(0.5 * D);   // "ends" tokens at /r/: revoked through /revoke/
 /* Fault windows of the JWKS server, kept clear of the rotation so that the rotation is
  * seen on time (a failing refresh keeps the old keys, by design). */
 function faultWindows() {
@@ -143,6 +146,13 @@ async function makeRequests(st, t0) {
     if (i % 10 === 4) add('j', 'expired', 0, st.jwks.stable.sign({ sub: 'x', iat: now - 7200, exp: now - 3600 }));
     if (i % 20 === 5) add('d', 'down', 0, st.jwks.stable.sign(p));
   }
+  // Revocation (issue 25): /r/ refuses revoked tokens; the "ends" ones are revoked at T_REVOKE
+  st.toRevoke = [];
+  for (let i = 0; i < 300; i++) {
+    const [alg, key, kid] = pem[i % 3];
+    const tok = await t.joseSign({ alg, key, header: { kid }, payload: { sub: `r${i}`, jti: `r-${i}-${crypto.randomUUID()}`, iat: now, exp: now + D + 3600 } });
+    if (i % 3 === 0) { add('r', 'ends', t0 + T_REVOKE, tok, 2); st.toRevoke.push(tok); } else add('r', 'valid', 0, tok, 2);
+  }
   return shuffle(lines);
 }
 
@@ -171,6 +181,7 @@ MaxSpareThreads 192
 MaxConnectionsPerChild 0
 ${process.env.SOAK_EXTRA_CONF || ''}
 AuthJWTCacheSize 2000
+AuthJWTRevocationCache shmcb
 Header always set X-Case "expr=%{REQUEST_URI}"
 <Location /k/>
   AuthType jwt
@@ -202,6 +213,17 @@ Header always set X-Case "expr=%{REQUEST_URI}"
   AuthName soak
   ${jwks(`http://127.0.0.1:${st.deadPort}/jwks.json`)}
   Require valid-user
+</Location>
+<Location /r/>
+  AuthType jwt
+  AuthName soak
+  ${keyLines}
+  AuthJWTRevocation On
+  Require valid-user
+</Location>
+<Location /revoke/>
+  SetHandler jwt-revoke-handler
+  ${keyLines}
 </Location>
 ScriptAlias /admin "${adminCgi()}"
 <Location /admin>
@@ -289,7 +311,7 @@ async function main() {
     const reqFile = path.join(work, 'requests.txt');
     fs.writeFileSync(reqFile, `${lines.join('\n')}\n`);
     console.log(`soak: ${D} s, MPM ${MPM}, wrk -t${THREADS} -c${CONNS}, ${lines.length} requests in the mix; `
-      + `expiry at +${T_EXPIRE} s, JWKS rotation at +${T_ROTATE} s, secret deletion at +${T_DOOMED} s, nbf at +${T_NBF} s`);
+      + `expiry at +${T_EXPIRE} s, JWKS rotation at +${T_ROTATE} s, secret deletion at +${T_DOOMED} s, nbf at +${T_NBF} s, revocations at +${T_REVOKE} s`);
 
     // sanity before load: each location answers as the script expects
     const probe = async (p, tok) => (await request(srv.base, p, { headers: tok ? { Authorization: `Bearer ${tok}` } : {} })).status;
@@ -317,6 +339,17 @@ async function main() {
       later(w.end, () => jwksServer.setMode('/jwks.json', 'ok'));
     }
     later(T_ROTATE, () => jwksServer.publish('/jwks.json', [jwks.stable.jwk, jwks.rotB.jwk]));
+    // revocations during the load: every "ends" token of /r/, through the RFC 7009 endpoint
+    const revoked = {};
+    let revokedAt = null;
+    later(T_REVOKE, async () => {
+      for (const tok of st.toRevoke) {
+        const r = await request(srv.base, '/revoke/', { method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${tok}` });
+        revoked[r.status] = (revoked[r.status] || 0) + 1;
+      }
+      revokedAt = nowS() - start;
+    });
 
     // admin page: rotate / retire / delete its own secrets; delete "doomed" at T_DOOMED - 1
     const admin = adminClient(srv, await t.joseSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'k-rsa' },
@@ -393,7 +426,9 @@ async function main() {
     check('no socket errors or timeouts in wrk', !!errs && errs.slice(1, 5).every((x) => x === '0'),
       errs ? `connect ${errs[1]} read ${errs[2]} write ${errs[3]} timeout ${errs[4]}` : 'no SOAK-ERRORS line');
     const seen = (cls, status) => counts.filter((c) => c.cls === cls && c.status === status).reduce((a, c) => a + c.n, 0);
-    for (const [cls, a, b] of [['k/ends', 200, 401], ['k/starts', 401, 200], ['j/ends', 200, 401], ['j/starts', 401, 200], ['s/ends', 200, 401]]) {
+    check('every revocation during the load was stored (200)', revokedAt !== null && revoked[200] === st.toRevoke.length,
+      `${JSON.stringify(revoked)} of ${st.toRevoke.length}, done at +${revokedAt} s`);
+    for (const [cls, a, b] of [['k/ends', 200, 401], ['k/starts', 401, 200], ['j/ends', 200, 401], ['j/starts', 401, 200], ['s/ends', 200, 401], ['r/ends', 200, 401]]) {
       check(`${cls}: both sides of the change were seen`, seen(cls, a) > 0 && seen(cls, b) > 0, `${a}: ${seen(cls, a)}, ${b}: ${seen(cls, b)}`);
     }
     const adminOk = Object.entries(adminStatus).every(([k]) => / 200$/.test(k));
