@@ -49,6 +49,7 @@ const char *relative_time(apr_pool_t *p, int64_t t, int64_t now);
 void page_inspect(admin_ctx_t *c);
 void page_secrets(admin_ctx_t *c);
 void page_mint(admin_ctx_t *c);
+void page_revocations(admin_ctx_t *c);   /* cgi_revoke.c */
 
 /* audit log (cgi_audit.c): opened before a change so a change is never made unlogged. */
 typedef struct audit audit_t;

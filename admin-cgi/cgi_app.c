@@ -141,6 +141,8 @@ static void dispatch(admin_ctx_t *c)
         page_secrets(c);
     else if (strcmp(page, "mint") == 0)
         page_mint(c);
+    else if (strcmp(page, "revocations") == 0)
+        page_revocations(c);
     else
         layout_error(c, 404, "Not found", "No such page.");
 }

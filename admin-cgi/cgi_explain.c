@@ -84,39 +84,30 @@ static const char *own_url(admin_ctx_t *c, const char *path, struct curl_slist *
     return apr_pstrcat(c->p, tls ? "https://" : "http://", name, ":", port, path, NULL);
 }
 
-json_object *explain_fetch(admin_ctx_t *c, const char *url, const char *path,
-                           const char *token, const char **why)
+json_object *admin_post_form(admin_ctx_t *c, const char *url, const char *body, long *status,
+                             const char **why)
 {
     CURL *h = curl_easy_init();
     struct curl_slist *hdrs = NULL, *n, *resolve = NULL;
     answer_t a = { apr_palloc(c->p, EXPLAIN_MAX_ANSWER + 1), 0, EXPLAIN_MAX_ANSWER, 0 };
     char errbuf[CURL_ERROR_SIZE] = "";
     const char *line;
-    char *body = NULL, *epath = NULL, *etok = NULL;
-    long status = 0;
     CURLcode rc = CURLE_OK;
     json_object *out = NULL;
     jwt_err_t err;
 
     *why = NULL;
+    *status = 0;
     if (!h) {
         *why = "curl_easy_init failed";
         return NULL;
     }
     if (url[0] == '/' && !(url = own_url(c, url, &resolve))) {
         curl_easy_cleanup(h);
-        *why = "JWT_ADMIN_EXPLAIN_URL is a path, but HTTP_HOST, SERVER_ADDR or SERVER_PORT "
+        *why = "the handler's URL is a path, but HTTP_HOST, SERVER_ADDR or SERVER_PORT "
                "is missing or malformed";
         return NULL;
     }
-    epath = curl_easy_escape(h, path, 0);
-    etok = curl_easy_escape(h, token, 0);
-    if (epath && etok)
-        body = apr_pstrcat(c->p, "path=", epath, "&token=", etok, NULL);
-    if (etok)
-        OPENSSL_cleanse(etok, strlen(etok));
-    curl_free(epath);
-    curl_free(etok);
     /* the operator's own credentials: the handler admits whom this page admits */
     if ((line = header_line(c->p, "Cookie", env("HTTP_COOKIE")))
         && (n = curl_slist_append(hdrs, line)))
@@ -146,27 +137,59 @@ json_object *explain_fetch(admin_ctx_t *c, const char *url, const char *path,
     SETOPT(CURLOPT_WRITEDATA, &a);
     SETOPT(CURLOPT_ERRORBUFFER, errbuf);
 #undef SETOPT
-    if (!body)
-        *why = "cannot encode the request";
-    else if (rc != CURLE_OK)
+    if (rc != CURLE_OK)
         *why = apr_psprintf(c->p, "curl setup failed: %s", curl_easy_strerror(rc));
     else if ((rc = curl_easy_perform(h)) != CURLE_OK)
         *why = a.over ? "the answer is larger than 64 KB"
                       : apr_psprintf(c->p, "%s: %s%s%s", url, curl_easy_strerror(rc),
                                      errbuf[0] ? ": " : "", errbuf);
-    else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status), status != 200)
-        *why = apr_psprintf(c->p, "%s answered %ld", url, status);
+    else
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     curl_easy_cleanup(h);
     curl_slist_free_all(hdrs);
     curl_slist_free_all(resolve);
-    if (body)
-        OPENSSL_cleanse(body, strlen(body));
     if (*why)
         return NULL;
     a.buf[a.len] = '\0';
     jwt_err_clear(&err);
     if (jwt_json_parse_object(c->p, a.buf, a.len, NULL, &out, &err) != JWT_OK) {
-        *why = apr_psprintf(c->p, "the answer is not a JSON object: %s", err.message);
+        *why = apr_psprintf(c->p, "%s answered %ld, not with a JSON object: %s", url, *status,
+                            err.message);
+        return NULL;
+    }
+    return out;
+}
+
+json_object *explain_fetch(admin_ctx_t *c, const char *url, const char *path,
+                           const char *token, const char **why)
+{
+    CURL *h = curl_easy_init();
+    char *body = NULL, *epath = NULL, *etok = NULL;
+    json_object *out;
+    long status = 0;
+
+    *why = NULL;
+    if (!h) {
+        *why = "curl_easy_init failed";
+        return NULL;
+    }
+    epath = curl_easy_escape(h, path, 0);
+    etok = curl_easy_escape(h, token, 0);
+    if (epath && etok)
+        body = apr_pstrcat(c->p, "path=", epath, "&token=", etok, NULL);
+    if (etok)
+        OPENSSL_cleanse(etok, strlen(etok));
+    curl_free(epath);
+    curl_free(etok);
+    curl_easy_cleanup(h);
+    if (!body) {
+        *why = "cannot encode the request";
+        return NULL;
+    }
+    out = admin_post_form(c, url, body, &status, why);
+    OPENSSL_cleanse(body, strlen(body));
+    if (out && status != 200) {
+        *why = apr_psprintf(c->p, "%s answered %ld", url, status);
         return NULL;
     }
     return out;

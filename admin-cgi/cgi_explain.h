@@ -17,6 +17,13 @@
 #include <json-c/json.h>
 #include "admin.h"
 
+/* POST an application/x-www-form-urlencoded body to one of the module's handlers at url
+ * (a full URL, or a path of this server as above) with the operator's credentials; no
+ * proxy, no redirects, 5 s, 64 KB. The parsed JSON answer whatever its *status, or NULL
+ * with *why (also the revocations page, cgi_revoke.c). */
+json_object *admin_post_form(admin_ctx_t *c, const char *url, const char *body, long *status,
+                             const char **why);
+
 /* POST path + token to the explain handler. Returns the parsed answer (owned by c->p), or
  * NULL with *why saying what went wrong. */
 json_object *explain_fetch(admin_ctx_t *c, const char *url, const char *path,

@@ -29,6 +29,7 @@ void layout_begin(admin_ctx_t *c, const char *title, const char *current)
     nav_link(c, "inspect", "Inspect", current);
     nav_link(c, "secrets", "Secrets", current);
     nav_link(c, "mint", "Test token", current);
+    nav_link(c, "revocations", "Revocations", current);
     page_markup(b, "</nav><p class=\"user\">Signed in as <strong>");
     page_text(b, c->user);
     page_markup(b, "</strong></p></header>\n");
