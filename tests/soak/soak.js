@@ -343,10 +343,13 @@ async function main() {
     const revoked = {};
     let revokedAt = null;
     later(T_REVOKE, async () => {
-      for (const tok of st.toRevoke) {
-        const r = await request(srv.base, '/revoke/', { method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${tok}` });
-        revoked[r.status] = (revoked[r.status] || 0) + 1;
+      // ten at a time: all of them well within MARGIN of T_REVOKE on a loaded machine
+      for (let i = 0; i < st.toRevoke.length; i += 10) {
+        await Promise.all(st.toRevoke.slice(i, i + 10).map(async (tok) => {
+          const r = await request(srv.base, '/revoke/', { method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${tok}` });
+          revoked[r.status] = (revoked[r.status] || 0) + 1;
+        }));
       }
       revokedAt = nowS() - start;
     });
