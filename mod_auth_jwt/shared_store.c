@@ -31,6 +31,7 @@ static struct {
     volatile apr_uint32_t canary_at;    /* this child's last canary write, seconds */
     volatile apr_uint32_t checked_at;   /* its last canary read that found it, seconds */
     volatile apr_uint32_t failed_at;    /* its last failed store call, seconds */
+    unsigned char canary[JWT_SHARED_STORE_ID_LEN];   /* the canary's id */
 } store_g;
 
 /* How long after a failed call every miss is confirmed with the canary: longer than the
@@ -186,16 +187,10 @@ apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr
 
 /* ---------------------------------------------------------------- the canary */
 
+/* Made once in post_config, before any child or thread reads it. */
 static const unsigned char *canary_id(void)
 {
-    static unsigned char id[JWT_SHARED_STORE_ID_LEN];
-    static volatile apr_uint32_t made;
-    const char *part = "mod_auth_jwt";
-
-    /* racing threads compute the same bytes: harmless */
-    if (!apr_atomic_read32(&made) && jwt_shared_store_id("canary", &part, 1, id) == 0)
-        apr_atomic_set32(&made, 1);
-    return id;
+    return store_g.canary;
 }
 
 static apr_status_t write_canary(server_rec *s, apr_pool_t *p)
@@ -284,6 +279,14 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1101)
                          "AuthJWTRevocationCache %s: cannot create its mutex", store_g.spec);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    {
+        const char *part = "mod_auth_jwt";
+        if (jwt_shared_store_id("canary", &part, 1, store_g.canary) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1108)
+                         "AuthJWTRevocationCache %s: cannot make ids (SHA-256)", store_g.spec);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
