@@ -51,7 +51,8 @@ function makeState() {
   const secrets = path.join(secretsDir, 'secrets.jwks');
   fs.writeFileSync(secrets, '{"keys":[]}\n', { mode: 0o640 });
   chownWww(secretsDir);
-  return { keys, dir, users, groups, secretsDir, secrets, audit: path.join(secretsDir, 'audit.log') };
+  return { keys, dir, users, groups, secretsDir, secrets, audit: path.join(secretsDir, 'audit.log'),
+    revocations: path.join(secretsDir, 'revocations.log') };
 }
 
 function conf(st) {
@@ -103,6 +104,28 @@ ScriptAlias /admin "${adminCgi()}"
   SetEnv JWT_ADMIN_ASSETS_URL /jwt-admin
   SetEnv JWT_ADMIN_TRY_PATH /api/ok.txt
   SetEnv JWT_ADMIN_EXPLAIN_URL /admin-explain
+  SetEnv JWT_ADMIN_REVOKE_URL /admin-revoke
+  SetEnv JWT_ADMIN_REVOCATION_LOG "${st.revocations}"
+</Location>
+
+AuthJWTRevocationCache shmcb
+AuthJWTRevocationAuditLog "${st.revocations}"
+<Location /admin-revoke>
+  SetHandler jwt-revoke-handler
+  AuthType jwt
+  AuthName "jwt-admin"
+  AuthJWTKeyFile "${st.keys.rsa.pubPath}"
+  AuthJWTTokenFrom cookie=access_token
+  Require jwt-claim-array groups=admin
+  AuthzSendForbiddenOnFailure On
+</Location>
+
+<Location /rev-api>
+  AuthType jwt
+  AuthName "rev-api"
+  AuthJWTKeyFile "${st.keys.rsa.pubPath}"
+  AuthJWTRevocation On
+  Require valid-user
 </Location>
 
 <Location /admin-explain>
@@ -143,7 +166,7 @@ describe('admin page in chromium', () => {
     assert.ok(fs.existsSync(CGI), `${CGI} not built`);
     fs.mkdirSync(SHOTS, { recursive: true });
     st = makeState();
-    srv = await startHttpd({ name: 'browser', conf: conf(st), modules: ['authn_file'] });
+    srv = await startHttpd({ name: 'browser', conf: conf(st), modules: ['authn_file', 'socache_shmcb'] });
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-chromium-'));
     // a fresh profile per run (playwright passes it as --user-data-dir)
     context = await chromium.launchPersistentContext(profile, {
@@ -406,6 +429,33 @@ describe('admin page in chromium', () => {
     assert.equal(resp2.status(), 403);
     assert.deepEqual(fs.readFileSync(st.secrets), before);
     await shot('csrf-refused');
+  });
+
+  test('Revocations (issue 25): revoke a pasted token and a subject; /rev-api/ refuses them; the list shows both, escaped', async () => {
+    const t = Math.floor(Date.now() / 1000);
+    const mk = (sub, jti) => T.jwtSign({ alg: 'RS256', key: st.keys.rsa.privateKey,
+      payload: { sub, jti, iat: t - 5, exp: t + 600 } });
+    const a = mk('rev-alice', `j-${t}-a`);
+    const b = mk('<img src=x onerror=alert(1)>', `j-${t}-b`);
+    const keep = mk('rev-carol', `j-${t}-c`);
+    const revApi = async (token) => (await request(srv.base, '/rev-api/ok.txt', { headers: { Authorization: `Bearer ${token}` } })).status;
+    for (const tok of [a, b, keep]) assert.equal(await revApi(tok), 200);
+    await page.goto(url('/admin?page=revocations'));
+    await page.fill('#revoke-token', a);
+    await Promise.all([page.waitForNavigation(), page.click('#revoke-token-submit')]);
+    assert.equal(await page.locator('#notice.ok').count(), 1, await page.textContent('main'));
+    assert.equal(await revApi(a), 401);
+    await page.fill('#revoke-sub', '<img src=x onerror=alert(1)>');
+    await Promise.all([page.waitForNavigation(), page.click('#revoke-sub-submit')]);
+    assert.match(await page.textContent('#notice.ok'), /every token of the subject/);
+    assert.equal(await revApi(b), 401);
+    assert.equal(await revApi(keep), 200);
+    assert.equal(await page.getAttribute('#revocations', 'data-count'), '2');
+    const rows = await page.locator('#revocations td code').allTextContents();
+    assert.match(rows[0], /revoke by=operator\\x20opsadmin from=127\.0\.0\.1 iss=- sub=<img\\x20src=x\\x20onerror=alert\(1\)> until=\d+$/);
+    assert.match(rows[1], new RegExp(`revoke by=operator\\\\x20opsadmin .* jti=j-${t}-a until=`));
+    assert.equal(await page.locator('main img').count(), 0, 'the subject became an element');
+    await shot('revocations');
   });
 
   test('the login page sends the user back only to a same-origin relative path', async () => {
