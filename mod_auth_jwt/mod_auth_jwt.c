@@ -27,6 +27,7 @@
 #include "config_check.h"
 #include "error_body.h"
 #include "login_redirect.h"
+#include "expr.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -100,6 +101,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_jwks_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_explain_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_revoke_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    jwt_expr_register(p);
     jwt_error_body_register(p);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);
