@@ -18,6 +18,7 @@
 #include "explain.h"
 #include "error_body.h"
 #include "login_redirect.h"
+#include "binding_conf.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -111,11 +112,31 @@ static int refuse_invalid_token(request_rec *r, const jwt_err_t *err, const char
 
 /* ---------------------------------------------------------------- the stages */
 
-/* 1. find the token. OK, or the answer (401 without a token, 400 for two). */
+/* AuthJWTOptional NAME, no token at all: the request is NAME's, as mod_authn_anon's are.
+ * No request state is stored, so no claim reaches JWT_CLAIM_*, a forwarded header or
+ * jwt_claim(); the forwarded names were stripped already (jwt_check_authn, and the fixups
+ * strip again). Require jwt-claim then answers "no user of ours": a 401 with the challenge,
+ * so a client that has a token knows to send it. */
+static int let_anonymous_in(request_rec *r, const char *user)
+{
+    r->user = (char *)user;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(1301)
+                  "no token in the request to %s: anonymous user '%s' (AuthJWTOptional)",
+                  r->uri, user);
+    jwt_explain_stage(r, "token", "pass", "no token: anonymous user (AuthJWTOptional)");
+    return DONE;
+}
+
+/* 1. find the token. OK, or the answer (401 without a token, 400 for two); DONE for the
+ * anonymous user of AuthJWTOptional. */
 static int stage_find(request_rec *r, const jwt_dir_conf_t *conf, token_hunt_t *hunt)
 {
+    const char *anon;
+
     switch (jwt_find_token(r, conf, hunt)) {
     case TOKEN_NONE:
+        if ((anon = jwt_optional_user(conf)))
+            return let_anonymous_in(r, anon);
         return refuse_no_token(r, conf);
     case TOKEN_CONFLICT:
     case TOKEN_BAD_REQUEST:
@@ -229,7 +250,7 @@ int jwt_check_authn(request_rec *r)
     jwt_strip_forwarded_headers(r, conf);   /* also done in header_parser; cheap, certain */
 
     if ((rc = stage_find(r, conf, &hunt)) != OK)              /* 1. find the token */
-        return rc;
+        return rc == DONE ? OK : rc;   /* DONE: AuthJWTOptional's anonymous user */
     /* 2. decrypt: the JWE stage goes here (a compact JWE in hunt becomes the JWS inside) */
     if ((rc = stage_verify(r, conf, &hunt, &st)) != OK)       /* 3. verify through cache */
         return rc;

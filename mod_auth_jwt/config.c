@@ -7,6 +7,7 @@
  */
 #include "dir_conf.h"
 #include "login_cmds.h"
+#include "binding_conf.h"
 #include "jwks_conf.h"
 #include "compat_authnz.h"
 #include "secrets_watch.h"
@@ -110,7 +111,8 @@ static int sets_nothing(const jwt_dir_conf_t *c)
         && !c->typ_set && !c->max_lifetime_set && !c->sources_set && !c->claims_env_set
         && (!c->forwards || c->forwards->nelts == 0) && !c->jwks && !c->compat
         && !l->provider_set && !l->signing_set && !l->signing_alg_set && !l->lifetime_set
-        && !l->group_file_set && !l->delivery_set && !c->login_url_set && !c->revocation;
+        && !l->group_file_set && !l->delivery_set && !c->login_url_set && !c->revocation
+        && !c->binding;
 }
 
 /* Runs on every request to a section with our directives (httpd merges the sections that
@@ -147,6 +149,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->compat = jwt_compat_merge(p, base->compat, add->compat);
     c->jwks = jwks_dir_merge(p, base->jwks, add->jwks);
     c->revocation = jwt_revocation_merge(p, base->revocation, add->revocation);
+    c->binding = jwt_binding_merge(p, base->binding, add->binding);
     c->identity = section_identity();
     return c;
 }

@@ -28,6 +28,7 @@
 #include "error_body.h"
 #include "login_redirect.h"
 #include "expr.h"
+#include "binding_conf.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -77,6 +78,7 @@ static const command_rec jwt_cmds[] = {
     JWT_COMPAT_AUTHNZ_CMDS,
     JWT_REVOCATION_CMDS,
     JWT_REVOCATION_AUDIT_CMDS,
+    JWT_BINDING_CMDS,
     { NULL }
 };
 
