@@ -17,4 +17,5 @@ Suite *suite_rules(void);
 Suite *suite_jwe(void);
 Suite *suite_jwe_hostile(void);
 Suite *suite_wycheproof_jwe(void);
+Suite *suite_cnf(void);
 #endif
