@@ -19,6 +19,7 @@
 #include "error_body.h"
 #include "login_redirect.h"
 #include "binding_conf.h"
+#include "binding.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -177,6 +178,18 @@ static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_
     return OK;
 }
 
+/* 3b. the sender constraint (binding.c): AuthJWTBinding. */
+static int stage_binding(request_rec *r, const jwt_dir_conf_t *conf,
+                         const jwt_request_state_t *st)
+{
+    jwt_binding_refusal_t no = { NULL, NULL };
+    int rc = jwt_stage_binding(r, conf, st, &no);
+
+    if (rc != OK)
+        jwt_set_challenge(r, no.error, no.description, NULL);
+    return rc;
+}
+
 /* 4. revocation (revocation.c): a revoked token gets the invalid_token challenge. */
 static int stage_revocation(request_rec *r, const jwt_dir_conf_t *conf,
                             const jwt_request_state_t *st)
@@ -253,6 +266,8 @@ int jwt_check_authn(request_rec *r)
         return rc == DONE ? OK : rc;   /* DONE: AuthJWTOptional's anonymous user */
     /* 2. decrypt: the JWE stage goes here (a compact JWE in hunt becomes the JWS inside) */
     if ((rc = stage_verify(r, conf, &hunt, &st)) != OK)       /* 3. verify through cache */
+        return rc;
+    if ((rc = stage_binding(r, conf, &st)) != OK)             /* 3b. sender constraint */
         return rc;
     if ((rc = stage_revocation(r, conf, &st)) != OK)          /* 4. revocation */
         return rc;

@@ -1,8 +1,10 @@
 /* binding_conf.c -- issue 28's directives and merge (binding_conf.h). */
 #include "binding_conf.h"
 
+#include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
+#include <apr_network_io.h>
 
 #define BINDING_MERGE(f) do { \
         c->f = add->f##_set ? add->f : base->f; \
@@ -20,6 +22,10 @@ jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *b
         return (jwt_binding_conf_t *)base;
     c = apr_pcalloc(p, sizeof(*c));
     BINDING_MERGE(anon_user);
+    BINDING_MERGE(modes);
+    c->optional = add->modes_set ? add->optional : base->optional;
+    BINDING_MERGE(cert_header);
+    BINDING_MERGE(trusted);
     return c;
 }
 
@@ -53,5 +59,61 @@ const char *jwt_cmd_optional(cmd_parms *cmd, void *mconfig, const char *name)
     }
     b->anon_user = name;
     b->anon_user_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, const char *opt)
+{
+    jwt_binding_conf_t *b = binding_of(cmd, mconfig);
+
+    if (!strcasecmp(mode, "none") && !opt)
+        b->modes = 0;
+    else if (!strcasecmp(mode, "mtls"))
+        b->modes = JWT_BIND_MTLS;
+    else
+        return apr_psprintf(cmd->pool, "AuthJWTBinding: unknown binding '%s' (expected mtls "
+                            "[optional], or none)", mode);
+    if (opt && strcasecmp(opt, "optional"))
+        return apr_psprintf(cmd->pool, "AuthJWTBinding %s: unknown option '%s' (expected "
+                            "optional)", mode, opt);
+    b->optional = opt != NULL;
+    b->modes_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_cert_header(cmd_parms *cmd, void *mconfig, const char *name)
+{
+    jwt_binding_conf_t *b = binding_of(cmd, mconfig);
+
+    if (!jwt_is_http_token(name))
+        return apr_psprintf(cmd->pool, "AuthJWTClientCertHeader: '%s' is not a header name",
+                            name);
+    b->cert_header = name;
+    b->cert_header_set = 1;
+    return NULL;
+}
+
+/* ADDRESS or ADDRESS/BITS, IPv4 or IPv6, parsed by APR as mod_authz_host's Require ip. */
+const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *addr)
+{
+    jwt_binding_conf_t *b = binding_of(cmd, mconfig);
+    char *ip = apr_pstrdup(cmd->temp_pool, addr), *bits = strchr(ip, '/');
+    apr_ipsubnet_t *sub;
+    apr_status_t rv;
+    char msg[120];
+
+    if (bits)
+        *bits++ = '\0';
+    rv = apr_ipsubnet_create(&sub, ip, bits, cmd->pool);
+    if (rv != APR_SUCCESS) {
+        apr_strerror(rv, msg, sizeof(msg));
+        return apr_psprintf(cmd->pool, "AuthJWTClientCertTrustedProxies: '%s' is not an "
+                            "address or ADDRESS/BITS (%s)", addr, msg);
+    }
+    /* the directive's arguments replace what an enclosing section trusted */
+    if (!b->trusted_set || !b->trusted)
+        b->trusted = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
+    APR_ARRAY_PUSH(b->trusted, apr_ipsubnet_t *) = sub;
+    b->trusted_set = 1;
     return NULL;
 }

@@ -7,9 +7,19 @@
 
 #include "dir_conf.h"
 
+/* AuthJWTBinding: what a token is bound to (RFC 8705 certificate, RFC 9449 DPoP key) */
+#define JWT_BIND_MTLS 1u
+
 typedef struct jwt_binding_conf {
     const char *anon_user;           /* AuthJWTOptional NAME: the user of a tokenless request */
     int anon_user_set;
+    unsigned modes;                  /* AuthJWTBinding: JWT_BIND_* bits, 0 = none */
+    int optional;                    /* ... optional: a token without cnf is a bearer token */
+    int modes_set;
+    const char *cert_header;         /* AuthJWTClientCertHeader NAME (RFC 9440 Client-Cert) */
+    int cert_header_set;
+    apr_array_header_t *trusted;     /* apr_ipsubnet_t *, AuthJWTClientCertTrustedProxies */
+    int trusted_set;
 } jwt_binding_conf_t;
 
 jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *base,
@@ -20,11 +30,25 @@ jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *b
 const char *jwt_optional_user(const jwt_dir_conf_t *conf);
 
 const char *jwt_cmd_optional(cmd_parms *cmd, void *mconfig, const char *name);
+const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, const char *opt);
+const char *jwt_cmd_cert_header(cmd_parms *cmd, void *mconfig, const char *name);
+const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *addr);
 
-/* OR_AUTHCFG like AuthJWTUserClaim: it names a user, it trusts no key. */
+/* AuthJWTOptional and AuthJWTBinding are OR_AUTHCFG like AuthJWTUserClaim: they trust no
+ * key. Which addresses may speak for a client's certificate is a server's decision: never
+ * in .htaccess. */
 #define JWT_BINDING_CMDS \
     AP_INIT_TAKE1("AuthJWTOptional", jwt_cmd_optional, NULL, RSRC_CONF | OR_AUTHCFG, \
         "NAME: a request without a token is let through as user NAME (no claims); a bad " \
-        "token is still refused")
+        "token is still refused"), \
+    AP_INIT_TAKE12("AuthJWTBinding", jwt_cmd_binding, NULL, RSRC_CONF | OR_AUTHCFG, \
+        "mtls [optional] | none: tokens must be bound to the TLS client certificate " \
+        "(RFC 8705 cnf x5t#S256); optional lets a token without cnf through as a bearer token"), \
+    AP_INIT_TAKE1("AuthJWTClientCertHeader", jwt_cmd_cert_header, NULL, \
+        RSRC_CONF | ACCESS_CONF, "NAME: request header holding the client certificate as " \
+        "RFC 9440 Client-Cert (:base64 DER:), trusted only from AuthJWTClientCertTrustedProxies"), \
+    AP_INIT_ITERATE("AuthJWTClientCertTrustedProxies", jwt_cmd_trusted_proxies, NULL, \
+        RSRC_CONF | ACCESS_CONF, "ADDRESS[/BITS] ...: peers whose AuthJWTClientCertHeader " \
+        "is believed (a TLS-terminating proxy)")
 
 #endif

@@ -1,0 +1,139 @@
+/* binding.c -- AuthJWTBinding: the binding stage (binding.h).
+ *
+ * mtls (RFC 8705 3): the token's cnf["x5t#S256"] must be the SHA-256 thumbprint of the
+ * certificate the client presented on this TLS connection (mod_ssl's SSL_CLIENT_CERT), or,
+ * behind a TLS-terminating proxy, of the RFC 9440 Client-Cert header NAME
+ * (AuthJWTClientCertHeader) when the connection comes from an address of
+ * AuthJWTClientCertTrustedProxies; from anywhere else the header is not looked at. The
+ * comparison is core/jwt_cnf.c's, in constant time. Runs on every request, cache hit or
+ * not: the verified-token cache knows the token, not the connection.
+ */
+#include "binding.h"
+#include "binding_conf.h"
+#include "explain.h"
+#include "jwt_cnf.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_network_io.h>
+#include <apr_optional.h>
+#include "ap_mmn.h"
+#include "http_core.h"
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 102)
+#include "http_ssl.h"
+#else
+APR_DECLARE_OPTIONAL_FN(char *, ssl_var_lookup, (apr_pool_t *, server_rec *, conn_rec *,
+                                                  request_rec *, char *));
+#endif
+
+static int refuse(request_rec *r, jwt_binding_refusal_t *no, int status, const char *error,
+                  const char *description, const char *why)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(1310)
+                  "token refused at %s: %s", r->uri, why);
+    jwt_explain_stage(r, "binding", "fail", why);
+    no->error = error;
+    no->description = description;
+    return status;
+}
+
+/* mod_ssl's PEM of the connection's client certificate, NULL without TLS or certificate. */
+static const char *tls_client_cert(request_rec *r)
+{
+    const char *pem;
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 102)
+    if (!ap_ssl_conn_is_ssl(r->connection))
+        return NULL;
+    pem = ap_ssl_var_lookup(r->pool, r->server, r->connection, r, "SSL_CLIENT_CERT");
+#else
+    APR_OPTIONAL_FN_TYPE(ssl_var_lookup) *lookup = APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup);
+    if (!lookup)
+        return NULL;
+    pem = lookup(r->pool, r->server, r->connection, r, (char *)"SSL_CLIENT_CERT");
+#endif
+    return pem && *pem ? pem : NULL;
+}
+
+static int from_trusted_proxy(const request_rec *r, const jwt_binding_conf_t *b)
+{
+    int i;
+    if (!b->trusted)
+        return 0;
+    /* the peer of the TCP connection, not r->useragent_addr (which mod_remoteip may have
+     * set from a header): the proxy itself must be the one we trust */
+    for (i = 0; i < b->trusted->nelts; i++) {
+        if (apr_ipsubnet_test(APR_ARRAY_IDX(b->trusted, i, apr_ipsubnet_t *),
+                              r->connection->client_addr))
+            return 1;
+    }
+    return 0;
+}
+
+/* The client certificate's thumbprint: JWT_OK with *thumb (NULL: no certificate), or an
+ * error for a certificate that cannot be read (*from says which source). */
+static jwt_code_t client_thumbprint(request_rec *r, const jwt_binding_conf_t *b,
+                                    const char **thumb, const char **from, jwt_err_t *err)
+{
+    const char *field, *pem;
+
+    *thumb = NULL;
+    if (b->cert_header && from_trusted_proxy(r, b)
+        && (field = apr_table_get(r->headers_in, b->cert_header))) {
+        *from = b->cert_header;
+        return jwt_cert_thumbprint_field(r->pool, field, thumb, err);
+    }
+    *from = "the TLS connection";
+    if (!(pem = tls_client_cert(r)))
+        return JWT_OK;
+    return jwt_cert_thumbprint_pem(r->pool, pem, strlen(pem), thumb, err);
+}
+
+static int check_mtls(request_rec *r, const jwt_binding_conf_t *b,
+                      const jwt_request_state_t *st, jwt_binding_refusal_t *no)
+{
+    const char *thumb = NULL, *from = NULL;
+    jwt_cnf_result_t res = jwt_cnf_x5t_check(st->claims, NULL);
+    jwt_err_t err;
+
+    if (res == JWT_CNF_NONE && b->optional) {
+        jwt_explain_stage(r, "binding", "pass", "no cnf: a bearer token (mtls optional)");
+        return OK;
+    }
+    if (res == JWT_CNF_NONE || res == JWT_CNF_OTHER)
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token",
+                      "the token is not bound to a client certificate",
+                      res == JWT_CNF_NONE ? "no cnf claim (AuthJWTBinding mtls)"
+                                          : "cnf has no x5t#S256 (AuthJWTBinding mtls)");
+    if (res == JWT_CNF_BAD)
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token", "malformed cnf claim",
+                      "cnf is not an object or cnf x5t#S256 not a string");
+    jwt_err_clear(&err);
+    if (client_thumbprint(r, b, &thumb, &from, &err) != JWT_OK)
+        return refuse(r, no, HTTP_BAD_REQUEST, "invalid_request", "unreadable client certificate",
+                      apr_pstrcat(r->pool, "client certificate from ", from, ": ",
+                                  err.message, NULL));
+    if (!thumb)
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token",
+                      "a client certificate is required for this token",
+                      "certificate-bound token without a client certificate");
+    if (jwt_cnf_x5t_check(st->claims, thumb) != JWT_CNF_MATCH)
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token",
+                      "the token is bound to another client certificate",
+                      apr_pstrcat(r->pool, "cnf x5t#S256 is not the thumbprint of the "
+                                  "certificate from ", from, " (", thumb, ")", NULL));
+    jwt_explain_stage(r, "binding", "pass", apr_pstrcat(r->pool, "x5t#S256 matches the "
+                                                        "certificate from ", from, NULL));
+    return OK;
+}
+
+int jwt_stage_binding(request_rec *r, const jwt_dir_conf_t *conf,
+                      const jwt_request_state_t *st, jwt_binding_refusal_t *no)
+{
+    const jwt_binding_conf_t *b = conf->binding;
+
+    if (!b || !b->modes)
+        return OK;
+    if (b->modes & JWT_BIND_MTLS)
+        return check_mtls(r, b, st, no);
+    return OK;
+}
