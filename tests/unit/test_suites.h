@@ -18,4 +18,5 @@ Suite *suite_jwe(void);
 Suite *suite_jwe_hostile(void);
 Suite *suite_wycheproof_jwe(void);
 Suite *suite_cnf(void);
+Suite *suite_dpop(void);
 #endif

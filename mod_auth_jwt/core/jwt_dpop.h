@@ -1,0 +1,52 @@
+/* jwt_dpop.h -- DPoP proofs (RFC 9449 section 4.3): parse and verify one proof JWT
+ * against the request it came with and the access token it presents. No httpd headers:
+ * the glue (dpop.c) gathers the request's method, URL and token, and keeps the replay
+ * store; everything that decides whether a proof is good is here. */
+#ifndef JWT_DPOP_H
+#define JWT_DPOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include <json-c/json.h>
+#include "jwt_err.h"
+#include "jwt_alg.h"
+
+#define JWT_DPOP_MAX_PROOF 4096   /* a proof with an RSA-4096 jwk is about 1.5 KB */
+#define JWT_DPOP_MAX_JTI 128
+
+typedef struct {
+    const char *method;           /* the request's method, compared exactly (RFC 9110 9.1) */
+    const char *url;              /* the request's absolute URL; query ignored */
+    const char *access_token;     /* the DPoP-bound token presented with the proof */
+    size_t token_len;
+    const char *jkt;              /* the token's cnf.jkt */
+    jwt_algset_t algs;            /* allowed proof algorithms: symmetric ones never count */
+    int64_t now;                  /* seconds */
+    int64_t max_age;              /* iat no older than now - max_age - leeway */
+    int64_t leeway;               /* ... and no newer than now + leeway */
+} jwt_dpop_req_t;
+
+typedef struct {
+    const char *jti;              /* for the replay check */
+    int64_t iat;
+    const char *jkt;              /* RFC 7638 thumbprint of the proof's jwk */
+} jwt_dpop_proof_t;
+
+/* JWT_OK with *out filled, or why the proof is refused (the message names the check). */
+jwt_code_t jwt_dpop_verify(apr_pool_t *p, const char *proof, size_t len,
+                           const jwt_dpop_req_t *req, jwt_dpop_proof_t *out, jwt_err_t *err);
+
+/* An http(s) URL as RFC 9449 4.3 compares htu: scheme and host lower case, the scheme's
+ * default port removed, an empty path "/", percent-encodings upper case and unreserved
+ * ones decoded (RFC 3986 6.2.2), query and fragment dropped. NULL when url is not an
+ * absolute http or https URL with a host. */
+const char *jwt_dpop_htu(apr_pool_t *p, const char *url);
+
+/* The asymmetric algorithms of set: what a proof may use, and what algs="..." lists. */
+jwt_algset_t jwt_dpop_algs(jwt_algset_t set);
+
+/* The token's cnf.jkt, or NULL when absent or not a non-empty string. */
+const char *jwt_dpop_token_jkt(json_object *claims);
+
+#endif
