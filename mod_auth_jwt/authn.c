@@ -34,9 +34,13 @@ void jwt_set_challenge(request_rec *r, const char *error, const char *descriptio
                        const char *scope)
 {
     const char *realm = ap_auth_name(r);
-    const char *parts[4];
+    const jwt_dir_conf_t *conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    const char *parts[5];
     int n = 0, i;
-    char *value = "Bearer";
+    /* RFC 9449 7.1: where tokens must be DPoP-bound, the challenge is DPoP's, with the
+     * algorithms a proof may use */
+    int dpop = conf && jwt_binding_dpop(conf);
+    char *value = dpop ? "DPoP" : "Bearer";
 
     /* AuthName is optional for Bearer (RFC 6750 3: realm MAY be included). httpd's core
      * already escaped its quotes (ap_escape_quotes in the AuthName setter). */
@@ -49,6 +53,9 @@ void jwt_set_challenge(request_rec *r, const char *error, const char *descriptio
                                  jwt_quote(r->pool, description), "\"", NULL);
     if (scope)
         parts[n++] = apr_pstrcat(r->pool, "scope=\"", jwt_quote(r->pool, scope), "\"", NULL);
+    if (dpop)
+        parts[n++] = apr_pstrcat(r->pool, "algs=\"", jwt_binding_dpop_algs(r->pool, conf), "\"",
+                                 NULL);
     for (i = 0; i < n; i++)
         value = apr_pstrcat(r->pool, value, i ? ", " : " ", parts[i], NULL);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", value);
@@ -180,12 +187,12 @@ static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_
 
 /* 3b. the sender constraint (binding.c): AuthJWTBinding. */
 static int stage_binding(request_rec *r, const jwt_dir_conf_t *conf,
-                         const jwt_request_state_t *st)
+                         const token_hunt_t *hunt, const jwt_request_state_t *st)
 {
     jwt_binding_refusal_t no = { NULL, NULL };
-    int rc = jwt_stage_binding(r, conf, st, &no);
+    int rc = jwt_stage_binding(r, conf, st, hunt, &no);
 
-    if (rc != OK)
+    if (rc == HTTP_UNAUTHORIZED || rc == HTTP_BAD_REQUEST)
         jwt_set_challenge(r, no.error, no.description, NULL);
     return rc;
 }
@@ -251,7 +258,7 @@ int jwt_check_authn(request_rec *r)
 {
     const char *type = ap_auth_type(r);
     const jwt_dir_conf_t *conf;
-    token_hunt_t hunt = { NULL, 0, NULL, NULL };
+    token_hunt_t hunt = { NULL, 0, NULL, NULL, 0 };
     jwt_request_state_t st = { NULL, NULL, NULL, NULL };
     int rc;
 
@@ -267,7 +274,7 @@ int jwt_check_authn(request_rec *r)
     /* 2. decrypt: the JWE stage goes here (a compact JWE in hunt becomes the JWS inside) */
     if ((rc = stage_verify(r, conf, &hunt, &st)) != OK)       /* 3. verify through cache */
         return rc;
-    if ((rc = stage_binding(r, conf, &st)) != OK)             /* 3b. sender constraint */
+    if ((rc = stage_binding(r, conf, &hunt, &st)) != OK)      /* 3b. sender constraint */
         return rc;
     if ((rc = stage_revocation(r, conf, &st)) != OK)          /* 4. revocation */
         return rc;

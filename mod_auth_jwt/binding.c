@@ -12,6 +12,8 @@
 #include "binding_conf.h"
 #include "explain.h"
 #include "jwt_cnf.h"
+#include "jwt_dpop.h"
+#include "dpop_replay.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -126,8 +128,112 @@ static int check_mtls(request_rec *r, const jwt_binding_conf_t *b,
     return OK;
 }
 
+/* ---------------------------------------------------------------- DPoP */
+
+const char *jwt_binding_dpop_algs(apr_pool_t *p, const jwt_dir_conf_t *conf)
+{
+    return jwt_algset_format(p, jwt_dpop_algs(conf->algs_set ? conf->algs : JWT_ALGSET_ALL));
+}
+
+typedef struct {
+    int count;
+    const char *value;
+} proof_count_t;
+
+static int count_proof(void *data, const char *key, const char *value)
+{
+    proof_count_t *c = data;
+    (void)key;
+    c->count++;
+    c->value = value;
+    return 1;
+}
+
+/* The one DPoP header's value, or NULL (none, or more than one: httpd joins repeated
+ * headers with ", ", and a compact JWS holds neither ',' nor ' '). */
+static const char *the_proof(request_rec *r, int *count)
+{
+    proof_count_t c = { 0, NULL };
+    apr_table_do(count_proof, &c, r->headers_in, "DPoP", NULL);
+    if (c.count == 1 && c.value && strpbrk(c.value, ", \t"))
+        c.count = 2;
+    *count = c.count;
+    return c.count == 1 ? c.value : NULL;
+}
+
+/* The request's URL as the client addressed it (RFC 9449 4.3: htu): this server's scheme,
+ * the name and port the client used (UseCanonicalName decides, as for every URL httpd
+ * makes about itself) and the path as sent, not decoded. */
+static const char *request_url(request_rec *r)
+{
+    const char *path = r->parsed_uri.path && *r->parsed_uri.path ? r->parsed_uri.path : "/";
+    return ap_construct_url(r->pool, path, r);
+}
+
+static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_binding_conf_t *b,
+                      const jwt_request_state_t *st, const token_hunt_t *hunt,
+                      jwt_binding_refusal_t *no)
+{
+    const char *jkt = jwt_dpop_token_jkt(st->claims), *proof;
+    jwt_dpop_req_t req;
+    jwt_dpop_proof_t got;
+    jwt_err_t err;
+    json_object *cnf;
+    int count;
+    apr_int64_t window = b->dpop_window_set ? b->dpop_window : JWT_DPOP_DEFAULT_WINDOW;
+
+    if (!hunt->dpop_scheme) {
+        int has_cnf = json_object_object_get_ex(st->claims, "cnf", &cnf);
+        /* RFC 9449 7.2: a DPoP-bound token is never accepted as a bearer token */
+        if (jkt || has_cnf || !b->optional)
+            return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token",
+                          jkt ? "a DPoP-bound token must come with the DPoP scheme"
+                              : "this resource takes DPoP-bound tokens",
+                          jkt ? "DPoP-bound token sent with the Bearer scheme"
+                              : "a bearer token where AuthJWTBinding dpop wants DPoP");
+        jwt_explain_stage(r, "binding", "pass", "no cnf: a bearer token (dpop optional)");
+        return OK;
+    }
+    if (!jkt)
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token", "the token is not DPoP-bound",
+                      "DPoP scheme with a token that has no cnf.jkt");
+    if (!(proof = the_proof(r, &count)))
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof",
+                      count ? "more than one DPoP proof" : "no DPoP proof",
+                      count ? "more than one DPoP header" : "no DPoP header");
+    memset(&req, 0, sizeof(req));
+    req.method = r->method;
+    req.url = request_url(r);
+    req.access_token = hunt->token;
+    req.token_len = hunt->len;
+    req.jkt = jkt;
+    req.algs = conf->algs_set ? conf->algs : JWT_ALGSET_ALL;
+    req.now = (int64_t)apr_time_sec(r->request_time);
+    req.max_age = window;
+    req.leeway = JWT_DPOP_FUTURE_LEEWAY;
+    jwt_err_clear(&err);
+    if (jwt_dpop_verify(r->pool, proof, strlen(proof), &req, &got, &err) != JWT_OK)
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof", "invalid DPoP proof",
+                      err.message);
+    switch (jwt_dpop_replay_first_use(r, got.jkt, got.jti,
+                                      apr_time_from_sec(got.iat + window + req.leeway + 1))) {
+    case JWT_DPOP_FIRST_USE:
+        break;
+    case JWT_DPOP_REPLAYED:
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof", "DPoP proof replayed",
+                      apr_pstrcat(r->pool, "DPoP proof jti '", got.jti, "' used before", NULL));
+    default:
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        return refuse(r, no, HTTP_SERVICE_UNAVAILABLE, NULL, NULL,
+                      "the DPoP replay store is unavailable");
+    }
+    jwt_explain_stage(r, "binding", "pass", "DPoP proof good, jwk thumbprint = cnf.jkt");
+    return OK;
+}
+
 int jwt_stage_binding(request_rec *r, const jwt_dir_conf_t *conf,
-                      const jwt_request_state_t *st, jwt_binding_refusal_t *no)
+                      const jwt_request_state_t *st, const token_hunt_t *hunt,
+                      jwt_binding_refusal_t *no)
 {
     const jwt_binding_conf_t *b = conf->binding;
 
@@ -135,5 +241,7 @@ int jwt_stage_binding(request_rec *r, const jwt_dir_conf_t *conf,
         return OK;
     if (b->modes & JWT_BIND_MTLS)
         return check_mtls(r, b, st, no);
+    if (b->modes & JWT_BIND_DPOP)
+        return check_dpop(r, conf, b, st, hunt, no);
     return OK;
 }

@@ -26,6 +26,7 @@ jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *b
     c->optional = add->modes_set ? add->optional : base->optional;
     BINDING_MERGE(cert_header);
     BINDING_MERGE(trusted);
+    BINDING_MERGE(dpop_window);
     return c;
 }
 
@@ -35,6 +36,24 @@ static jwt_binding_conf_t *binding_of(cmd_parms *cmd, jwt_dir_conf_t *c)
     if (!c->binding)
         c->binding = apr_pcalloc(cmd->pool, sizeof(*c->binding));
     return c->binding;
+}
+
+/* Counted while the configuration is read, reset before each reading. */
+static int dpop_sections;
+
+void jwt_binding_pre_config(void)
+{
+    dpop_sections = 0;
+}
+
+int jwt_binding_dpop_sections(void)
+{
+    return dpop_sections;
+}
+
+int jwt_binding_dpop(const jwt_dir_conf_t *conf)
+{
+    return conf->binding && (conf->binding->modes & JWT_BIND_DPOP);
 }
 
 const char *jwt_optional_user(const jwt_dir_conf_t *conf)
@@ -70,9 +89,13 @@ const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, con
         b->modes = 0;
     else if (!strcasecmp(mode, "mtls"))
         b->modes = JWT_BIND_MTLS;
+    else if (!strcasecmp(mode, "dpop")) {
+        b->modes = JWT_BIND_DPOP;
+        dpop_sections++;
+    }
     else
         return apr_psprintf(cmd->pool, "AuthJWTBinding: unknown binding '%s' (expected mtls "
-                            "[optional], or none)", mode);
+                            "[optional], dpop [optional], or none)", mode);
     if (opt && strcasecmp(opt, "optional"))
         return apr_psprintf(cmd->pool, "AuthJWTBinding %s: unknown option '%s' (expected "
                             "optional)", mode, opt);
@@ -115,5 +138,15 @@ const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *a
         b->trusted = apr_array_make(cmd->pool, 2, sizeof(apr_ipsubnet_t *));
     APR_ARRAY_PUSH(b->trusted, apr_ipsubnet_t *) = sub;
     b->trusted_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_dpop_window(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_binding_conf_t *b = binding_of(cmd, mconfig);
+    const char *msg = jwt_parse_seconds(cmd, arg, 1, 3600, &b->dpop_window);
+    if (msg)
+        return msg;
+    b->dpop_window_set = 1;
     return NULL;
 }

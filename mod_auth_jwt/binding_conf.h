@@ -9,6 +9,7 @@
 
 /* AuthJWTBinding: what a token is bound to (RFC 8705 certificate, RFC 9449 DPoP key) */
 #define JWT_BIND_MTLS 1u
+#define JWT_BIND_DPOP 2u
 
 typedef struct jwt_binding_conf {
     const char *anon_user;           /* AuthJWTOptional NAME: the user of a tokenless request */
@@ -20,7 +21,18 @@ typedef struct jwt_binding_conf {
     int cert_header_set;
     apr_array_header_t *trusted;     /* apr_ipsubnet_t *, AuthJWTClientCertTrustedProxies */
     int trusted_set;
+    apr_int64_t dpop_window;         /* AuthJWTDPoPWindow: seconds a proof's iat stays good */
+    int dpop_window_set;
 } jwt_binding_conf_t;
+
+#define JWT_DPOP_DEFAULT_WINDOW 60
+#define JWT_DPOP_FUTURE_LEEWAY 5     /* seconds a proof's iat may be ahead of our clock */
+
+/* Does the section ask for DPoP-bound tokens (AuthJWTBinding dpop)? */
+int jwt_binding_dpop(const jwt_dir_conf_t *conf);
+/* How many sections say AuthJWTBinding dpop (the replay store is made when any does). */
+int jwt_binding_dpop_sections(void);
+void jwt_binding_pre_config(void);
 
 jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *base,
                                       const jwt_binding_conf_t *add);
@@ -33,6 +45,7 @@ const char *jwt_cmd_optional(cmd_parms *cmd, void *mconfig, const char *name);
 const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, const char *opt);
 const char *jwt_cmd_cert_header(cmd_parms *cmd, void *mconfig, const char *name);
 const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *addr);
+const char *jwt_cmd_dpop_window(cmd_parms *cmd, void *mconfig, const char *arg);
 
 /* AuthJWTOptional and AuthJWTBinding are OR_AUTHCFG like AuthJWTUserClaim: they trust no
  * key. Which addresses may speak for a client's certificate is a server's decision: never
@@ -42,8 +55,11 @@ const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *a
         "NAME: a request without a token is let through as user NAME (no claims); a bad " \
         "token is still refused"), \
     AP_INIT_TAKE12("AuthJWTBinding", jwt_cmd_binding, NULL, RSRC_CONF | OR_AUTHCFG, \
-        "mtls [optional] | none: tokens must be bound to the TLS client certificate " \
-        "(RFC 8705 cnf x5t#S256); optional lets a token without cnf through as a bearer token"), \
+        "mtls [optional] | dpop [optional] | none: tokens must be bound to the TLS client " \
+        "certificate (RFC 8705 cnf x5t#S256) or to a DPoP key (RFC 9449 cnf jkt); optional " \
+        "lets a token without cnf through as a bearer token"), \
+    AP_INIT_TAKE1("AuthJWTDPoPWindow", jwt_cmd_dpop_window, NULL, RSRC_CONF | OR_AUTHCFG, \
+        "seconds a DPoP proof is accepted after its iat, and its jti remembered (default 60)"), \
     AP_INIT_TAKE1("AuthJWTClientCertHeader", jwt_cmd_cert_header, NULL, \
         RSRC_CONF | ACCESS_CONF, "NAME: request header holding the client certificate as " \
         "RFC 9440 Client-Cert (:base64 DER:), trusted only from AuthJWTClientCertTrustedProxies"), \

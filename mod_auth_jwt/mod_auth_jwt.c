@@ -29,6 +29,7 @@
 #include "login_redirect.h"
 #include "expr.h"
 #include "binding_conf.h"
+#include "dpop_replay.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -104,6 +105,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_explain_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(jwt_revoke_handler, NULL, NULL, APR_HOOK_MIDDLE);
     jwt_expr_register(p);
+    jwt_dpop_replay_register_hooks(p);
     jwt_error_body_register(p);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);

@@ -2,6 +2,7 @@
 #include "token_find.h"
 #include "login_guard.h"
 #include "compat_authnz.h"
+#include "binding_conf.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -29,33 +30,45 @@ static token_find_t offer(apr_pool_t *p, token_hunt_t *h, const char *tok, size_
     return TOKEN_FOUND;
 }
 
-static int starts_with_bearer(const char *s)
+static int starts_with_scheme(const char *s, const char *scheme, size_t n)
 {
-    return ap_cstr_casecmpn(s, "Bearer", 6) == 0 && (s[6] == ' ' || s[6] == '\t' || s[6] == '\0');
+    return ap_cstr_casecmpn(s, scheme, n) == 0 && (s[n] == ' ' || s[n] == '\t' || s[n] == '\0');
+}
+
+/* Length of the token scheme s starts with: "Bearer", and "DPoP" where AuthJWTBinding dpop
+ * asks for it (RFC 9449 7.1); 0 for any other scheme. */
+static size_t token_scheme(const char *s, int dpop)
+{
+    if (starts_with_scheme(s, "Bearer", 6))
+        return 6;
+    if (dpop && starts_with_scheme(s, "DPoP", 4))
+        return 4;
+    return 0;
 }
 
 /* httpd folds repeated request headers into one value joined by ", ", so a second
  * "Bearer ..." after a comma means the client sent several Authorization headers. */
-static int has_folded_bearer(const char *v)
+static int has_folded_bearer(const char *v, int dpop)
 {
     const char *c;
     for (c = strchr(v, ','); c; c = strchr(c + 1, ',')) {
         const char *w = c + 1;
         while (*w == ' ' || *w == '\t')
             w++;
-        if (starts_with_bearer(w))
+        if (token_scheme(w, dpop))
             return 1;
     }
     return 0;
 }
 
-static token_find_t from_header(request_rec *r, token_hunt_t *h)
+static token_find_t from_header(request_rec *r, const jwt_dir_conf_t *conf, token_hunt_t *h)
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     const char *value = NULL, *tok;
     size_t len;
-    int i, count = 0, has_comma;
+    int i, count = 0, has_comma, dpop = jwt_binding_dpop(conf);
+    size_t scheme;
 
     for (i = 0; i < arr->nelts; i++) {
         if (e[i].key && !ap_cstr_casecmp(e[i].key, "Authorization")) {
@@ -66,15 +79,16 @@ static token_find_t from_header(request_rec *r, token_hunt_t *h)
     if (count == 0)
         return TOKEN_NONE;
     has_comma = strchr(value, ',') != NULL;
-    if (count > 1 || (has_comma && has_folded_bearer(value))) {
+    if (count > 1 || (has_comma && has_folded_bearer(value, dpop))) {
         h->why = "more than one Authorization header";
         return TOKEN_CONFLICT;
     }
     while (*value == ' ' || *value == '\t')
         value++;
-    if (!starts_with_bearer(value))
+    if (!(scheme = token_scheme(value, dpop)))
         return TOKEN_NONE;             /* another scheme: not ours, no bearer token */
-    tok = value + 6;
+    h->dpop_scheme = scheme == 4;
+    tok = value + scheme;
     while (*tok == ' ' || *tok == '\t')
         tok++;
     if (has_comma) {                   /* nothing before the token can hold the comma */
@@ -178,7 +192,7 @@ token_find_t jwt_find_token(request_rec *r, const jwt_dir_conf_t *conf, token_hu
         const jwt_token_source_t *s = &APR_ARRAY_IDX(conf->sources, i, jwt_token_source_t);
         token_find_t got;
         switch (s->kind) {
-        case JWT_SRC_HEADER: got = from_header(r, h); break;
+        case JWT_SRC_HEADER: got = from_header(r, conf, h); break;
         case JWT_SRC_COOKIE: got = from_cookie(r, s->name, h); break;
         default:             got = from_query(r, s->name, h); break;
         }

@@ -12,6 +12,7 @@ typedef struct {
     size_t len;              /* its length */
     const char *where;       /* its source, for the log */
     const char *why;         /* conflict / bad request reason, for the log */
+    int dpop_scheme;         /* found as "Authorization: DPoP" (AuthJWTBinding dpop) */
 } token_hunt_t;
 
 /* Look in every configured source; the first found is the token, any different one

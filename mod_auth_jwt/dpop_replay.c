@@ -1,0 +1,176 @@
+/* dpop_replay.c -- the DPoP replay store (dpop_replay.h): socache shmcb + a global mutex,
+ * made at post_config only when some section says AuthJWTBinding dpop.
+ *
+ * The id is SHA-256(jkt "\n" jti): shmcb picks its sub-cache by the id's first byte, so ids
+ * must look random, and one key's jti cannot collide with another's. The value stored is
+ * the id again, compared when read back: an entry is trusted only when it is ours. The
+ * lookup and the store happen under one lock, so two children given the same proof at the
+ * same moment cannot both see it as new.
+ *
+ * Fleet-wide replay (issue 25's shared_store.h over AuthJWTRevocationCache) is not on this
+ * branch's base: when it lands, jwt_dpop_replay_first_use is the one function to route
+ * through it when configured.
+ */
+#include "dpop_replay.h"
+#include "binding_conf.h"
+
+#include <string.h>
+#include "ap_provider.h"
+#include "http_core.h"
+#include "ap_socache.h"
+#include "util_mutex.h"
+#include "apr_strings.h"
+#include "apr_global_mutex.h"
+#include <openssl/evp.h>
+
+#define DPOP_MUTEX_TYPE "auth-jwt-dpop"
+#define DPOP_SOCACHE_NS "auth_jwt_dpop"
+#define DPOP_ID_LEN 32
+#define DPOP_STORE_SIZE (1024 * 1024)   /* about 10,000 proofs in flight */
+
+static struct {
+    const ap_socache_provider_t *provider;
+    ap_socache_instance_t *cache;
+    apr_global_mutex_t *mutex;
+    server_rec *server;
+} store;
+
+static void replay_id(const char *jkt, const char *jti, unsigned char id[DPOP_ID_LEN])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int n = DPOP_ID_LEN;
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)
+             && EVP_DigestUpdate(md, jkt, strlen(jkt)) && EVP_DigestUpdate(md, "\n", 1)
+             && EVP_DigestUpdate(md, jti, strlen(jti)) && EVP_DigestFinal_ex(md, id, &n);
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        memset(id, 0, DPOP_ID_LEN);    /* the caller checks: an all-zero id is refused */
+}
+
+jwt_dpop_use_t jwt_dpop_replay_first_use(request_rec *r, const char *jkt, const char *jti,
+                                         apr_time_t expiry)
+{
+    static const unsigned char zero[DPOP_ID_LEN];
+    unsigned char id[DPOP_ID_LEN], back[DPOP_ID_LEN];
+    unsigned int len = sizeof(back);
+    apr_status_t rv;
+    jwt_dpop_use_t use;
+
+    if (!store.cache || !store.mutex)
+        return JWT_DPOP_STORE_DOWN;
+    replay_id(jkt, jti, id);
+    if (!memcmp(id, zero, sizeof(id)))
+        return JWT_DPOP_STORE_DOWN;
+    if ((rv = apr_global_mutex_lock(store.mutex)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, JWT_LOGNO(1320)
+                      "DPoP replay store: cannot take its lock");
+        return JWT_DPOP_STORE_DOWN;
+    }
+    rv = store.provider->retrieve(store.cache, r->server, id, sizeof(id), back, &len, r->pool);
+    if (rv == APR_SUCCESS && len == sizeof(back) && !memcmp(back, id, sizeof(id)))
+        use = JWT_DPOP_REPLAYED;
+    else if ((rv = store.provider->store(store.cache, r->server, id, sizeof(id), expiry, id,
+                                         sizeof(id), r->pool)) == APR_SUCCESS)
+        use = JWT_DPOP_FIRST_USE;
+    else {
+        /* full of unexpired proofs: refusing is the safe answer, and shmcb makes room by
+         * expiring the oldest on the next store */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, JWT_LOGNO(1321)
+                      "DPoP replay store: cannot remember a proof's jti");
+        use = JWT_DPOP_STORE_DOWN;
+    }
+    apr_global_mutex_unlock(store.mutex);
+    return use;
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+static int replay_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    jwt_binding_pre_config();
+    return ap_mutex_register(pconf, DPOP_MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0) == APR_SUCCESS
+           ? OK : 500;
+}
+
+static int replay_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                               server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    if (!jwt_binding_dpop_sections())
+        return OK;
+    store.provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
+                                        AP_SOCACHE_PROVIDER_VERSION);
+    if (!store.provider) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1322)
+                     "AuthJWTBinding dpop needs mod_socache_shmcb to refuse replayed proofs "
+                     "across children: load it (a2enmod socache_shmcb, or LoadModule "
+                     "socache_shmcb_module ...)");
+        return 500;
+    }
+    return OK;
+}
+
+static apr_status_t store_destroy(void *data)
+{
+    (void)data;
+    if (store.cache && store.provider)
+        store.provider->destroy(store.cache, store.server);
+    store.cache = NULL;
+    store.mutex = NULL;
+    return APR_SUCCESS;
+}
+
+static int replay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                              server_rec *s)
+{
+    struct ap_socache_hints hints = { DPOP_ID_LEN, DPOP_ID_LEN, 60 };
+    const char *arg, *msg;
+    apr_status_t rv;
+
+    (void)plog;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG
+        || !jwt_binding_dpop_sections() || !store.provider)
+        return OK;
+    store.server = s;
+    rv = ap_global_mutex_create(&store.mutex, NULL, DPOP_MUTEX_TYPE, NULL, s, pconf, 0);
+    if (rv != APR_SUCCESS)
+        return 500;                    /* ap_global_mutex_create logged why */
+    arg = apr_psprintf(ptemp, "%s(%d)", ap_runtime_dir_relative(ptemp, DPOP_SOCACHE_NS ".shmcb"),
+                       DPOP_STORE_SIZE);
+    if ((msg = store.provider->create(&store.cache, arg, ptemp, pconf))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1323)
+                     "DPoP replay store: socache shmcb: %s", msg);
+        return 500;
+    }
+    if ((rv = store.provider->init(store.cache, DPOP_SOCACHE_NS, &hints, s, pconf))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1324)
+                     "DPoP replay store: cannot create it (%s)", arg);
+        return 500;
+    }
+    apr_pool_cleanup_register(pconf, NULL, store_destroy, apr_pool_cleanup_null);
+    return OK;
+}
+
+static void replay_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+    if (!store.mutex)
+        return;
+    rv = apr_global_mutex_child_init(&store.mutex, apr_global_mutex_lockfile(store.mutex), p);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1325)
+                     "DPoP replay store: cannot re-attach its lock");
+}
+
+void jwt_dpop_replay_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(replay_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(replay_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(replay_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(replay_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+}

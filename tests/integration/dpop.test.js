@@ -1,0 +1,186 @@
+'use strict';
+// DPoP-bound tokens (RFC 9449; mod_auth_jwt/binding.c, core/jwt_dpop.c, dpop_replay.c)
+// through a real httpd. Good proofs come from npm `dpop` (panva, an independent client
+// library); hostile ones are built by hand with npm `jose`. Tokens from npm jsonwebtoken,
+// bound with cnf.jkt = dpop's calculateThumbprint of the client's public key.
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const jose = require('jose');
+const { startHttpd, request, parseEnv } = require('./lib/httpd');
+const { generateKeys } = require('./lib/keys');
+const T = require('./lib/tokens');
+const A = require('./lib/assertions');
+const F = require('./lib/fixture');
+
+const ALGS = 'RS256 ES256 EdDSA';
+
+describe('AuthJWTBinding dpop', () => {
+  let keys; let srv; let dpop; let alice; let bob;
+  before(async () => {
+    dpop = await import('dpop');
+    alice = await dpop.generateKeyPair('ES256');
+    bob = await dpop.generateKeyPair('ES256');
+    keys = generateKeys({ only: ['rsa'] });
+    const key = `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=rsa\n  AuthJWTAlgorithms RS256 ES256 EdDSA HS256\n`;
+    srv = await startHttpd({
+      name: 'dpop',
+      modules: ['socache_shmcb'],
+      conf: [
+        F.location('/dpop', 'dpop', `${key}  AuthJWTBinding dpop\n  AuthJWTForwardClaim sub X-JWT-Sub\n  Require valid-user`),
+        F.location('/dpop-opt', 'dpop-opt', `${key}  AuthJWTBinding dpop optional\n  Require valid-user`),
+        F.location('/short', 'short', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPWindow 2\n  Require valid-user`),
+      ].join('\n'),
+    });
+  });
+  after(async () => { await srv?.stop(); keys?.cleanup(); });
+
+  const url = (p) => `${srv.base}${p}`;
+  const tok = (extra) => T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'rsa' }, payload: T.claims(extra) });
+  const boundTo = async (kp, extra = {}) => tok({ cnf: { jkt: await dpop.calculateThumbprint(kp.publicKey) }, ...extra });
+  const proof = (kp, p, token, method = 'GET') => dpop.generateProof(kp, url(p), method, undefined, token);
+  const send = (p, token, proofs, { scheme = 'DPoP', method = 'GET', headers = [] } = {}) => {
+    const h = ['Authorization', `${scheme} ${token}`];
+    for (const pr of [].concat(proofs ?? [])) h.push('DPoP', pr);
+    return request(srv.base, p, { method, headers: [...h, ...headers] });
+  };
+  const ath = (token) => crypto.createHash('sha256').update(token).digest('base64url');
+  /* a proof by hand: any header and claims, signed with key (jose) */
+  async function handProof({ kp = alice, alg = 'ES256', header = {}, claims = {}, signKey }) {
+    const jwk = await jose.exportJWK(kp.publicKey);
+    return new jose.SignJWT({ jti: crypto.randomUUID(), htm: 'GET', htu: url('/dpop/ok.txt'), iat: T.now(), ...claims })
+      .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk, ...header })
+      .sign(signKey || kp.privateKey);
+  }
+  function expectDpopError(res, realm, error, description) {
+    assert.equal(res.status, 401, `expected 401, got ${res.status}: ${res.body.slice(0, 200)}`);
+    const all = res.header('WWW-Authenticate');
+    assert.equal(all.length, 1, JSON.stringify(all));
+    const c = A.parseChallenge(all[0]);
+    assert.equal(c.scheme, 'DPoP', all[0]);
+    assert.equal(c.params.realm, realm);
+    assert.equal(c.params.error, error, all[0]);
+    assert.equal(c.params.algs, ALGS, 'algs: the asymmetric algorithms of AuthJWTAlgorithms');
+    if (description) assert.equal(c.params.error_description, description, all[0]);
+    return c;
+  }
+
+  test('a proof from npm dpop with its bound token: 200, REMOTE_USER, forwarded claim replaces a spoofed one', async () => {
+    const t = await boundTo(alice);
+    A.expectOk(await send('/dpop/ok.txt', t, await proof(alice, '/dpop/ok.txt', t)));
+    const res = await send('/dpop/env.cgi', t, await proof(alice, '/dpop/env.cgi', t), { headers: ['X-JWT-Sub', 'mallory', 'x-jwt-SUB', 'eve'] });
+    assert.equal(res.status, 200, res.body.slice(0, 300));
+    const env = parseEnv(res.body);
+    assert.equal(env.REMOTE_USER, 'alice');
+    assert.equal(env.HTTP_X_JWT_SUB, 'alice');
+    // the query is not part of htu (RFC 9449 4.3)
+    A.expectOk(await send('/dpop/ok.txt?a=1', t, await proof(alice, '/dpop/ok.txt', t)));
+    // each request needs a fresh proof; a new one is fine many times
+    for (let i = 0; i < 3; i++) A.expectOk(await send('/dpop/ok.txt', t, await proof(alice, '/dpop/ok.txt', t)));
+  });
+
+  test('a replayed proof: 401 invalid_dpop_proof', async () => {
+    const t = await boundTo(alice);
+    const p = await proof(alice, '/dpop/ok.txt', t);
+    A.expectOk(await send('/dpop/ok.txt', t, p));
+    expectDpopError(await send('/dpop/ok.txt', t, p), 'dpop', 'invalid_dpop_proof', 'DPoP proof replayed');
+  });
+
+  test('replay is refused across children: one proof sent 20 times at once succeeds exactly once', async () => {
+    const t = await boundTo(alice);
+    const pids = new Set();
+    for (let round = 0; round < 5 && pids.size < 2; round++) {
+      const p = await proof(alice, '/dpop/ok.txt', t);
+      const jti = JSON.parse(Buffer.from(p.split('.')[1], 'base64url')).jti;
+      const all = await Promise.all(Array.from({ length: 20 }, () => send('/dpop/ok.txt', t, p)));
+      assert.equal(all.filter((r) => r.status === 200).length, 1, `round ${round}: ${all.map((r) => r.status)}`);
+      for (const r of all.filter((x) => x.status !== 200)) expectDpopError(r, 'dpop', 'invalid_dpop_proof', 'DPoP proof replayed');
+      for (const line of srv.errorLog().split('\n').filter((l) => l.includes(`jti '${jti}' used before`))) {
+        pids.add(/\[pid (\d+)/.exec(line)[1]);
+      }
+    }
+    assert.ok(pids.size >= 2, `replays were refused in ${pids.size} child process(es) only: not shown across children`);
+  });
+
+  test('wrong htm, wrong htu, another host or scheme: 401 invalid_dpop_proof', async () => {
+    const t = await boundTo(alice);
+    expectDpopError(await send('/dpop/ok.txt', t, await proof(alice, '/dpop/ok.txt', t, 'POST')), 'dpop', 'invalid_dpop_proof');
+    expectDpopError(await send('/dpop/ok.txt', t, await proof(alice, '/dpop/other.txt', t)), 'dpop', 'invalid_dpop_proof');
+    for (const htu of [url('/dpop/ok.txt').replace('http:', 'https:'), url('/dpop/ok.txt').replace('127.0.0.1', 'localhost'),
+      url('/dpop/ok.txt/'), `${srv.base}/dpop/ok.txt`.replace(`:${srv.port}`, '')]) {
+      expectDpopError(await send('/dpop/ok.txt', t, await handProof({ claims: { htu, ath: ath(t) } })), 'dpop', 'invalid_dpop_proof');
+    }
+    // htu normalised: upper-case scheme and host, a default-less explicit port, fragment
+    A.expectOk(await send('/dpop/ok.txt', t, await handProof({ claims: { htu: `HTTP://127.0.0.1:${srv.port}/dpop/ok.txt#frag`, ath: ath(t) } })));
+  });
+
+  test('stale and future iat: 401; within the window: 200', async () => {
+    const t = await boundTo(alice);
+    expectDpopError(await send('/dpop/ok.txt', t, await handProof({ claims: { iat: T.now() - 120, ath: ath(t) } })), 'dpop', 'invalid_dpop_proof');
+    expectDpopError(await send('/dpop/ok.txt', t, await handProof({ claims: { iat: T.now() + 60, ath: ath(t) } })), 'dpop', 'invalid_dpop_proof');
+    A.expectOk(await send('/dpop/ok.txt', t, await handProof({ claims: { iat: T.now() - 30, ath: ath(t) } })));
+    // AuthJWTDPoPWindow 2: a proof 10 s old is stale there
+    expectDpopError(await send('/short/ok.txt', t, await handProof({ claims: { htu: url('/short/ok.txt'), iat: T.now() - 10, ath: ath(t) } })), 'short', 'invalid_dpop_proof');
+  });
+
+  test('wrong ath, no ath, wrong cnf.jkt: 401 invalid_dpop_proof', async () => {
+    const t = await boundTo(alice);
+    const other = await boundTo(alice, { n: 2 });
+    expectDpopError(await send('/dpop/ok.txt', t, await proof(alice, '/dpop/ok.txt', other)), 'dpop', 'invalid_dpop_proof');
+    expectDpopError(await send('/dpop/ok.txt', t, await proof(alice, '/dpop/ok.txt', undefined)), 'dpop', 'invalid_dpop_proof');
+    // bob's token, alice's proof (and the other way round)
+    const tb = await boundTo(bob);
+    expectDpopError(await send('/dpop/ok.txt', tb, await proof(alice, '/dpop/ok.txt', tb)), 'dpop', 'invalid_dpop_proof');
+    A.expectOk(await send('/dpop/ok.txt', tb, await proof(bob, '/dpop/ok.txt', tb)));
+  });
+
+  test('an HS256 proof, a private jwk, typ JWT, alg none, a signature by another key: 401 invalid_dpop_proof', async () => {
+    const t = await boundTo(alice);
+    const secret = crypto.randomBytes(32);
+    const hs = await new jose.SignJWT({ jti: 'h', htm: 'GET', htu: url('/dpop/ok.txt'), iat: T.now(), ath: ath(t) })
+      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: secret.toString('base64url') } }).sign(secret);
+    expectDpopError(await send('/dpop/ok.txt', t, hs), 'dpop', 'invalid_dpop_proof');
+    const ext = await dpop.generateKeyPair('ES256', { extractable: true });
+    const priv = await jose.exportJWK(ext.privateKey);
+    assert.ok(priv.d, 'the private jwk has d');
+    const tx = await boundTo(ext);
+    const withD = await handProof({ kp: ext, header: { jwk: priv }, claims: { ath: ath(tx) } });
+    expectDpopError(await send('/dpop/ok.txt', tx, withD), 'dpop', 'invalid_dpop_proof');
+    A.expectOk(await send('/dpop/ok.txt', tx, await handProof({ kp: ext, claims: { ath: ath(tx) } })));   // the same key without d
+    expectDpopError(await send('/dpop/ok.txt', t, await handProof({ header: { typ: 'JWT' }, claims: { ath: ath(t) } })), 'dpop', 'invalid_dpop_proof');
+    const none = `${T.seg({ alg: 'none', typ: 'dpop+jwt', jwk: await jose.exportJWK(alice.publicKey) })}.${T.seg({ jti: 'n', htm: 'GET', htu: url('/dpop/ok.txt'), iat: T.now(), ath: ath(t) })}.`;
+    expectDpopError(await send('/dpop/ok.txt', t, none), 'dpop', 'invalid_dpop_proof');
+    // alice's jwk in the header, signed by bob
+    expectDpopError(await send('/dpop/ok.txt', t, await handProof({ claims: { ath: ath(t) }, signKey: bob.privateKey })), 'dpop', 'invalid_dpop_proof');
+  });
+
+  test('two proofs, no proof: 401 invalid_dpop_proof', async () => {
+    const t = await boundTo(alice);
+    const two = [await proof(alice, '/dpop/ok.txt', t), await proof(alice, '/dpop/ok.txt', t)];
+    expectDpopError(await send('/dpop/ok.txt', t, two), 'dpop', 'invalid_dpop_proof', 'more than one DPoP proof');
+    expectDpopError(await send('/dpop/ok.txt', t, `${two[0]}, ${two[1]}`), 'dpop', 'invalid_dpop_proof', 'more than one DPoP proof');
+    expectDpopError(await send('/dpop/ok.txt', t, []), 'dpop', 'invalid_dpop_proof', 'no DPoP proof');
+  });
+
+  test('the Bearer scheme for a DPoP-bound token, an unbound token with DPoP, no token: 401 with the DPoP challenge', async () => {
+    const t = await boundTo(alice);
+    expectDpopError(await send('/dpop/ok.txt', t, await proof(alice, '/dpop/ok.txt', t), { scheme: 'Bearer' }), 'dpop', 'invalid_token',
+      'a DPoP-bound token must come with the DPoP scheme');
+    const plain = tok({});
+    expectDpopError(await send('/dpop/ok.txt', plain, await proof(alice, '/dpop/ok.txt', plain)), 'dpop', 'invalid_token', 'the token is not DPoP-bound');
+    expectDpopError(await send('/dpop/ok.txt', plain, [], { scheme: 'Bearer' }), 'dpop', 'invalid_token');
+    const none = await request(srv.base, '/dpop/ok.txt');
+    assert.equal(none.status, 401);
+    assert.equal(none.header('WWW-Authenticate')[0], `DPoP realm="dpop", algs="${ALGS}"`);
+    // a bad token is still a bad token, with the DPoP scheme's challenge
+    const bad = T.tamperSignature(t);
+    expectDpopError(await send('/dpop/ok.txt', bad, await proof(alice, '/dpop/ok.txt', bad)), 'dpop', 'invalid_token', 'invalid signature');
+  });
+
+  test('dpop optional: an unbound Bearer token passes; a DPoP-bound one still needs its proof and scheme', async () => {
+    A.expectOk(await send('/dpop-opt/ok.txt', tok({}), [], { scheme: 'Bearer' }));
+    const t = await boundTo(alice);
+    expectDpopError(await send('/dpop-opt/ok.txt', t, [], { scheme: 'Bearer' }), 'dpop-opt', 'invalid_token');
+    A.expectOk(await send('/dpop-opt/ok.txt', t, await proof(alice, '/dpop-opt/ok.txt', t)));
+  });
+});
