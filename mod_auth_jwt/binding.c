@@ -161,6 +161,15 @@ static const char *the_proof(request_rec *r, int *count)
     return c.count == 1 ? c.value : NULL;
 }
 
+/* The request the client sent: a subrequest's or internal redirect's proof is the one
+ * that came with it, for its method and URL. */
+static request_rec *client_request(request_rec *r)
+{
+    while (r->main || r->prev)
+        r = r->main ? r->main : r->prev;
+    return r;
+}
+
 /* The request's URL as the client addressed it (RFC 9449 4.3: htu): this server's scheme,
  * the name and port the client used (UseCanonicalName decides, as for every URL httpd
  * makes about itself) and the path as sent, not decoded. */
@@ -168,6 +177,27 @@ static const char *request_url(request_rec *r)
 {
     const char *path = r->parsed_uri.path && *r->parsed_uri.path ? r->parsed_uri.path : "/";
     return ap_construct_url(r->pool, path, r);
+}
+
+#define DPOP_NOTE "auth_jwt_dpop_proof"
+
+/* A proof is used once per client request: the first section that checks it records it
+ * in the store and in the client request's notes, so that a subrequest or internal
+ * redirect into another DPoP section (an ErrorDocument) may check it again without
+ * counting as a replay. */
+static jwt_dpop_use_t use_proof(request_rec *r, const jwt_dpop_proof_t *got, apr_time_t expiry)
+{
+    request_rec *top = client_request(r);
+    const char *mark = apr_pstrcat(top->pool, got->jkt, " ", got->jti, NULL);
+    const char *seen = apr_table_get(top->notes, DPOP_NOTE);
+    jwt_dpop_use_t use;
+
+    if (seen && strcmp(seen, mark) == 0)
+        return JWT_DPOP_FIRST_USE;
+    use = jwt_dpop_replay_first_use(r, got->jkt, got->jti, expiry);
+    if (use == JWT_DPOP_FIRST_USE)
+        apr_table_setn(top->notes, DPOP_NOTE, mark);
+    return use;
 }
 
 static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_binding_conf_t *b,
@@ -202,8 +232,8 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
                       count ? "more than one DPoP proof" : "no DPoP proof",
                       count ? "more than one DPoP header" : "no DPoP header");
     memset(&req, 0, sizeof(req));
-    req.method = r->method;
-    req.url = request_url(r);
+    req.method = client_request(r)->method;
+    req.url = request_url(client_request(r));
     req.access_token = hunt->token;
     req.token_len = hunt->len;
     req.jkt = jkt;
@@ -215,8 +245,7 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
     if (jwt_dpop_verify(r->pool, proof, strlen(proof), &req, &got, &err) != JWT_OK)
         return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof", "invalid DPoP proof",
                       err.message);
-    switch (jwt_dpop_replay_first_use(r, got.jkt, got.jti,
-                                      apr_time_from_sec(got.iat + window + req.leeway + 1))) {
+    switch (use_proof(r, &got, apr_time_from_sec(got.iat + window + req.leeway + 1))) {
     case JWT_DPOP_FIRST_USE:
         break;
     case JWT_DPOP_REPLAYED:

@@ -30,6 +30,10 @@ describe('AuthJWTBinding dpop', () => {
         F.location('/dpop', 'dpop', `${key}  AuthJWTBinding dpop\n  AuthJWTForwardClaim sub X-JWT-Sub\n  Require valid-user`),
         F.location('/dpop-opt', 'dpop-opt', `${key}  AuthJWTBinding dpop optional\n  Require valid-user`),
         F.location('/short', 'short', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPWindow 2\n  Require valid-user`),
+        // an internal redirect into another DPoP section: the client's one proof is checked
+        // there again, against the client's request, and is no replay
+        F.location('/redir', 'redir', `${key}  AuthJWTBinding dpop\n  Require valid-user\n  ErrorDocument 404 /inner/env.cgi`),
+        F.location('/inner', 'inner', `${key}  AuthJWTBinding dpop\n  AuthJWTUserClaim email\n  Require valid-user`),
       ].join('\n'),
     });
   });
@@ -182,5 +186,31 @@ describe('AuthJWTBinding dpop', () => {
     const t = await boundTo(alice);
     expectDpopError(await send('/dpop-opt/ok.txt', t, [], { scheme: 'Bearer' }), 'dpop-opt', 'invalid_token');
     A.expectOk(await send('/dpop-opt/ok.txt', t, await proof(alice, '/dpop-opt/ok.txt', t)));
+  });
+
+  test('an internal redirect into another DPoP section checks the client\'s proof again, as no replay', async () => {
+    const t = await boundTo(alice, { email: 'alice@example.com' });
+    const p = await proof(alice, '/redir/missing', t);
+    const res = await send('/redir/missing', t, p);
+    assert.equal(res.status, 404, res.body.slice(0, 300));
+    const env = parseEnv(res.body);
+    assert.equal(env.REDIRECT_URL, '/redir/missing');
+    assert.equal(env.REMOTE_USER, 'alice@example.com', 'the redirect target authenticated with its own user claim');
+    expectDpopError(await send('/redir/missing', t, p), 'redir', 'invalid_dpop_proof', 'DPoP proof replayed');
+    // a proof made for the redirect target's URL is not the client's request
+    expectDpopError(await send('/redir/missing', t, await proof(alice, '/inner/env.cgi', t)), 'redir', 'invalid_dpop_proof');
+  });
+
+  test('configtest: AuthJWTBinding dpop without mod_socache_shmcb, a bad window', async () => {
+    const { configtest } = require('./lib/httpd');
+    const conf = F.location('/x', 'x', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTBinding dpop\n  Require valid-user`);
+    const r = await configtest(conf, { name: 'dpop-noshm' });
+    assert.notEqual(r.code, 0);
+    assert.match(r.output, /AH-JWT-1322: AuthJWTBinding dpop needs mod_socache_shmcb/);
+    for (const w of ['0', '3601', 'soon']) {
+      const bad = await configtest(F.location('/x', 'x', `  AuthJWTDPoPWindow ${w}\n  Require valid-user`), { name: 'dpop-window' });
+      assert.notEqual(bad.code, 0, w);
+      assert.match(bad.output, new RegExp(`line ${bad.lineOf('AuthJWTDPoPWindow')} of`), bad.output);
+    }
   });
 });
