@@ -3,7 +3,7 @@
  *
  * The id is SHA-256(jkt "\n" jti): shmcb picks its sub-cache by the id's first byte, so ids
  * must look random, and one key's jti cannot collide with another's. The value stored is
- * the id again, compared when read back: an entry is trusted only when it is ours. The
+ * one marker byte, compared when read back (shmcb compares the whole id itself). The
  * lookup and the store happen under one lock, so two children given the same proof at the
  * same moment cannot both see it as new.
  *
@@ -26,7 +26,11 @@
 #define DPOP_MUTEX_TYPE "auth-jwt-dpop"
 #define DPOP_SOCACHE_NS "auth_jwt_dpop"
 #define DPOP_ID_LEN 32
-#define DPOP_STORE_SIZE (1024 * 1024)   /* about 10,000 proofs in flight */
+/* shmcb keeps about 100 bytes per entry and, when full, forgets the oldest ones even
+ * before they expire: the store must hold every proof of a window. 16 MiB is about
+ * 160,000 proofs, 2,600 a second for the default 60-second window. */
+#define DPOP_STORE_SIZE (16 * 1024 * 1024)
+#define DPOP_MARK 0xd9                  /* the one byte stored: shmcb compares the id itself */
 
 static struct {
     const ap_socache_provider_t *provider;
@@ -51,7 +55,7 @@ jwt_dpop_use_t jwt_dpop_replay_first_use(request_rec *r, const char *jkt, const 
                                          apr_time_t expiry)
 {
     static const unsigned char zero[DPOP_ID_LEN];
-    unsigned char id[DPOP_ID_LEN], back[DPOP_ID_LEN];
+    unsigned char id[DPOP_ID_LEN], back[4], mark = DPOP_MARK;
     unsigned int len = sizeof(back);
     apr_status_t rv;
     jwt_dpop_use_t use;
@@ -67,10 +71,10 @@ jwt_dpop_use_t jwt_dpop_replay_first_use(request_rec *r, const char *jkt, const 
         return JWT_DPOP_STORE_DOWN;
     }
     rv = store.provider->retrieve(store.cache, r->server, id, sizeof(id), back, &len, r->pool);
-    if (rv == APR_SUCCESS && len == sizeof(back) && !memcmp(back, id, sizeof(id)))
+    if (rv == APR_SUCCESS && len == 1 && back[0] == DPOP_MARK)
         use = JWT_DPOP_REPLAYED;
-    else if ((rv = store.provider->store(store.cache, r->server, id, sizeof(id), expiry, id,
-                                         sizeof(id), r->pool)) == APR_SUCCESS)
+    else if ((rv = store.provider->store(store.cache, r->server, id, sizeof(id), expiry, &mark,
+                                         1, r->pool)) == APR_SUCCESS)
         use = JWT_DPOP_FIRST_USE;
     else {
         /* full of unexpired proofs: refusing is the safe answer, and shmcb makes room by
@@ -127,7 +131,7 @@ static apr_status_t store_destroy(void *data)
 static int replay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                               server_rec *s)
 {
-    struct ap_socache_hints hints = { DPOP_ID_LEN, DPOP_ID_LEN, 60 };
+    struct ap_socache_hints hints = { DPOP_ID_LEN, 1, 60 };
     const char *arg, *msg;
     apr_status_t rv;
 
