@@ -7,6 +7,7 @@
 #                              REVOCATION=shmcb|redis|none: the store of the HS256-rev-<store>
 #                              rows (default shmcb; redis starts a local redis-server on a
 #                              free port with its own dir, stopped at the end)
+#                              DPOP_PROOFS=<proofs per round for RS256-dpop, default DURATION x 20000>
 # One httpd (mpm_event) serves the same 64-byte file at /open/ (no auth: the ceiling; sent the
 # same request bytes as the row it is the ceiling of: see open-bearer, open-bearer-<alg>,
 # open-distinct) and at
@@ -88,7 +89,7 @@ url_of() {
   esac
 }
 run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
-for loc in open hs hs-rev rs es ed floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
+for loc in open hs hs-rev rs es ed rs-mtls rs-dpop floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
   mkdir -p "$run/htdocs/$loc"
   head -c 63 /dev/zero | tr '\0' 'x' > "$run/htdocs/$loc/file.txt"; echo >> "$run/htdocs/$loc/file.txt"
 done
@@ -122,6 +123,7 @@ LoadModule authn_core_module $mods/mod_authn_core.so
 LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule mime_module $mods/mod_mime.so
+LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
 LoadModule auth_jwt_module $module
 LoadModule bench_floor_module $floor
 ${CACHE_SIZE:+AuthJWTCacheSize $CACHE_SIZE}
@@ -183,6 +185,33 @@ LOCS
 </Location>
 CONF
   fi
+  # sender-constrained tokens (issue 28) behind the RS256 key: certificate-bound (the
+  # certificate as an RFC 9440 Client-Cert header from this trusted address: the binding's
+  # work without a TLS handshake, which wrk cannot do with a client certificate) and
+  # DPoP-bound (one fresh ES256 proof per request, checked and remembered)
+  for b in mtls dpop; do
+    cat <<CONF
+<Location /rs-$b/>
+  AuthType jwt
+  AuthName bench
+  AuthJWTKeyFile "$state/rs256.pub.pem" kid=bench-rs
+  AuthJWTAlgorithms RS256 ES256
+  AuthJWTIssuer https://bench.example/
+  AuthJWTAudience bench
+  AuthJWTBinding $b
+  Require valid-user
+</Location>
+CONF
+  done
+  cat <<CONF
+<Location /rs-mtls/>
+  AuthJWTClientCertHeader Client-Cert
+  AuthJWTClientCertTrustedProxies 127.0.0.1
+</Location>
+<Location /rs-dpop/>
+  AuthJWTDPoPWindow 3600
+</Location>
+CONF
   # the authentication floor (bench/mod_bench_floor.c): any bearer token accepted unchecked,
   # so what is left is httpd's own authentication and authorization of a protected location
   cat <<CONF
@@ -262,7 +291,16 @@ chmod 0755 "$state"
 trap '/usr/sbin/apache2 -f "$run/httpd.conf" -k stop 2>/dev/null || true; [ -z "$redis_pid" ] || kill "$redis_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/open/file.txt" && break; sleep 0.1; done
 
-# --- cases: name path algfile(or -) mode(single|rotate) ---
+# the sender-constrained rows' credentials: minted for this run's port (htu names it)
+[ -f "$state/client.crt" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+  -keyout "$state/client.key" -out "$state/client.crt" -days 3650 -subj /CN=bench-client 2>/dev/null
+DPOP_PROOFS=${DPOP_PROOFS:-$((DURATION * 20000))}
+if [ -z "${CASES:-}" ] || [[ " $CASES " == *" RS256-dpop "* ]] || [[ " $CASES " == *" RS256-mtls "* ]]; then
+  echo "minting $((DPOP_PROOFS * ROUNDS + 1)) DPoP proofs for this run (npm dpop)..." >&2
+  node "$here/mint_binding.js" "$state" "$port" $((DPOP_PROOFS * ROUNDS + 1))
+fi
+
+# --- cases: name path algfile(or -) mode(single|rotate|mtls|dpop) ---
 cases=("open /open/file.txt - single")
 # The same-token rows' ceiling: /open/ with the same Authorization header (the HS256 token,
 # the shortest: the other rows' requests carry more bytes than their ceiling), so that
@@ -278,6 +316,9 @@ done
 for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("${a%%:*} /${a##*:}/file.txt ${a%%:*} single")
 done
+# against RS256 (the same key, one token, a cache hit): the binding's cost per request
+cases+=("RS256-mtls /rs-mtls/file.txt RS256-mtls mtls")
+cases+=("RS256-dpop /rs-dpop/file.txt RS256-dpop dpop")
 # the same-token rows' floor: the HS256 header, accepted unchecked (httpd's own auth hooks)
 cases+=("floor-auth /floor-auth/file.txt HS256 single")
 # the HS256 location with AuthJWTRevocation On over $REVOCATION: against the HS256 row
@@ -315,6 +356,21 @@ for c in "${cases[@]}"; do
   read -r name path alg mode <<<"$c"
   [ "$alg" = - ] && continue
   [ "${path#/open/}" != "$path" ] && continue    # no auth there: nothing to check
+  if [ "$mode" = mtls ] || [ "$mode" = dpop ]; then  # bound tokens: 200 with the binding, 401 without
+    tok=$(head -1 "$state/single-$alg.txt")
+    if [ "$mode" = mtls ]; then
+      good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" -H "Client-Cert: $(head -1 "$state/client-cert-field.txt")" "$(url_of "$path")")
+      bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$(url_of "$path")")
+    else   # the last proof of the file: the rounds use the ones before it
+      last=$(tail -1 "$state/proofs-$alg.txt")
+      good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: DPoP $tok" -H "DPoP: $last" "$(url_of "$path")")
+      bad=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: DPoP $tok" -H "DPoP: $last" "$(url_of "$path")")
+    fi
+    [ "$good" = 200 ] && [ "$bad" = 401 ] && continue
+    echo "bench: $name ($path): bound $good, unbound/replayed $bad; expected 200/401" >&2
+    tail -5 "$run/error.log" >&2
+    exit 1
+  fi
   if [ "$path" = /floor-auth/file.txt ]; then     # accepts any bearer token: 200, none 401
     good=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -1 "$state/single-$alg.txt")" "$(url_of "$path")")
     none=$(curl -s -o /dev/null -w '%{http_code}' "$(url_of "$path")")
@@ -372,6 +428,12 @@ for round in $(seq "$ROUNDS"); do
     args=(-t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency)
     if [ "$mode" = rotate ]; then
       args+=(-s "$here/rotate.lua" "$(url_of "$path")" -- "$state/tokens-$alg.txt")
+    elif [ "$mode" = mtls ]; then
+      args+=(-H "Authorization: Bearer $(head -1 "$state/single-$alg.txt")"
+             -H "Client-Cert: $(head -1 "$state/client-cert-field.txt")" "$(url_of "$path")")
+    elif [ "$mode" = dpop ]; then   # this round's own proofs: none is sent twice
+      args+=(-s "$here/dpop.lua" "$(url_of "$path")" -- "$state/single-$alg.txt"
+             "$state/proofs-$alg.txt" $(( (round - 1) * DPOP_PROOFS + 1 )) "$DPOP_PROOFS" "$THREADS")
     elif [ "$alg" != - ]; then
       args+=(-H "Authorization: Bearer $(head -1 "$state/single-$alg.txt")" "$(url_of "$path")")
     else

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_network_io.h>
+#include "http_core.h"
 
 #define BINDING_MERGE(f) do { \
         c->f = add->f##_set ? add->f : base->f; \
@@ -90,6 +91,10 @@ const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, con
     else if (!strcasecmp(mode, "mtls"))
         b->modes = JWT_BIND_MTLS;
     else if (!strcasecmp(mode, "dpop")) {
+        /* its replay store is made at startup, for the sections read then */
+        if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_RUN_MPM)
+            return "AuthJWTBinding dpop is not allowed in .htaccess (the replay store of its "
+                   "proofs is made at startup)";
         b->modes = JWT_BIND_DPOP;
         dpop_sections++;
     }

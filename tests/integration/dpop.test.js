@@ -34,6 +34,7 @@ describe('AuthJWTBinding dpop', () => {
         // there again, against the client's request, and is no replay
         F.location('/redir', 'redir', `${key}  AuthJWTBinding dpop\n  Require valid-user\n  ErrorDocument 404 /inner/env.cgi`),
         F.location('/inner', 'inner', `${key}  AuthJWTBinding dpop\n  AuthJWTUserClaim email\n  Require valid-user`),
+        '<Directory "/tmp/jwt-it-dpop-*/htdocs/ht">\n  AllowOverride AuthConfig\n</Directory>\n',
       ].join('\n'),
     });
   });
@@ -212,5 +213,17 @@ describe('AuthJWTBinding dpop', () => {
       assert.notEqual(bad.code, 0, w);
       assert.match(bad.output, new RegExp(`line ${bad.lineOf('AuthJWTDPoPWindow')} of`), bad.output);
     }
+  });
+
+  test('AuthJWTBinding dpop in .htaccess is refused (500, the reason logged): the replay store is made at startup', async () => {
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const dir = path.join(srv.dir, 'htdocs', 'ht');
+    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, '.htaccess'), 'AuthType jwt\nAuthJWTBinding dpop\nRequire valid-user\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(dir, 'x.txt'), 'x\n', { mode: 0o644 });
+    const res = await request(srv.base, '/ht/x.txt');
+    assert.equal(res.status, 500);
+    assert.match(srv.errorLog(), /AuthJWTBinding dpop is not allowed in \.htaccess/);
   });
 });
