@@ -14,6 +14,7 @@
 #include "jwt_cnf.h"
 #include "jwt_dpop.h"
 #include "dpop_replay.h"
+#include "dpop_nonce.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -245,6 +246,17 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
     if (jwt_dpop_verify(r->pool, proof, strlen(proof), &req, &got, &err) != JWT_OK)
         return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof", "invalid DPoP proof",
                       err.message);
+    if (b->dpop_nonce > 0) {
+        /* RFC 9449 8 / 9: every answer carries the nonce to use next */
+        const char *fresh = jwt_dpop_nonce_now(client_request(r), b->dpop_nonce);
+        if (fresh)
+            apr_table_setn(r->err_headers_out, "DPoP-Nonce", fresh);
+        if (!jwt_dpop_nonce_valid(client_request(r), b->dpop_nonce, got.nonce))
+            return refuse(r, no, HTTP_UNAUTHORIZED, "use_dpop_nonce",
+                          "Resource server requires nonce in DPoP proof",
+                          got.nonce ? "the DPoP proof's nonce is not a current one"
+                                    : "the DPoP proof has no nonce (AuthJWTDPoPNonce)");
+    }
     switch (use_proof(r, &got, apr_time_from_sec(got.iat + window + req.leeway + 1))) {
     case JWT_DPOP_FIRST_USE:
         break;

@@ -28,6 +28,7 @@ jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *b
     BINDING_MERGE(cert_header);
     BINDING_MERGE(trusted);
     BINDING_MERGE(dpop_window);
+    BINDING_MERGE(dpop_nonce);
     return c;
 }
 
@@ -153,5 +154,18 @@ const char *jwt_cmd_dpop_window(cmd_parms *cmd, void *mconfig, const char *arg)
     if (msg)
         return msg;
     b->dpop_window_set = 1;
+    return NULL;
+}
+
+const char *jwt_cmd_dpop_nonce(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_binding_conf_t *b = binding_of(cmd, mconfig);
+    const char *msg;
+
+    if (!strcasecmp(arg, "off"))
+        b->dpop_nonce = 0;
+    else if ((msg = jwt_parse_seconds(cmd, arg, 10, 86400, &b->dpop_nonce)))
+        return msg;
+    b->dpop_nonce_set = 1;
     return NULL;
 }

@@ -23,6 +23,8 @@ typedef struct jwt_binding_conf {
     int trusted_set;
     apr_int64_t dpop_window;         /* AuthJWTDPoPWindow: seconds a proof's iat stays good */
     int dpop_window_set;
+    apr_int64_t dpop_nonce;          /* AuthJWTDPoPNonce: a nonce's lifetime, 0 = no nonces */
+    int dpop_nonce_set;
 } jwt_binding_conf_t;
 
 #define JWT_DPOP_DEFAULT_WINDOW 60
@@ -46,6 +48,7 @@ const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, con
 const char *jwt_cmd_cert_header(cmd_parms *cmd, void *mconfig, const char *name);
 const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *addr);
 const char *jwt_cmd_dpop_window(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *jwt_cmd_dpop_nonce(cmd_parms *cmd, void *mconfig, const char *arg);
 
 /* AuthJWTOptional and AuthJWTBinding are OR_AUTHCFG like AuthJWTUserClaim: they trust no
  * key. Which addresses may speak for a client's certificate is a server's decision: never
@@ -60,6 +63,9 @@ const char *jwt_cmd_dpop_window(cmd_parms *cmd, void *mconfig, const char *arg);
         "lets a token without cnf through as a bearer token"), \
     AP_INIT_TAKE1("AuthJWTDPoPWindow", jwt_cmd_dpop_window, NULL, RSRC_CONF | OR_AUTHCFG, \
         "seconds a DPoP proof is accepted after its iat, and its jti remembered (default 60)"), \
+    AP_INIT_TAKE1("AuthJWTDPoPNonce", jwt_cmd_dpop_nonce, NULL, RSRC_CONF | OR_AUTHCFG, \
+        "SECONDS | off: DPoP proofs must carry a server nonce (DPoP-Nonce) of this lifetime " \
+        "(RFC 9449 8; default off)"), \
     AP_INIT_TAKE1("AuthJWTClientCertHeader", jwt_cmd_cert_header, NULL, \
         RSRC_CONF | ACCESS_CONF, "NAME: request header holding the client certificate as " \
         "RFC 9440 Client-Cert (:base64 DER:), trusted only from AuthJWTClientCertTrustedProxies"), \

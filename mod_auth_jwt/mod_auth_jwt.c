@@ -30,6 +30,7 @@
 #include "expr.h"
 #include "binding_conf.h"
 #include "dpop_replay.h"
+#include "dpop_nonce.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -106,6 +107,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     ap_hook_handler(jwt_revoke_handler, NULL, NULL, APR_HOOK_MIDDLE);
     jwt_expr_register(p);
     jwt_dpop_replay_register_hooks(p);
+    jwt_dpop_nonce_register_hooks(p);
     jwt_error_body_register(p);
     jwt_register_authz_providers(p);
     jwks_register_hooks(p);

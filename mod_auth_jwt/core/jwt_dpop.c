@@ -15,6 +15,7 @@
 #include <apr_lib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 jwt_algset_t jwt_dpop_algs(jwt_algset_t set)
 {
@@ -220,6 +221,7 @@ static jwt_code_t check_claims(apr_pool_t *p, const jwt_token_t *t, const jwt_dp
                        "access token");
     out->jti = jti;
     out->iat = iat;
+    out->nonce = string_claim(t->payload, "nonce");
     return JWT_OK;
 }
 
@@ -257,4 +259,35 @@ jwt_code_t jwt_dpop_verify(apr_pool_t *p, const char *proof, size_t len,
                        "the token's cnf.jkt", jkt);
     out->jkt = jkt;
     return JWT_OK;
+}
+
+/* ---------------------------------------------------------------- nonces */
+
+const char *jwt_dpop_nonce(apr_pool_t *p, const unsigned char *key, size_t keylen,
+                           int64_t period)
+{
+    unsigned char msg[10 + 8], mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    int i;
+
+    memcpy(msg, "dpop-nonce", 10);
+    for (i = 0; i < 8; i++)            /* big-endian: the same bytes on every platform */
+        msg[10 + i] = (unsigned char)((uint64_t)period >> (56 - 8 * i));
+    if (!HMAC(EVP_sha256(), key, (int)keylen, msg, sizeof(msg), mac, &maclen) || maclen < 16)
+        return NULL;
+    return jwt_b64url_encode(p, mac, 16);
+}
+
+int jwt_dpop_nonce_ok(apr_pool_t *p, const unsigned char *key, size_t keylen, int64_t period,
+                      const char *nonce)
+{
+    const char *now, *before;
+    int ok = 0;
+
+    if (!nonce || !(now = jwt_dpop_nonce(p, key, keylen, period))
+        || !(before = jwt_dpop_nonce(p, key, keylen, period - 1)))
+        return 0;
+    ok |= same_secretless(nonce, now);
+    ok |= same_secretless(nonce, before);
+    return ok;
 }

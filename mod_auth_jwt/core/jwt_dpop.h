@@ -31,7 +31,17 @@ typedef struct {
     const char *jti;              /* for the replay check */
     int64_t iat;
     const char *jkt;              /* RFC 7638 thumbprint of the proof's jwk */
+    const char *nonce;            /* its nonce claim (RFC 9449 8), NULL when absent */
 } jwt_dpop_proof_t;
+
+/* A server nonce (RFC 9449 8) that needs no state: base64url of the first 16 bytes of
+ * HMAC-SHA256(key, "dpop-nonce" || period number), in pool memory; NULL on failure. */
+const char *jwt_dpop_nonce(apr_pool_t *p, const unsigned char *key, size_t keylen,
+                           int64_t period);
+
+/* Is nonce the one of period or of the period before (constant time)? */
+int jwt_dpop_nonce_ok(apr_pool_t *p, const unsigned char *key, size_t keylen, int64_t period,
+                      const char *nonce);
 
 /* JWT_OK with *out filled, or why the proof is refused (the message names the check). */
 jwt_code_t jwt_dpop_verify(apr_pool_t *p, const char *proof, size_t len,

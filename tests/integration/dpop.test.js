@@ -35,6 +35,7 @@ describe('AuthJWTBinding dpop', () => {
         F.location('/redir', 'redir', `${key}  AuthJWTBinding dpop\n  Require valid-user\n  ErrorDocument 404 /inner/env.cgi`),
         F.location('/inner', 'inner', `${key}  AuthJWTBinding dpop\n  AuthJWTUserClaim email\n  Require valid-user`),
         '<Directory "/tmp/jwt-it-dpop-*/htdocs/ht">\n  AllowOverride AuthConfig\n</Directory>\n',
+        F.location('/nonce', 'nonce', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPNonce 300\n  Require valid-user`),
       ].join('\n'),
     });
   });
@@ -225,5 +226,25 @@ describe('AuthJWTBinding dpop', () => {
     const res = await request(srv.base, '/ht/x.txt');
     assert.equal(res.status, 500);
     assert.match(srv.errorLog(), /AuthJWTBinding dpop is not allowed in \.htaccess/);
+  });
+
+  test('AuthJWTDPoPNonce: no nonce or a wrong one is 401 use_dpop_nonce with a DPoP-Nonce; npm dpop with that nonce is 200', async () => {
+    const t = await boundTo(alice);
+    const first = await send('/nonce/ok.txt', t, await proof(alice, '/nonce/ok.txt', t));
+    const c = expectDpopError(first, 'nonce', 'use_dpop_nonce', 'Resource server requires nonce in DPoP proof');
+    assert.ok(c);
+    const nonce = first.headers['dpop-nonce'];
+    assert.match(nonce || '', /^[A-Za-z0-9_-]{22}$/, `DPoP-Nonce: ${nonce}`);
+    const ok = await send('/nonce/ok.txt', t, await dpop.generateProof(alice, url('/nonce/ok.txt'), 'GET', nonce, t));
+    A.expectOk(ok);
+    assert.equal(ok.headers['dpop-nonce'], nonce, 'the next nonce is announced on success too');
+    expectDpopError(await send('/nonce/ok.txt', t, await dpop.generateProof(alice, url('/nonce/ok.txt'), 'GET', `${nonce.slice(0, -1)}A`, t)),
+      'nonce', 'use_dpop_nonce');
+    // the nonce does not replace the other checks: a replay with a good nonce is still one
+    const p = await dpop.generateProof(alice, url('/nonce/ok.txt'), 'GET', nonce, t);
+    A.expectOk(await send('/nonce/ok.txt', t, p));
+    expectDpopError(await send('/nonce/ok.txt', t, p), 'nonce', 'invalid_dpop_proof', 'DPoP proof replayed');
+    // without the directive a nonce is ignored
+    A.expectOk(await send('/dpop/ok.txt', t, await dpop.generateProof(alice, url('/dpop/ok.txt'), 'GET', 'anything', t)));
   });
 });

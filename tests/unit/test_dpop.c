@@ -199,6 +199,25 @@ START_TEST(htu_normalised)
 }
 END_TEST
 
+START_TEST(nonces)
+{
+    static const unsigned char key[32] = { 1, 2, 3 }, other[32] = { 9 };
+    const char *n = jwt_dpop_nonce(tp, key, sizeof(key), 1000);
+    ck_assert_ptr_nonnull(n);
+    ck_assert_uint_eq(strlen(n), 22);                  /* 16 bytes, base64url */
+    ck_assert_str_ne(n, jwt_dpop_nonce(tp, key, sizeof(key), 1001));
+    ck_assert_str_ne(n, jwt_dpop_nonce(tp, other, sizeof(other), 1000));
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, key, sizeof(key), 1000, n), 1);
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, key, sizeof(key), 1001, n), 1);   /* the previous one */
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, key, sizeof(key), 1002, n), 0);   /* older */
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, key, sizeof(key), 999, n), 0);    /* from the future */
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, other, sizeof(other), 1000, n), 0);
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, key, sizeof(key), 1000, NULL), 0);
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, key, sizeof(key), 1000, ""), 0);
+    ck_assert_int_eq(jwt_dpop_nonce_ok(tp, key, sizeof(key), 1000, apr_pstrndup(tp, n, 21)), 0);
+}
+END_TEST
+
 Suite *suite_dpop(void)
 {
     Suite *s = suite_create("dpop");
@@ -207,6 +226,7 @@ Suite *suite_dpop(void)
     tcase_add_test(tc, valid_proof);
     tcase_add_test(tc, hostile_proofs);
     tcase_add_test(tc, htu_normalised);
+    tcase_add_test(tc, nonces);
     suite_add_tcase(s, tc);
     return s;
 }
