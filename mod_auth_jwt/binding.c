@@ -72,6 +72,72 @@ static int from_trusted_proxy(const request_rec *r, const jwt_binding_conf_t *b)
     return 0;
 }
 
+/* The last certificate seen on this connection and its thumbprint. Parsing a certificate
+ * costs OpenSSL some hundred microseconds; a keep-alive connection presents the same one
+ * request after request (TLS: always, barring renegotiation; a proxy: usually), so it is
+ * parsed again only when its text differs. Kept in the connection's pool, grown only to
+ * the largest certificate seen. */
+typedef struct {
+    char *text;
+    size_t cap, len;
+    char thumb[64];
+} cert_memo_t;
+
+#define CERT_MEMO "auth_jwt_cert_memo"
+
+static const char *memo_thumb(conn_rec *c, const char *text, size_t len)
+{
+    cert_memo_t *m = NULL;
+    apr_pool_userdata_get((void **)&m, CERT_MEMO, c->pool);
+    return m && m->len == len && memcmp(m->text, text, len) == 0 ? m->thumb : NULL;
+}
+
+static void memo_keep(conn_rec *c, const char *text, size_t len, const char *thumb)
+{
+    cert_memo_t *m = NULL;
+    size_t tl = strlen(thumb);
+
+    if (tl >= sizeof(m->thumb))
+        return;
+    apr_pool_userdata_get((void **)&m, CERT_MEMO, c->pool);
+    if (!m) {
+        m = apr_pcalloc(c->pool, sizeof(*m));
+        apr_pool_userdata_setn(m, CERT_MEMO, NULL, c->pool);
+    }
+    if (m->cap < len) {
+        m->text = apr_palloc(c->pool, len);
+        m->cap = len;
+    }
+    memcpy(m->text, text, len);
+    m->len = len;
+    memcpy(m->thumb, thumb, tl + 1);
+}
+
+typedef jwt_code_t (*thumb_fn)(apr_pool_t *, const char *, size_t, const char **, jwt_err_t *);
+
+static jwt_code_t field_thumb(apr_pool_t *p, const char *text, size_t len, const char **out,
+                              jwt_err_t *err)
+{
+    (void)len;
+    return jwt_cert_thumbprint_field(p, text, out, err);
+}
+
+static jwt_code_t memo_or_parse(request_rec *r, const char *text, thumb_fn parse,
+                                const char **thumb, jwt_err_t *err)
+{
+    size_t len = strlen(text);
+    const char *t = memo_thumb(r->connection, text, len);
+    jwt_code_t rc;
+
+    if (t) {
+        *thumb = apr_pstrdup(r->pool, t);
+        return JWT_OK;
+    }
+    if ((rc = parse(r->pool, text, len, thumb, err)) == JWT_OK)
+        memo_keep(r->connection, text, len, *thumb);
+    return rc;
+}
+
 /* The client certificate's thumbprint: JWT_OK with *thumb (NULL: no certificate), or an
  * error for a certificate that cannot be read (*from says which source). */
 static jwt_code_t client_thumbprint(request_rec *r, const jwt_binding_conf_t *b,
@@ -83,12 +149,12 @@ static jwt_code_t client_thumbprint(request_rec *r, const jwt_binding_conf_t *b,
     if (b->cert_header && from_trusted_proxy(r, b)
         && (field = apr_table_get(r->headers_in, b->cert_header))) {
         *from = b->cert_header;
-        return jwt_cert_thumbprint_field(r->pool, field, thumb, err);
+        return memo_or_parse(r, field, field_thumb, thumb, err);
     }
     *from = "the TLS connection";
     if (!(pem = tls_client_cert(r)))
         return JWT_OK;
-    return jwt_cert_thumbprint_pem(r->pool, pem, strlen(pem), thumb, err);
+    return memo_or_parse(r, pem, jwt_cert_thumbprint_pem, thumb, err);
 }
 
 static int check_mtls(request_rec *r, const jwt_binding_conf_t *b,

@@ -7,7 +7,7 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startHttpd, parseEnv } = require('./lib/httpd');
 const { generateKeys } = require('./lib/keys');
-const { makePki, sslConf, httpsRequest } = require('./lib/tls');
+const { makePki, sslConf, httpsRequest, https } = require('./lib/tls');
 const T = require('./lib/tokens');
 const A = require('./lib/assertions');
 const F = require('./lib/fixture');
@@ -102,6 +102,26 @@ describe('AuthJWTBinding mtls', () => {
     A.expectInvalidToken(await get('/untrusted/ok.txt', t, undefined, { 'Client-Cert': field }), 'untrusted', t);
     // ... but the connection's own certificate still counts
     A.expectOk(await get('/untrusted/ok.txt', t, pki.clients.alice, { 'Client-Cert': `:${pki.clients.bob.der.toString('base64')}:` }));
+  });
+
+  test('one keep-alive connection from a proxy, a different Client-Cert per request: each request its own certificate', async () => {
+    // the module remembers the last certificate of a connection (binding.c): it must be
+    // the one of this request, never the one before it
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: pki.ca });
+    const sockets = new Set();
+    const field = (who) => `:${pki.clients[who].der.toString('base64')}:`;
+    const t = bound('alice');
+    try {
+      for (const [who, want] of [['alice', 200], ['bob', 401], ['alice', 200], ['alice', 200], ['bob', 401]]) {
+        const res = await httpsRequest(srv.port, '/trusted/ok.txt', { ca: pki.ca, agent, headers: { ...F.bearer(t), 'Client-Cert': field(who) } });
+        assert.equal(res.status, want, `${who}: ${res.status}`);
+      }
+      const none = await httpsRequest(srv.port, '/trusted/ok.txt', { ca: pki.ca, agent, headers: F.bearer(t) });
+      A.expectInvalidToken(none, 'trusted', t);
+      agent.on('free', (s) => sockets.add(s));
+      await httpsRequest(srv.port, '/trusted/ok.txt', { ca: pki.ca, agent, headers: { ...F.bearer(t), 'Client-Cert': field('alice') } });
+      assert.equal(sockets.size, 1, 'not one connection');
+    } finally { agent.destroy(); }
   });
 
   test('a malformed Client-Cert from a trusted proxy is a 400, never a pass', async () => {

@@ -10,7 +10,8 @@
  *       x5t#S256: base64url SHA-256 of the DER, by node crypto) }, pki.cleanup()
  *   sslConf(pki)        the mod_ssl lines that make the whole server TLS, asking for an
  *                       optional client certificate from the CA
- *   await httpsRequest(port, path, { headers, client, method })  over a fresh connection;
+ *   await httpsRequest(port, path, { headers, client, method, agent })  over a fresh
+ *       connection (or agent's: an https.Agent with keepAlive reuses one);
  *       client: one of pki.clients (or undefined: no certificate). Same answer shape as
  *       httpd.js request(): status, headers, body.
  */
@@ -69,10 +70,10 @@ function sslConf(pki) {
   ].join('\n');
 }
 
-function httpsRequest(port, pathname, { headers = {}, client, method = 'GET', ca } = {}) {
+function httpsRequest(port, pathname, { headers = {}, client, method = 'GET', ca, agent = false } = {}) {
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host: '127.0.0.1', port, path: pathname, method, headers, agent: false, ca,
+      host: '127.0.0.1', port, path: pathname, method, headers, agent, ca,
       cert: client?.cert, key: client?.key, timeout: 20000,
     }, (res) => {
       const chunks = [];
@@ -96,4 +97,4 @@ function httpsRequest(port, pathname, { headers = {}, client, method = 'GET', ca
   });
 }
 
-module.exports = { makePki, sslConf, httpsRequest };
+module.exports = { makePki, sslConf, httpsRequest, https };
