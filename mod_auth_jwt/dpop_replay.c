@@ -7,12 +7,15 @@
  * lookup and the store happen under one lock, so two children given the same proof at the
  * same moment cannot both see it as new.
  *
- * Fleet-wide replay (issue 25's shared_store.h over AuthJWTRevocationCache) is not on this
- * branch's base: when it lands, jwt_dpop_replay_first_use is the one function to route
- * through it when configured.
+ * With AuthJWTRevocationCache (shared_store.h: shmcb, or redis / memcache for a fleet) the
+ * proofs go there instead, under the namespace "dpop", so a replay is refused by every
+ * server of the fleet. There the look-up and the store are two calls (the socache API has
+ * no add-if-absent): two servers given one proof within the same few milliseconds could
+ * both take it. A miss is trusted only when the store shows it is alive (its canary).
  */
 #include "dpop_replay.h"
 #include "binding_conf.h"
+#include "shared_store.h"
 
 #include <string.h>
 #include "ap_provider.h"
@@ -51,6 +54,37 @@ static void replay_id(const char *jkt, const char *jti, unsigned char id[DPOP_ID
         memset(id, 0, DPOP_ID_LEN);    /* the caller checks: an all-zero id is refused */
 }
 
+/* The fleet's store (AuthJWTRevocationCache). */
+static jwt_dpop_use_t shared_first_use(request_rec *r, const char *jkt, const char *jti,
+                                       apr_time_t expiry)
+{
+    const char *parts[2] = { jkt, jti };
+    unsigned char id[JWT_SHARED_STORE_ID_LEN], back[4], mark = DPOP_MARK;
+    unsigned int len = sizeof(back);
+    apr_status_t rv;
+    int lost = 0;
+
+    if (jwt_shared_store_id("dpop", parts, 2, id) != 0)
+        return JWT_DPOP_STORE_DOWN;
+    rv = jwt_shared_store_get(r->server, id, back, &len, r->pool);
+    if (rv == APR_SUCCESS && len == 1 && back[0] == DPOP_MARK)
+        return JWT_DPOP_REPLAYED;
+    if ((rv != APR_SUCCESS && rv != APR_NOTFOUND)
+        || jwt_shared_store_alive(r->server, r->pool, &lost) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, JWT_LOGNO(1326)
+                      "DPoP replay: the shared store %s does not answer",
+                      jwt_shared_store_describe());
+        return JWT_DPOP_STORE_DOWN;
+    }
+    if ((rv = jwt_shared_store_put(r->server, id, expiry, &mark, 1, r->pool)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, JWT_LOGNO(1327)
+                      "DPoP replay: cannot remember a proof's jti in %s",
+                      jwt_shared_store_describe());
+        return JWT_DPOP_STORE_DOWN;
+    }
+    return JWT_DPOP_FIRST_USE;
+}
+
 jwt_dpop_use_t jwt_dpop_replay_first_use(request_rec *r, const char *jkt, const char *jti,
                                          apr_time_t expiry)
 {
@@ -60,6 +94,8 @@ jwt_dpop_use_t jwt_dpop_replay_first_use(request_rec *r, const char *jkt, const 
     apr_status_t rv;
     jwt_dpop_use_t use;
 
+    if (jwt_shared_store_configured())
+        return shared_first_use(r, jkt, jti, expiry);
     if (!store.cache || !store.mutex)
         return JWT_DPOP_STORE_DOWN;
     replay_id(jkt, jti, id);
@@ -104,8 +140,8 @@ static int replay_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    if (!jwt_binding_dpop_sections())
-        return OK;
+    if (!jwt_binding_dpop_sections() || jwt_shared_store_given())
+        return OK;                     /* none, or AuthJWTRevocationCache holds the proofs */
     store.provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
                                         AP_SOCACHE_PROVIDER_VERSION);
     if (!store.provider) {

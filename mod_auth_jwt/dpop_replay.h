@@ -1,7 +1,7 @@
 /* dpop_replay.h -- the DPoP proof replay store (dpop_replay.c): each proof's jti is
  * accepted once within its window, server-wide, in an httpd socache (shmcb, shared by
- * every child, as mod_ssl keeps its sessions). The one place a fleet-wide store (the
- * revocation store of issue 25, when it lands) would be plugged in. */
+ * every child, as mod_ssl keeps its sessions), or in AuthJWTRevocationCache's shared
+ * store when one is configured (shared_store.h: across a fleet with redis / memcache). */
 #ifndef JWT_DPOP_REPLAY_H
 #define JWT_DPOP_REPLAY_H
 
