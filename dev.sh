@@ -33,6 +33,7 @@ DEB_PACKAGES=(
     debhelper dpkg-dev fakeroot lintian python3
     python3-jwcrypto
     redis-server memcached
+    prometheus python3-prometheus-client
 )
 
 deb_installed() {

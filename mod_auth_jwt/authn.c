@@ -20,6 +20,7 @@
 #include "login_redirect.h"
 #include "binding_conf.h"
 #include "binding.h"
+#include "metrics.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -93,6 +94,7 @@ static int refuse_no_token(request_rec *r, const jwt_dir_conf_t *conf)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0201)
                   "no bearer token in the request to %s", r->uri);
     jwt_explain_stage(r, "token", "fail", "no bearer token in the request");
+    jwt_metrics_note(r, JWT_OUT_NO_TOKEN);
     if (jwt_login_redirect(r, conf) == HTTP_SEE_OTHER)
         return HTTP_SEE_OTHER;         /* a browser: to the login page (AuthJWTLoginURL) */
     jwt_set_challenge(r, NULL, NULL, NULL);
@@ -104,6 +106,7 @@ static int refuse_bad_request(request_rec *r, const token_hunt_t *h)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0202)
                   "request refused: %s", h->why);
     jwt_explain_stage(r, "token", "fail", h->why);
+    jwt_metrics_note(r, JWT_OUT_BAD_REQUEST);
     jwt_set_challenge(r, "invalid_request", "more than one token, or a malformed request",
                       NULL);
     return HTTP_BAD_REQUEST;
@@ -114,6 +117,7 @@ static int refuse_invalid_token(request_rec *r, const jwt_err_t *err, const char
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0204)
                   "token from %s refused (%s): %s", where, jwt_code_name(err->code),
                   err->message);
+    jwt_metrics_note(r, jwt_outcome_of_code(err->code));
     jwt_set_challenge(r, "invalid_token", jwt_code_description(err->code), NULL);
     return HTTP_UNAUTHORIZED;
 }
@@ -168,6 +172,7 @@ static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0203)
                       "AuthType jwt at %s has no keys: set AuthJWTKeyFile, "
                       "AuthJWTSecretsFile, AuthJWTJWKSURL or AuthJWTIssuerDiscovery", r->uri);
+        jwt_metrics_note(r, JWT_OUT_NO_KEYS);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     jwt_err_clear(&err);
@@ -176,6 +181,7 @@ static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_
         if (err.code == JWT_ERR_FETCH) {      /* remote keys unavailable: not the token's fault */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0207)
                           "503 for %s: %s", r->uri, err.message);
+            jwt_metrics_note(r, JWT_OUT_KEYS_UNAVAILABLE);
             return HTTP_SERVICE_UNAVAILABLE;
         }
         return refuse_invalid_token(r, &err, hunt->where);
@@ -222,6 +228,7 @@ static int stage_identity(request_rec *r, const jwt_dir_conf_t *conf,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0205)
                       "token from %s refused: %s", hunt->where, err.message);
         jwt_explain_stage(r, "user", "fail", err.message);
+        jwt_metrics_note(r, JWT_OUT_CLAIMS);
         jwt_set_challenge(r, "invalid_token", jwt_code_description(err.code), NULL);
         return HTTP_UNAUTHORIZED;
     }

@@ -61,6 +61,7 @@ void *jwt_create_dir_conf(apr_pool_t *p, char *dir)
     c->login.lifetime = JWT_LOGIN_DEFAULT_LIFETIME;
     c->login.delivery = JWT_DELIVER_JSON;
     c->identity = section_identity();
+    jwt_metrics_dir_init(p, &c->metrics, dir);
     return c;
 }
 
@@ -112,7 +113,8 @@ static int sets_nothing(const jwt_dir_conf_t *c)
         && (!c->forwards || c->forwards->nelts == 0) && !c->jwks && !c->compat
         && !l->provider_set && !l->signing_set && !l->signing_alg_set && !l->lifetime_set
         && !l->group_file_set && !l->delivery_set && !c->login_url_set && !c->revocation
-        && !c->binding;
+        && !c->binding
+        && !c->metrics.off_set;
 }
 
 /* Runs on every request to a section with our directives (httpd merges the sections that
@@ -150,6 +152,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->jwks = jwks_dir_merge(p, base->jwks, add->jwks);
     c->revocation = jwt_revocation_merge(p, base->revocation, add->revocation);
     c->binding = jwt_binding_merge(p, base->binding, add->binding);
+    jwt_metrics_dir_merge(&c->metrics, &base->metrics, &add->metrics);
     c->identity = section_identity();
     return c;
 }

@@ -21,6 +21,7 @@
 #include "jwt_jws.h"
 #include "jwt_claims.h"
 #include "login_conf.h"
+#include "metrics_conf.h"
 
 typedef struct jwks_dir_conf jwks_dir_conf_t;        /* jwks_conf.h */
 struct jwt_compat_conf;                               /* compat_authnz.h */
@@ -78,6 +79,7 @@ typedef struct jwt_dir_conf {
     struct jwt_revocation_conf *revocation;  /* revocation_conf.h, NULL = none */
     int login_url_set;
     struct jwt_binding_conf *binding; /* binding_conf.h: AuthJWTOptional & co, NULL = none */
+    jwt_metrics_dir_t metrics;       /* metrics_conf.h: location slot, AuthJWTMetrics */
     apr_uint64_t identity;           /* not a setting: nonzero for a section made while the
                                         configuration was read, unique among them; 0 for
                                         one made at request time (.htaccess, a merge of two

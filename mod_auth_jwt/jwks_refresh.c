@@ -23,6 +23,7 @@
 #include "jwt_keyset.h"
 #include "jwks_store.h"
 #include "jwks_refresh.h"
+#include "metrics.h"
 
 APLOG_USE_MODULE(auth_jwt);
 
@@ -59,6 +60,7 @@ jwt_code_t jwks_ring_build(const jwks_source_t *src, const char *doc, size_t len
     kr->doc_len = len;
     jwks_sha256(doc, len, kr->sha256);
     kr->refs = 1;
+    jwt_metrics_jwks_keys(src, jwt_keyring_count(kr->ring));
     *out = kr;
     return JWT_OK;
 }
@@ -206,6 +208,22 @@ static jwt_code_t fetch_document(apr_pool_t *p, const jwks_source_t *src,
     return JWT_OK;
 }
 
+/* The fetch's result for the metrics: what failed, from what the fetch got back. A
+ * transport failure that used up the whole AuthJWTJWKSTimeout is a timeout. */
+static jwt_fetch_outcome_t fetch_outcome(jwt_code_t code, const jwt_fetch_result_t *res,
+                                         int is_new, apr_time_t t0, const jwks_settings_t *st)
+{
+    if (code == JWT_OK)
+        return is_new ? JWT_FETCH_OK : JWT_FETCH_NOT_MODIFIED;
+    if (res && res->status != 200)
+        return JWT_FETCH_HTTP_ERROR;
+    if (res)
+        return JWT_FETCH_PARSE_ERROR;      /* 200, but no usable JWKS (or not stored) */
+    if (apr_time_now() - t0 >= st->timeout - apr_time_from_msec(50))
+        return JWT_FETCH_TIMEOUT;
+    return JWT_FETCH_NETWORK_ERROR;
+}
+
 static void log_fetch_outcome(const jwks_source_t *src, jwt_code_t code, const jwt_err_t *err,
                               uint32_t fail_count, apr_time_t fail_since, int usable)
 {
@@ -264,7 +282,7 @@ void jwks_fetch_and_publish(jwks_source_t *src, const jwks_settings_t *st)
     jwt_code_t code;
     jwks_meta_t m;
     uint32_t fails;
-    apr_time_t since;
+    apr_time_t since, t0;
     int usable, is_new = 0, restored = 0, i;
     server_rec *s = jwks_store_server();
 
@@ -272,6 +290,7 @@ void jwks_fetch_and_publish(jwks_source_t *src, const jwks_settings_t *st)
         return;
     skipped = apr_array_make(p, 2, sizeof(const char *));
     jwt_err_clear(&err);
+    t0 = apr_time_now();
     code = fetch_document(p, src, st, &res, skipped, &err);
     jwks_store_lock();
     jwks_meta_get(src, p, &m);
@@ -304,6 +323,7 @@ void jwks_fetch_and_publish(jwks_source_t *src, const jwks_settings_t *st)
                      "jwks_store_restored: %s: the shared store had lost the document "
                      "(%lu bytes); stored it again", src->label, (unsigned long)res->len);
     log_fetch_outcome(src, code, &err, fails, since, usable);
+    jwt_metrics_jwks_fetch(src, fetch_outcome(code, res, is_new, t0, st));
     apr_pool_destroy(p);
 }
 

@@ -15,6 +15,7 @@
 #include "jwt_json.h"
 #include "login_guard.h"
 #include "login_answer.h"
+#include "metrics.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -464,6 +465,7 @@ int jwt_login_handler(request_rec *r)
     if (read_credentials(r, &cr) != 0)
         return OK;                   /* already answered */
     st = check_credentials(r, &conf->login, sc, &cr);
+    jwt_metrics_login(st == AUTH_GRANTED);
     /* the password is no longer needed (in the body buffer for a form, in json-c's string
      * for JSON; the body buffer is wiped again when the request ends) */
     jwt_wipe((char *)cr.password, strlen(cr.password));

@@ -9,6 +9,7 @@
 #include "dir_conf.h"
 #include "secrets_watch.h"
 #include "jwt_secrets.h"
+#include "metrics.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -137,7 +138,8 @@ static snapshot_t *check_file(jwt_secrets_watch_t *w, request_rec *r)
     if (!file_changed(w, r->pool))
         return NULL;
     jwt_err_clear(&err);
-    if (build_snapshot(w->path, &fresh, &err) != JWT_OK) {
+    jwt_metrics_secrets_reload(build_snapshot(w->path, &fresh, &err) == JWT_OK);
+    if (!fresh) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0502)
                       "AuthJWTSecretsFile %s changed but cannot be loaded; keeping the last "
                       "good keys: %s", w->path, err.message);

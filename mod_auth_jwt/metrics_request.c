@@ -1,0 +1,68 @@
+/* metrics_request.c -- the one place a request's outcome is counted: log_transaction.
+ *
+ * Authentication notes why it refused (authn.c, jwt_metrics_note); a fixups hook notes
+ * "allowed" when a request our authn verified got past authorization. A request that
+ * authn verified but that reached no fixups was refused by a Require rule: jwt-scope's
+ * miss (the request state's scope_missed) or another claim rule. Counting at the end,
+ * not in authn, is what lets one request count once even when authz refuses it after
+ * authn passed it.
+ */
+#include "metrics_request.h"
+#include "metrics.h"
+#include "dir_conf.h"
+#include "request_state.h"
+
+#include "http_config.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+/* Authorization passed (fixups only run then): an authenticated request is allowed. */
+static int metrics_fixups(request_rec *r)
+{
+    if (jwt_metrics_ready() && jwt_request_state(r))
+        jwt_metrics_note(r, JWT_OUT_ALLOWED);
+    return DECLINED;
+}
+
+static int metrics_log_transaction(request_rec *r)
+{
+    const jwt_dir_conf_t *conf;
+    const jwt_request_state_t *st;
+    int o;
+
+    if (!jwt_metrics_ready())
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
+    if (!conf || conf->metrics.off)
+        return DECLINED;
+    if ((o = jwt_metrics_noted(r)) < 0) {
+        if (!(st = jwt_request_state(r)))
+            return DECLINED;           /* not a request our authn saw */
+        o = st->scope_missed ? JWT_OUT_SCOPE : JWT_OUT_CLAIM_RULE;
+    }
+    jwt_metrics_count(conf->metrics.slot, (jwt_outcome_t)o);
+    return DECLINED;
+}
+
+static int metrics_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    jwt_metrics_pre_config(pconf);
+    return OK;
+}
+
+static int metrics_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                               server_rec *s)
+{
+    /* a module without its counters still authenticates: the failure is logged (CRIT)
+     * and every recording call is then a no-op */
+    (void)jwt_metrics_post_config(pconf, s);
+    return OK;
+}
+
+void jwt_metrics_register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(metrics_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(metrics_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(metrics_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_log_transaction(metrics_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
+}

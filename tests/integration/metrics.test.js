@@ -1,0 +1,241 @@
+'use strict';
+// Metrics (issue 26): counters shared by every httpd child, read through
+// `SetHandler jwt-metrics-handler` and mod_status. A scripted mix of requests, each on its
+// own connection, to a server whose children are recycled every few connections
+// (MaxConnectionsPerChild), so the requests are served by several processes; the counters
+// must then move by exactly the expected amounts. The exposition is parsed by Prometheus'
+// own tools: `promtool check metrics` and the Python client's text parser (Debian
+// packages prometheus and python3-prometheus-client, installed by ./dev.sh deps); the
+// values asserted below are the Python parser's reading, not a regex over our own text.
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const jose = require('jose');
+const { startHttpd, request } = require('./lib/httpd');
+const { generateKeys } = require('./lib/keys');
+const { connection } = require('./lib/keepalive');
+const T = require('./lib/tokens');
+const A = require('./lib/assertions');
+const F = require('./lib/fixture');
+
+/* The Python client's parser: every sample as [name, labels, value]. Throws on text the
+ * parser refuses. */
+const PARSE_PY = `
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = []
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        out.append([s.name, s.labels, s.value, fam.type])
+print(json.dumps(out))
+`;
+
+// Debian's python3, where python3-prometheus-client lives (a pyenv shim earlier in PATH
+// would not see it).
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+function parseExposition(text) {
+  const r = spawnSync(PYTHON, ['-c', PARSE_PY], { input: text, encoding: 'utf8' });
+  assert.equal(r.status, 0, `prometheus_client refused the exposition:\n${r.stderr}\n${text}`);
+  return JSON.parse(r.stdout);
+}
+
+function promtoolCheck(text) {
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  assert.ok(!r.error, `promtool not found (apt package prometheus; ./dev.sh deps): ${r.error}`);
+  assert.equal(r.status, 0, `promtool check metrics: ${r.stdout}${r.stderr}`);
+}
+
+/* The value of one sample (0 when absent: a counter that never moved). */
+function value(samples, name, labels = {}) {
+  const hit = samples.filter(([n, l]) => n === name
+    && Object.entries(labels).every(([k, v]) => l[k] === v));
+  return hit.reduce((s, [, , v]) => s + v, 0);
+}
+
+describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
+  let keys; let srv; let jwks; let ecJwk;
+  const ISS = 'https://issuer.example/';
+  before(async () => {
+    keys = generateKeys({ only: ['rsa', 'ec256'] });
+    ecJwk = { ...(await jose.exportJWK(keys.ec256.publicKey)), kid: 'remote-1', alg: 'ES256', use: 'sig' };
+    jwks = await F.countingServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ keys: [ecJwk] }));
+    });
+    const keyLine = `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=rsa`;
+    const conf = [
+      'MaxConnectionsPerChild 8',
+      'ExtendedStatus On',
+      'LogFormat "%P %>s %U" pids',
+      'CustomLog "pids.log" pids',
+      F.location('/api', 'api', `${keyLine}\n  AuthJWTIssuer ${ISS}\n  AuthJWTAudience orders\n  Require valid-user`),
+      F.location('/admin', 'admin', `${keyLine}\n  AuthzSendForbiddenOnFailure On\n  Require jwt-claim role=admin`),
+      F.location('/scoped', 'scoped', `${keyLine}\n  AuthzSendForbiddenOnFailure On\n  Require jwt-scope write`),
+      F.location('/remote', 'remote', `  AuthJWTJWKSURL ${jwks.url}/jwks.json\n  Require valid-user`),
+      F.location('/quiet', 'quiet', `${keyLine}\n  AuthJWTMetrics Off\n  Require valid-user`),
+      '<Location /metrics>\n  SetHandler jwt-metrics-handler\n  Require ip 127.0.0.1\n</Location>',
+      '<Location /server-status>\n  SetHandler server-status\n  Require ip 127.0.0.1\n</Location>',
+    ].join('\n');
+    srv = await startHttpd({ name: 'metrics', conf, modules: ['status', 'socache_shmcb'] });
+  });
+  after(async () => { await srv?.stop(); await jwks?.close(); keys?.cleanup(); });
+
+  let n = 0;   // every token distinct (a jti each): no cache hit but the keep-alive ones below
+  const rs = (extra = {}, header = { kid: 'rsa' }) => T.jwtSign({
+    alg: 'RS256', key: keys.rsa.privateKey, header,
+    payload: T.claims({ iss: ISS, aud: 'orders', jti: `t${++n}`, ...extra }),
+  });
+  const es = () => new jose.SignJWT(T.claims({ jti: `e${++n}` }))
+    .setProtectedHeader({ alg: 'ES256', kid: 'remote-1' }).sign(keys.ec256.privateKey);
+  const get = (p, t) => request(srv.base, p, { headers: t ? F.bearer(t) : {} });
+  const scrape = async () => {
+    const res = await request(srv.base, '/metrics');
+    assert.equal(res.status, 200);
+    assert.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+    return res.body;
+  };
+
+  let samples; let text; let oneConnection;
+  test('a scripted mix of requests, served by several children', async () => {
+    const now = T.now();
+    // first, before children near MaxConnectionsPerChild (the event MPM closes the
+    // keep-alive connections of a child on its way out): one connection, one token three
+    // times, so one miss and then two hits when the connection lasted
+    const c = connection(srv.base);
+    const same = rs();
+    for (let i = 0; i < 3; i++) A.expectOk(await c.get('/api/ok.txt', same));
+    try { c.port(); oneConnection = true; } catch (_) { oneConnection = false; }
+    c.close();
+    // /api: 3 allowed, 2 without a token, one of each refusal
+    for (let i = 0; i < 3; i++) A.expectOk(await get('/api/ok.txt', rs()));
+    for (let i = 0; i < 2; i++) A.expectNoToken(await get('/api/ok.txt'), 'api');
+    const refusals = [
+      rs({ iat: now - 1000, exp: now - 500 }),                        // expired
+      rs({ nbf: now + 3600 }),                                          // not yet valid
+      rs({ iss: 'https://other.example/' }),                            // issuer
+      rs({ aud: 'billing' }),                                           // audience
+      T.tamperSignature(rs()),                                          // bad signature
+      rs({}, { kid: 'nope' }),                                          // unknown kid
+      'not.a.jwt',                                                      // malformed
+    ];
+    for (const t of refusals) assert.equal((await get('/api/ok.txt', t)).status, 401);
+    // /admin: 2 allowed, 1 refused by the claim rule (authz, after authn passed it)
+    for (let i = 0; i < 2; i++) A.expectOk(await get('/admin/ok.txt', rs({ role: 'admin' })));
+    A.expectForbidden(await get('/admin/ok.txt', rs({ role: 'user' })));
+    // /scoped: 1 refused for its scope
+    A.expectInsufficientScope(await get('/scoped/ok.txt', rs({ scope: 'read' })), 'scoped', ['write']);
+    // /remote: 2 allowed with a key from the JWKS
+    for (let i = 0; i < 2; i++) A.expectOk(await get('/remote/ok.txt', await es()));
+    // /quiet: AuthJWTMetrics Off, never counted
+    for (let i = 0; i < 3; i++) A.expectOk(await get('/quiet/ok.txt', rs()));
+
+    const pids = new Set(fs.readFileSync(path.join(srv.dir, 'pids.log'), 'utf8')
+      .split('\n').filter((l) => / \/(api|admin|scoped|remote)\//.test(l)).map((l) => l.split(' ')[0]));
+    assert.ok(pids.size >= 3, `expected several children, saw pids ${[...pids].join(' ')}`);
+
+    text = await scrape();
+    promtoolCheck(text);
+    samples = parseExposition(text);
+  });
+
+  test('requests_total moved by exactly the expected amounts, per location, outcome and reason', () => {
+    const req = (location, outcome, reason) => value(samples, 'mod_auth_jwt_requests_total',
+      { location, outcome, reason });
+    assert.equal(req('/api', 'allowed', 'none'), 6);          // 3 + the 3 keep-alive ones
+    assert.equal(req('/api', 'refused', 'no_token'), 2);
+    for (const r of ['expired', 'not_yet_valid', 'issuer', 'audience', 'bad_signature',
+      'unknown_kid', 'malformed']) assert.equal(req('/api', 'refused', r), 1, r);
+    assert.equal(value(samples, 'mod_auth_jwt_requests_total', { location: '/api' }), 15);
+    assert.equal(req('/admin', 'allowed', 'none'), 2);
+    assert.equal(req('/admin', 'refused', 'claim_rule'), 1);
+    assert.equal(value(samples, 'mod_auth_jwt_requests_total', { location: '/admin' }), 3);
+    assert.equal(req('/scoped', 'refused', 'scope'), 1);
+    assert.equal(value(samples, 'mod_auth_jwt_requests_total', { location: '/scoped' }), 1);
+    assert.equal(req('/remote', 'allowed', 'none'), 2);
+    assert.equal(value(samples, 'mod_auth_jwt_requests_total', { location: '/remote' }), 2);
+    assert.equal(value(samples, 'mod_auth_jwt_requests_total', { location: '/quiet' }), 0);
+    // the revocation stage's reason exists already (issue 25), at 0
+    assert.ok(samples.some(([nm, l]) => nm === 'mod_auth_jwt_requests_total' && l.reason === 'revoked'));
+  });
+
+  test('cache lookups and the verification histogram count every verified token once', () => {
+    // tokens that reached verification at counted locations: /api 10 + 3 keep-alive,
+    // /admin 3, /scoped 1, /remote 2 (the no-token requests never get there)
+    const verified = 19;
+    // every hit is one AH-JWT-0208 debug line in the error log (independent evidence)
+    const logged = (srv.errorLog().match(/AH-JWT-0208: cache hit/g) || []).length;
+    const hits = value(samples, 'mod_auth_jwt_cache_lookups_total', { result: 'hit' });
+    assert.equal(hits, logged);
+    if (oneConnection) assert.equal(hits, 2);
+    else assert.ok(hits <= 2);
+    assert.equal(value(samples, 'mod_auth_jwt_cache_lookups_total', { result: 'miss' }), verified - hits);
+    assert.equal(value(samples, 'mod_auth_jwt_verify_duration_seconds_count'), verified);
+    assert.equal(value(samples, 'mod_auth_jwt_verify_duration_seconds_bucket', { le: '+Inf' }), verified);
+    assert.ok(value(samples, 'mod_auth_jwt_verify_duration_seconds_sum') > 0);
+    const fam = samples.find(([nm]) => nm === 'mod_auth_jwt_verify_duration_seconds_count');
+    assert.equal(fam[3], 'histogram');
+  });
+
+  test('the JWKS source: fetches by result, last success, keys, document age', () => {
+    const src = `${jwks.url}/jwks.json`;
+    assert.ok(value(samples, 'mod_auth_jwt_jwks_fetches_total', { source: src, result: 'ok' }) >= 1);
+    for (const r of ['timeout', 'http_error', 'parse_error', 'network_error']) {
+      assert.equal(value(samples, 'mod_auth_jwt_jwks_fetches_total', { source: src, result: r }), 0, r);
+    }
+    assert.equal(value(samples, 'mod_auth_jwt_keys', { source: src }), 1);
+    const last = value(samples, 'mod_auth_jwt_jwks_last_success_timestamp_seconds', { source: src });
+    assert.ok(Math.abs(last - Date.now() / 1000) < 120, `last success ${last}`);
+    assert.ok(value(samples, 'mod_auth_jwt_jwks_document_age_seconds', { source: src }) < 120);
+  });
+
+  test('HELP and TYPE for every family, counters named _total', () => {
+    for (const name of ['mod_auth_jwt_requests_total', 'mod_auth_jwt_cache_lookups_total',
+      'mod_auth_jwt_jwks_fetches_total', 'mod_auth_jwt_secrets_reloads_total',
+      'mod_auth_jwt_logins_total']) {
+      assert.match(text, new RegExp(`^# HELP ${name} .+\n# TYPE ${name} counter$`, 'm'), name);
+    }
+    assert.match(text, /^# TYPE mod_auth_jwt_verify_duration_seconds histogram$/m);
+    assert.match(text, /^# TYPE mod_auth_jwt_keys gauge$/m);
+    assert.match(text, /^# TYPE mod_auth_jwt_jwks_last_success_timestamp_seconds gauge$/m);
+  });
+
+  test('mod_status (ExtendedStatus On) shows the section, in HTML and ?auto', async () => {
+    const auto = await request(srv.base, '/server-status?auto');
+    assert.equal(auto.status, 200);
+    // the scrape above was not an AuthType jwt request: the totals are the mix's
+    assert.match(auto.body, /^AuthJWTAllowed: 10$/m);
+    assert.match(auto.body, /^AuthJWTRefused: 11$/m);
+    assert.match(auto.body, /^AuthJWTUnavailable: 0$/m);
+    const hits = value(samples, 'mod_auth_jwt_cache_lookups_total', { result: 'hit' });
+    assert.match(auto.body, new RegExp(`^AuthJWTCacheHits: ${hits}$`, 'm'));
+    assert.match(auto.body, new RegExp(`^AuthJWTJWKS0: ${jwks.url}/jwks\\.json state=ok keys=1 age=\\d+$`, 'm'));
+    const html = await request(srv.base, '/server-status');
+    assert.match(html.body, /<h2>mod_auth_jwt<\/h2>/);
+    assert.match(html.body, /requests allowed 10, refused 11, unavailable 0/);
+    assert.ok(html.body.includes(`<td>${jwks.url}/jwks.json</td><td>ok</td><td>1</td>`));
+  });
+
+  test('only GET: other methods get 405 with Allow', async () => {
+    const r = await request(srv.base, '/metrics', { method: 'POST', body: '' });
+    assert.equal(r.status, 405);
+    assert.match(r.headers.allow || '', /GET/);
+  });
+
+  test('a graceful restart starts the counters again from 0 (documented), and they count again', async () => {
+    const started = value(samples, 'mod_auth_jwt_metrics_start_time_seconds');
+    await srv.restart();
+    let s = parseExposition(await scrape());
+    assert.ok(value(s, 'mod_auth_jwt_metrics_start_time_seconds') > started);
+    assert.equal(value(s, 'mod_auth_jwt_requests_total'), 0);
+    assert.equal(value(s, 'mod_auth_jwt_verify_duration_seconds_count'), 0);
+    A.expectOk(await get('/api/ok.txt', rs()));
+    A.expectNoToken(await get('/api/ok.txt'), 'api');
+    s = parseExposition(await scrape());
+    assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/api', outcome: 'allowed' }), 1);
+    assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/api', reason: 'no_token' }), 1);
+    assert.doesNotMatch(srv.errorLog(), /exit signal|Segmentation fault/);
+  });
+});
