@@ -239,3 +239,101 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
     assert.doesNotMatch(srv.errorLog(), /exit signal|Segmentation fault/);
   });
 });
+
+// One process (-X): the secrets file is watched by each child on its own, so only with one
+// child is the number of reloads exact. Also the logins, the JWKS fetch failures by kind
+// and the 503s they cause.
+describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
+  let keys; let srv; let secrets; let e500; let garbage; let hung; let users;
+  const L = require('../login/lib/login');
+  const s1 = { kid: 's1', alg: 'HS256', k: require('node:crypto').randomBytes(32) };
+  before(async () => {
+    keys = generateKeys({ only: ['rsa'] });
+    const { writeSecretsFile } = require('./lib/keys');
+    secrets = writeSecretsFile(`${keys.dir}/secrets.jwks`, [s1]);
+    users = L.makeUsers(keys.dir, [{ user: 'pat', password: 'Pat-Pw-1234', hash: 'B' }]);
+    e500 = await F.countingServer((req, res) => { res.writeHead(500); res.end('no'); });
+    garbage = await F.countingServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"keys": "not a list"');
+    });
+    hung = await F.countingServer(() => { /* never answers */ });
+    const conf = [
+      F.location('/hs', 'hs', `  AuthJWTSecretsFile "${secrets}"\n  Require valid-user`),
+      F.location('/e500', 'e500', `  AuthJWTJWKSURL ${e500.url}/jwks.json\n  AuthJWTJWKSTimeout 2\n  Require valid-user`),
+      F.location('/garbage', 'garbage', `  AuthJWTJWKSURL ${garbage.url}/jwks.json\n  AuthJWTJWKSTimeout 2\n  Require valid-user`),
+      F.location('/hung', 'hung', `  AuthJWTJWKSURL ${hung.url}/jwks.json\n  AuthJWTJWKSTimeout 1\n  Require valid-user`),
+      F.location('/dead', 'dead', '  AuthJWTJWKSURL http://127.0.0.1:1/jwks.json\n  AuthJWTJWKSTimeout 2\n  Require valid-user'),
+      L.loginLocation('/auth/login', { keyLine: keys.rsa.privPath, userFile: users }),
+      '<Location /metrics>\n  SetHandler jwt-metrics-handler\n  Require ip 127.0.0.1\n</Location>',
+    ].join('\n');
+    srv = await startHttpd({ name: 'metrics-one', conf, args: ['-X'],
+      modules: ['socache_shmcb', 'authn_file'] });
+  });
+  after(async () => {
+    await srv?.stop();
+    for (const s of [e500, garbage, hung]) await s?.close();
+    keys?.cleanup();
+  });
+
+  const scrape = async () => parseExposition((await request(srv.base, '/metrics')).body);
+  const hs = (s) => T.jwtSign({ alg: 'HS256', key: s.k, header: { kid: s.kid }, payload: T.claims() });
+
+  test('secrets file: a good change and a broken one are one reload each, ok and failed', async () => {
+    const { writeSecretsFile } = require('./lib/keys');
+    A.expectOk(await request(srv.base, '/hs/ok.txt', { headers: F.bearer(hs(s1)) }));
+    let s = await scrape();
+    const ok0 = value(s, 'mod_auth_jwt_secrets_reloads_total', { result: 'ok' });
+    const failed0 = value(s, 'mod_auth_jwt_secrets_reloads_total', { result: 'failed' });
+    const s2 = { kid: 's2', alg: 'HS256', k: require('node:crypto').randomBytes(32) };
+    await new Promise((r) => setTimeout(r, 1100));
+    writeSecretsFile(secrets, [s1, { ...s2, status: 'verify' }]);
+    await new Promise((r) => setTimeout(r, 1600));
+    A.expectOk(await request(srv.base, '/hs/ok.txt', { headers: F.bearer(hs(s2)) }));
+    s = await scrape();
+    assert.equal(value(s, 'mod_auth_jwt_secrets_reloads_total', { result: 'ok' }), ok0 + 1);
+    assert.equal(value(s, 'mod_auth_jwt_secrets_reloads_total', { result: 'failed' }), failed0);
+    fs.writeFileSync(secrets, '{"keys": [');        // broken: the last good keys stay
+    await new Promise((r) => setTimeout(r, 1600));
+    A.expectOk(await request(srv.base, '/hs/ok.txt', { headers: F.bearer(hs(s2)) }));
+    s = await scrape();
+    assert.equal(value(s, 'mod_auth_jwt_secrets_reloads_total', { result: 'ok' }), ok0 + 1);
+    assert.equal(value(s, 'mod_auth_jwt_secrets_reloads_total', { result: 'failed' }), failed0 + 1);
+  });
+
+  test('logins: successes and failures', async () => {
+    L.expectLoginOk(await L.postJson(srv.base, '/auth/login', { username: 'pat', password: 'Pat-Pw-1234' }), 900);
+    for (const password of ['wrong', 'also-wrong']) {
+      assert.equal((await L.postJson(srv.base, '/auth/login', { username: 'pat', password })).status, 401);
+    }
+    assert.equal((await L.postJson(srv.base, '/auth/login', { username: 'nobody', password: 'x' })).status, 401);
+    const s = await scrape();
+    assert.equal(value(s, 'mod_auth_jwt_logins_total', { result: 'success' }), 1);
+    assert.equal(value(s, 'mod_auth_jwt_logins_total', { result: 'failure' }), 3);
+  });
+
+  test('JWKS fetch failures by kind, and the 503s they cause counted as unavailable', async () => {
+    const tok = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, header: { kid: 'x' }, payload: T.claims() });
+    for (const p of ['/e500', '/garbage', '/hung', '/dead']) {
+      const r = await request(srv.base, `${p}/ok.txt`, { headers: F.bearer(tok) });
+      assert.equal(r.status, 503, p);
+      assert.ok(r.headers['retry-after'], p);
+    }
+    const s = await scrape();
+    const fetches = (url, result) => value(s, 'mod_auth_jwt_jwks_fetches_total', { source: url, result });
+    const want = { [`${e500.url}/jwks.json`]: 'http_error', [`${garbage.url}/jwks.json`]: 'parse_error',
+      [`${hung.url}/jwks.json`]: 'timeout', 'http://127.0.0.1:1/jwks.json': 'network_error' };
+    for (const [url, result] of Object.entries(want)) {
+      assert.ok(fetches(url, result) >= 1, `${url}: ${result}`);
+      for (const other of ['ok', 'not_modified', 'timeout', 'http_error', 'parse_error', 'network_error']) {
+        if (other !== result) assert.equal(fetches(url, other), 0, `${url}: ${other}`);
+      }
+      assert.ok(!s.some(([nm, l]) => nm === 'mod_auth_jwt_keys' && l.source === url), `${url}: no keys`);
+      assert.ok(!s.some(([nm, l]) => nm === 'mod_auth_jwt_jwks_last_success_timestamp_seconds' && l.source === url));
+    }
+    for (const p of ['/e500', '/garbage', '/hung', '/dead']) {
+      assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: p, outcome: 'unavailable', reason: 'keys_unavailable' }), 1, p);
+      assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: p }), 1, p);
+    }
+  });
+});
