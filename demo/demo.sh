@@ -432,6 +432,10 @@ start_demo() {
     check "admin page stylesheet        /jwt-admin/admin.css" "$(curl -s -o /dev/null -w '%{http_code}' "$base/jwt-admin/admin.css")" 200
     check "browser login (cookie)       POST /auth/cookie-login" "$(cookie_login_status "$base" alice "$apw")" "200 cookie"
     check "log out                      /auth/logout" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/auth/logout")" 200
+    # the /api/orders.json refusals above, counted by reason: the expired token twice
+    check "metrics: /api/ refusals      /metrics" \
+        "$(curl -s "$base/metrics" | grep -E '^mod_auth_jwt_requests_total\{location="/api/",outcome="refused",reason="(expired|no_token)"\} ' | tr '\n' ' ')" \
+        'mod_auth_jwt_requests_total{location="/api/",outcome="refused",reason="no_token"} 1 mod_auth_jwt_requests_total{location="/api/",outcome="refused",reason="expired"} 2 '
     if [ "$fail" -ne 0 ]; then
         {
             echo "demo: these checks failed:$failed"
@@ -484,6 +488,10 @@ Demo users (made on first run, passwords kept in $PASSWORDS):
   curl -i -b "__Host-demo_token=\$TOKEN" '$base/admin?page=inspect'     (alice: 200, bob: 403, no cookie: 401)
 
 7. Log out (clears the cookie of the browser login): curl -i -X POST $base/auth/logout
+
+8. The metrics, for Prometheus (from this machine only): allowed and refused requests by
+   location and reason, JWKS fetches, cache hits, verification latency:
+  curl -s $base/metrics | grep -v '^#' | grep -v ' 0$'
 
 Tokens of this run are in $rel/*.jwt (alice.jwt and bob.jwt expire in 15 minutes). Stop with: ./dev.sh stop
 
