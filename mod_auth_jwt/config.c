@@ -12,6 +12,7 @@
 #include "compat_authnz.h"
 #include "secrets_watch.h"
 #include "revocation_conf.h"
+#include "expiry_watch.h"
 
 #include <errno.h>
 #include <string.h>
@@ -298,6 +299,7 @@ const char *jwt_cmd_key_file(cmd_parms *cmd, void *mconfig, int argc, char *cons
         return jwt_config_error(cmd, path, err.message);
     if (count == 0)
         return apr_psprintf(cmd->pool, "AuthJWTKeyFile %s: the file holds no usable key", path);
+    jwt_expiry_note_key_file(cmd, path);       /* certificates: configtest, daily warnings */
     jwt_keyring_name_by_thumbprint(c->keyring, before);
     for (i = before; i < c->keyring->keys->nelts; i++) {
         jwt_key_t *k = APR_ARRAY_IDX(c->keyring->keys, i, jwt_key_t *);

@@ -44,6 +44,7 @@
 #include "shared_store.h"
 #include "metrics_request.h"
 #include "metrics_export.h"
+#include "expiry_watch.h"
 
 /* Key directives are RSRC_CONF | ACCESS_CONF only: never in .htaccess (a user who can
  * write .htaccess must not be able to choose which keys the server trusts). */
@@ -84,6 +85,7 @@ static const command_rec jwt_cmds[] = {
     JWT_REVOCATION_AUDIT_CMDS,
     JWT_BINDING_CMDS,
     JWT_METRICS_CMDS(jwt_dir_conf_t, metrics),
+    JWT_EXPIRY_CMDS,
     { NULL }
 };
 
@@ -121,6 +123,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     jwt_revocation_audit_register_hooks(p);
     jwt_metrics_register_hooks(p);
     jwt_metrics_export_register_hooks(p);
+    jwt_expiry_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(auth_jwt) = {

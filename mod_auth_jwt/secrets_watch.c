@@ -10,6 +10,7 @@
 #include "secrets_watch.h"
 #include "jwt_secrets.h"
 #include "metrics.h"
+#include "expiry_watch.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -257,6 +258,7 @@ const char *jwt_secrets_watch_get(cmd_parms *cmd, const char *path, jwt_secrets_
         if ((msg = create_watch(cmd, path, &w)))
             return msg;
         apr_hash_set(registry, apr_pstrdup(cmd->pool, path), APR_HASH_KEY_STRING, w);
+        jwt_expiry_note_secrets_file(cmd, path);   /* AuthJWTSecretsRotationAge */
     }
     *out = w;
     return NULL;

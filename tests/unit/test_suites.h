@@ -19,4 +19,5 @@ Suite *suite_jwe_hostile(void);
 Suite *suite_wycheproof_jwe(void);
 Suite *suite_cnf(void);
 Suite *suite_dpop(void);
+Suite *suite_expiry(void);
 #endif
