@@ -212,6 +212,20 @@ CONF
   AuthJWTDPoPWindow 3600
 </Location>
 CONF
+  # the HS256 location again without its metrics (AuthJWTMetrics Off): the metrics' cost is
+  # the difference between the HS256 rows and the -nometrics rows of the same run
+  cat <<CONF
+<Location /hs-nometrics/>
+  AuthType jwt
+  AuthName bench
+  AuthJWTKeyFile "$state/hs256.jwk"
+  AuthJWTAlgorithms HS256
+  AuthJWTIssuer https://bench.example/
+  AuthJWTAudience bench
+  AuthJWTMetrics Off
+  Require valid-user
+</Location>
+CONF
   # the authentication floor (bench/mod_bench_floor.c): any bearer token accepted unchecked,
   # so what is left is httpd's own authentication and authorization of a protected location
   cat <<CONF
@@ -319,6 +333,7 @@ done
 # against RS256 (the same key, one token, a cache hit): the binding's cost per request
 cases+=("RS256-mtls /rs-mtls/file.txt RS256-mtls mtls")
 cases+=("RS256-dpop /rs-dpop/file.txt RS256-dpop dpop")
+cases+=("HS256-nometrics /hs-nometrics/file.txt HS256 single")
 # the same-token rows' floor: the HS256 header, accepted unchecked (httpd's own auth hooks)
 cases+=("floor-auth /floor-auth/file.txt HS256 single")
 # the HS256 location with AuthJWTRevocation On over $REVOCATION: against the HS256 row
@@ -335,6 +350,7 @@ for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("${a%%:*}-distinct /${a##*:}/file.txt ${a%%:*} rotate")
 done
 [ -n "$revcache" ] && cases+=("HS256-rev-$REVOCATION-distinct /hs-rev/file.txt HS256 rotate")
+cases+=("HS256-nometrics-distinct /hs-nometrics/file.txt HS256 rotate")
 # the in-httpd crypto floor under the same rotating tokens (bench/mod_bench_floor.c)
 for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
   cases+=("floor-${a%%:*}-distinct /floor-${a##*:}/file.txt ${a%%:*} rotate")

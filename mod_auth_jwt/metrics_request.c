@@ -19,7 +19,11 @@
 /* Authorization passed (fixups only run then): an authenticated request is allowed. */
 static int metrics_fixups(request_rec *r)
 {
-    if (jwt_metrics_ready() && jwt_request_state(r))
+    const jwt_dir_conf_t *conf;
+
+    if (jwt_metrics_ready() && jwt_request_state(r)
+        && (conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module))
+        && !conf->metrics.off)
         jwt_metrics_note(r, JWT_OUT_ALLOWED);
     return DECLINED;
 }
