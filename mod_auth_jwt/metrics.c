@@ -96,6 +96,11 @@ const char *jwt_fetch_outcome_name(jwt_fetch_outcome_t f)
 static const apr_interval_time_t bucket_us[JWT_METRICS_BUCKETS] = {
     25, 50, 100, 250, 500, 1000, 5000, 25000, 100000, 1000000
 };
+/* the same bounds in seconds as Prometheus' own clients print them (APR's %g drops the
+ * leading zero: ".001") */
+static const char *const bucket_le[JWT_METRICS_BUCKETS] = {
+    "2.5e-05", "5e-05", "0.0001", "0.00025", "0.0005", "0.001", "0.005", "0.025", "0.1", "1"
+};
 
 typedef struct {
     _Atomic uint64_t fetches[JWT_FETCH__COUNT];
@@ -440,9 +445,9 @@ apr_uint64_t jwt_metrics_global(jwt_metrics_global_t g)
     return m.head && (unsigned)g < JWT_G__COUNT ? atomic_load(&m.head->global[g]) : 0;
 }
 
-apr_interval_time_t jwt_metrics_bucket_us(int b)
+const char *jwt_metrics_bucket_le(int b)
 {
-    return b >= 0 && b < JWT_METRICS_BUCKETS ? bucket_us[b] : 0;
+    return b >= 0 && b < JWT_METRICS_BUCKETS ? bucket_le[b] : "+Inf";
 }
 
 apr_uint64_t jwt_metrics_bucket(int b)

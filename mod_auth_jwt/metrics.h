@@ -80,7 +80,7 @@ void jwt_metrics_login(int ok);
 
 /* ---- for metrics_request.c and metrics_export.c: the segment, read and counted */
 
-#define JWT_METRICS_BUCKETS 10       /* upper bounds in jwt_metrics_bucket_us(), then +Inf */
+#define JWT_METRICS_BUCKETS 10       /* upper bounds in jwt_metrics_bucket_le(), then +Inf */
 
 int jwt_metrics_ready(void);         /* the segment exists (after post_config) */
 /* post_config: make the segment for this configuration's tables (pconf owns it). */
@@ -109,7 +109,7 @@ typedef enum {
 } jwt_metrics_global_t;
 apr_uint64_t jwt_metrics_global(jwt_metrics_global_t g);
 
-apr_interval_time_t jwt_metrics_bucket_us(int b);     /* b < JWT_METRICS_BUCKETS */
+const char *jwt_metrics_bucket_le(int b);             /* b's upper bound in seconds, as text */
 apr_uint64_t jwt_metrics_bucket(int b);               /* b <= JWT_METRICS_BUCKETS (+Inf) */
 apr_uint64_t jwt_metrics_verify_sum_us(void);
 apr_time_t jwt_metrics_started(void);                 /* when the segment was made */

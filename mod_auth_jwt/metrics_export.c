@@ -144,9 +144,8 @@ static void histogram(request_rec *r)
            "Time to verify a token at a location (cache lookup, signature, claims).");
     for (b = 0; b < JWT_METRICS_BUCKETS; b++) {
         cum += jwt_metrics_bucket(b);
-        ap_rprintf(r, "mod_auth_jwt_verify_duration_seconds_bucket{le=\"%g\"} %"
-                   APR_UINT64_T_FMT "\n", (double)jwt_metrics_bucket_us(b) / APR_USEC_PER_SEC,
-                   cum);
+        ap_rprintf(r, "mod_auth_jwt_verify_duration_seconds_bucket{le=\"%s\"} %"
+                   APR_UINT64_T_FMT "\n", jwt_metrics_bucket_le(b), cum);
     }
     cum += jwt_metrics_bucket(JWT_METRICS_BUCKETS);
     ap_rprintf(r, "mod_auth_jwt_verify_duration_seconds_bucket{le=\"+Inf\"} %"

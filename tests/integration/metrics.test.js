@@ -75,6 +75,8 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
       F.location('/admin', 'admin', `${keyLine}\n  AuthzSendForbiddenOnFailure On\n  Require jwt-claim role=admin`),
       F.location('/scoped', 'scoped', `${keyLine}\n  AuthzSendForbiddenOnFailure On\n  Require jwt-scope write`),
       F.location('/remote', 'remote', `  AuthJWTJWKSURL ${jwks.url}/jwks.json\n  Require valid-user`),
+      // a section path with a double quote and a backslash: escaped in the label
+      `<Location "/odd\\"q\\\\b/">\n  AuthType jwt\n${keyLine}\n  Require valid-user\n</Location>`,
       F.location('/quiet', 'quiet', `${keyLine}\n  AuthJWTMetrics Off\n  Require valid-user`),
       '<Location /metrics>\n  SetHandler jwt-metrics-handler\n  Require ip 127.0.0.1\n</Location>',
       '<Location /server-status>\n  SetHandler server-status\n  Require ip 127.0.0.1\n</Location>',
@@ -129,6 +131,8 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
     A.expectInsufficientScope(await get('/scoped/ok.txt', rs({ scope: 'read' })), 'scoped', ['write']);
     // /remote: 2 allowed with a key from the JWKS
     for (let i = 0; i < 2; i++) A.expectOk(await get('/remote/ok.txt', await es()));
+    // a location whose label needs escaping
+    A.expectOk(await get('/odd%22q%5Cb/ok.txt', rs()));
     // /quiet: AuthJWTMetrics Off, never counted
     for (let i = 0; i < 3; i++) A.expectOk(await get('/quiet/ok.txt', rs()));
 
@@ -157,14 +161,17 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
     assert.equal(req('/remote', 'allowed', 'none'), 2);
     assert.equal(value(samples, 'mod_auth_jwt_requests_total', { location: '/remote' }), 2);
     assert.equal(value(samples, 'mod_auth_jwt_requests_total', { location: '/quiet' }), 0);
+    // the parser unescaped the label; the text had it escaped
+    assert.equal(req('/odd"q\\b/', 'allowed', 'none'), 1);
+    assert.ok(text.includes('location="/odd\\"q\\\\b/",outcome="allowed"'));
     // the revocation stage's reason exists already (issue 25), at 0
     assert.ok(samples.some(([nm, l]) => nm === 'mod_auth_jwt_requests_total' && l.reason === 'revoked'));
   });
 
   test('cache lookups and the verification histogram count every verified token once', () => {
     // tokens that reached verification at counted locations: /api 10 + 3 keep-alive,
-    // /admin 3, /scoped 1, /remote 2 (the no-token requests never get there)
-    const verified = 19;
+    // /admin 3, /scoped 1, /remote 2, the odd one 1 (no-token requests never get there)
+    const verified = 20;
     // every hit is one AH-JWT-0208 debug line in the error log (independent evidence)
     const logged = (srv.errorLog().match(/AH-JWT-0208: cache hit/g) || []).length;
     const hits = value(samples, 'mod_auth_jwt_cache_lookups_total', { result: 'hit' });
@@ -175,6 +182,10 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
     assert.equal(value(samples, 'mod_auth_jwt_verify_duration_seconds_count'), verified);
     assert.equal(value(samples, 'mod_auth_jwt_verify_duration_seconds_bucket', { le: '+Inf' }), verified);
     assert.ok(value(samples, 'mod_auth_jwt_verify_duration_seconds_sum') > 0);
+    const les = samples.filter(([nm]) => nm === 'mod_auth_jwt_verify_duration_seconds_bucket');
+    assert.deepEqual(les.map(([, l]) => l.le), ['2.5e-05', '5e-05', '0.0001', '0.00025', '0.0005',
+      '0.001', '0.005', '0.025', '0.1', '1', '+Inf']);
+    les.forEach(([, , v], i) => assert.ok(i === 0 || v >= les[i - 1][2], 'cumulative'));
     const fam = samples.find(([nm]) => nm === 'mod_auth_jwt_verify_duration_seconds_count');
     assert.equal(fam[3], 'histogram');
   });
@@ -206,7 +217,7 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
     const auto = await request(srv.base, '/server-status?auto');
     assert.equal(auto.status, 200);
     // the scrape above was not an AuthType jwt request: the totals are the mix's
-    assert.match(auto.body, /^AuthJWTAllowed: 10$/m);
+    assert.match(auto.body, /^AuthJWTAllowed: 11$/m);
     assert.match(auto.body, /^AuthJWTRefused: 11$/m);
     assert.match(auto.body, /^AuthJWTUnavailable: 0$/m);
     const hits = value(samples, 'mod_auth_jwt_cache_lookups_total', { result: 'hit' });
@@ -214,7 +225,7 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
     assert.match(auto.body, new RegExp(`^AuthJWTJWKS0: ${jwks.url}/jwks\\.json state=ok keys=1 age=\\d+$`, 'm'));
     const html = await request(srv.base, '/server-status');
     assert.match(html.body, /<h2>mod_auth_jwt<\/h2>/);
-    assert.match(html.body, /requests allowed 10, refused 11, unavailable 0/);
+    assert.match(html.body, /requests allowed 11, refused 11, unavailable 0/);
     assert.ok(html.body.includes(`<td>${jwks.url}/jwks.json</td><td>ok</td><td>1</td>`));
   });
 
