@@ -16,7 +16,8 @@ APLOG_USE_MODULE(auth_jwt);
 
 /* Stable per-call-site log tags, APLOGNO style: JWT_LOGNO(0201) -> "AH-JWT-0201: ".
  * Ranges: 01xx config, 02xx authn, 03xx authz, 04xx env/forward, 05xx secrets file,
- * 06xx login/logout/jwks, 07xx token cache, 09xx mod_authnz_jwt compat. Never reuse a number for a different message. */
+ * 06xx login/logout/jwks, 07xx token cache, 09xx mod_authnz_jwt compat, 12xx metrics and
+ * expiry warnings. Never reuse a number for a different message. */
 #define JWT_LOGNO(n) "AH-JWT-" #n ": "
 
 #define JWT_AUTH_TYPE "jwt"

@@ -64,7 +64,7 @@ describe('expiry warnings: certificates and secrets', () => {
   test('configtest: a secret older than AuthJWTSecretsRotationAge, only with the directive, only the old one', async () => {
     let r = await configtest(`AuthJWTSecretsRotationAge 90\n${loc(`  AuthJWTSecretsFile "${secrets}"`)}`);
     assert.equal(r.code, 0, r.output);
-    assert.match(r.output, new RegExp(`AH-JWT-1212: AuthJWTSecretsFile ${secrets}: secret kid "?old"? was created 100 days ago .*over AuthJWTSecretsRotationAge 90; rotate it`));
+    assert.match(r.output, new RegExp(`AH-JWT-1212: AuthJWTSecretsFile ${secrets}: secret kid old was created 100 days ago .*over AuthJWTSecretsRotationAge 90; rotate it`));
     assert.doesNotMatch(r.output, /kid "?new"?/);
     r = await configtest(`AuthJWTSecretsRotationAge 120\n${loc(`  AuthJWTSecretsFile "${secrets}"`)}`);
     assert.doesNotMatch(r.output, /AH-JWT-1212/);
@@ -84,7 +84,7 @@ describe('expiry warnings: certificates and secrets', () => {
     for (let i = 0; i < 250 && !/AH-JWT-1212/.test(srv.errorLog()); i++) await new Promise((r) => setTimeout(r, 100));
     const log = srv.errorLog();
     assert.match(log, /\[auth_jwt:warn\].*AH-JWT-1210: AuthJWTKeyFile .*soon\.pem: certificate CN=soon expires on/);
-    assert.match(log, /\[auth_jwt:warn\].*AH-JWT-1212: AuthJWTSecretsFile .*secrets\.jwks: secret kid "?old"?/);
+    assert.match(log, /\[auth_jwt:warn\].*AH-JWT-1212: AuthJWTSecretsFile .*secrets\.jwks: secret kid old/);
     assert.equal((log.match(/AH-JWT-1210/g) || []).length, 1, 'once, not every second');
   });
 });
