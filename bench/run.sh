@@ -89,7 +89,7 @@ url_of() {
   esac
 }
 run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
-for loc in open hs hs-rev rs es ed rs-mtls rs-dpop floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
+for loc in open hs hs-rev hs-nometrics rs es ed rs-mtls rs-dpop floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
   mkdir -p "$run/htdocs/$loc"
   head -c 63 /dev/zero | tr '\0' 'x' > "$run/htdocs/$loc/file.txt"; echo >> "$run/htdocs/$loc/file.txt"
 done
