@@ -235,8 +235,9 @@ static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
 }
 
 /* The single verification path for a location, timed for the histogram (two clock reads
- * per request: the vDSO, no system call; none under AuthJWTMetrics Off). Nothing else in
- * the module verifies tokens. */
+ * per request: the vDSO, no system call; none under AuthJWTMetrics Off, nor for an
+ * explanation, whose subrequest is no request of the location's). Nothing else in the
+ * module verifies tokens. */
 jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
                                const char *compact, size_t len, jwt_token_t **token,
                                const jwt_key_t **used, jwt_err_t *err)
@@ -244,7 +245,7 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
     apr_time_t t0;
     jwt_code_t rc;
 
-    if (conf->metrics.off)
+    if (conf->metrics.off || jwt_explaining(r))
         return location_verify(r, conf, compact, len, token, used, err);
     t0 = apr_time_now();
     rc = location_verify(r, conf, compact, len, token, used, err);
