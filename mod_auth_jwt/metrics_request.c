@@ -34,7 +34,9 @@ static int metrics_log_transaction(request_rec *r)
     const jwt_request_state_t *st;
     int o;
 
-    if (!jwt_metrics_ready())
+    /* our authn sets ap_auth_type before its first stage: a request without one never met
+     * it (the common case of an open location costs this one test) */
+    if (!jwt_metrics_ready() || !r->ap_auth_type)
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &auth_jwt_module);
     if (!conf || conf->metrics.off)
