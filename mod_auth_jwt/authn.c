@@ -209,8 +209,12 @@ static int stage_revocation(request_rec *r, const jwt_dir_conf_t *conf,
 {
     int rc = jwt_revocation_stage(r, conf, st);
 
-    if (rc == HTTP_UNAUTHORIZED)
+    if (rc == HTTP_UNAUTHORIZED) {
+        jwt_metrics_note(r, JWT_OUT_REVOKED);
         jwt_set_challenge(r, "invalid_token", JWT_REVOCATION_DESCRIPTION, NULL);
+    }
+    else if (rc == HTTP_SERVICE_UNAVAILABLE)
+        jwt_metrics_note(r, JWT_OUT_REVOCATION_UNAVAILABLE);
     return rc;
 }
 

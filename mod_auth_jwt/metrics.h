@@ -41,6 +41,7 @@ typedef enum {
     JWT_OUT_OTHER,
     JWT_OUT_KEYS_UNAVAILABLE,  /* unavailable: remote keys could not be had (503) */
     JWT_OUT_NO_KEYS,           /* the location has no key source (500) */
+    JWT_OUT_REVOCATION_UNAVAILABLE,   /* the revocation store could not be asked (503) */
     JWT_OUT__COUNT
 } jwt_outcome_t;
 

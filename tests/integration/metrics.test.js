@@ -276,6 +276,9 @@ describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
       F.location('/hung', 'hung', `  AuthJWTJWKSURL ${hung.url}/jwks.json\n  AuthJWTJWKSTimeout 1\n  Require valid-user`),
       F.location('/dead', 'dead', '  AuthJWTJWKSURL http://127.0.0.1:1/jwks.json\n  AuthJWTJWKSTimeout 2\n  Require valid-user'),
       L.loginLocation('/auth/login', { keyLine: keys.rsa.privPath, userFile: users }),
+      'AuthJWTRevocationCache shmcb',
+      F.location('/rev', 'rev', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  Require valid-user`),
+      `<Location /auth/revoke>\n  SetHandler jwt-revoke-handler\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n</Location>`,
       '<Location /metrics>\n  SetHandler jwt-metrics-handler\n  Require ip 127.0.0.1\n</Location>',
     ].join('\n');
     srv = await startHttpd({ name: 'metrics-one', conf, args: ['-X'],
@@ -321,6 +324,20 @@ describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
     const s = await scrape();
     assert.equal(value(s, 'mod_auth_jwt_logins_total', { result: 'success' }), 1);
     assert.equal(value(s, 'mod_auth_jwt_logins_total', { result: 'failure' }), 3);
+  });
+
+  test('a revoked token (issue 25) is counted as refused/revoked', async () => {
+    const t = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, payload: T.claims({ jti: 'rev-1' }) });
+    A.expectOk(await request(srv.base, '/rev/ok.txt', { headers: F.bearer(t) }));
+    const r = await request(srv.base, '/auth/revoke', { method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: t }).toString() });
+    assert.equal(r.status, 200);
+    for (let i = 0; i < 2; i++) assert.equal((await request(srv.base, '/rev/ok.txt', { headers: F.bearer(t) })).status, 401);
+    const s = await scrape();
+    assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/rev', outcome: 'refused', reason: 'revoked' }), 2);
+    assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/rev', outcome: 'allowed' }), 1);
+    assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/rev' }), 3);
   });
 
   test('JWKS fetch failures by kind, and the 503s they cause counted as unavailable', async () => {
