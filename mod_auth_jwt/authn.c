@@ -200,6 +200,8 @@ static int stage_binding(request_rec *r, const jwt_dir_conf_t *conf,
 
     if (rc == HTTP_UNAUTHORIZED || rc == HTTP_BAD_REQUEST)
         jwt_set_challenge(r, no.error, no.description, NULL);
+    if (rc != OK)
+        jwt_metrics_note(r, JWT_OUT_BINDING);
     return rc;
 }
 

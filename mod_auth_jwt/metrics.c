@@ -28,7 +28,7 @@
 static const char *const reasons[JWT_OUT__COUNT] = {
     "none", "no_token", "bad_request", "malformed", "algorithm", "bad_signature",
     "unknown_kid", "expired", "not_yet_valid", "issuer", "audience", "type", "lifetime",
-    "claims", "revoked", "claim_rule", "scope", "other", "keys_unavailable", "no_keys",
+    "claims", "revoked", "binding", "claim_rule", "scope", "other", "keys_unavailable", "no_keys",
     "revocation_unavailable"
 };
 

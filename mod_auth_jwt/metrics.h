@@ -36,6 +36,7 @@ typedef enum {
     JWT_OUT_LIFETIME,
     JWT_OUT_CLAIMS,            /* a required or user claim missing or of a wrong type */
     JWT_OUT_REVOKED,
+    JWT_OUT_BINDING,           /* a sender-constrained token without its proof (issue 28) */
     JWT_OUT_CLAIM_RULE,        /* Require jwt-claim / jwt-claim-array (authz) */
     JWT_OUT_SCOPE,             /* Require jwt-scope (authz) */
     JWT_OUT_OTHER,

@@ -277,6 +277,7 @@ describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
       F.location('/dead', 'dead', '  AuthJWTJWKSURL http://127.0.0.1:1/jwks.json\n  AuthJWTJWKSTimeout 2\n  Require valid-user'),
       L.loginLocation('/auth/login', { keyLine: keys.rsa.privPath, userFile: users }),
       'AuthJWTRevocationCache shmcb',
+      F.location('/bound', 'bound', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTBinding dpop\n  Require valid-user`),
       F.location('/rev', 'rev', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  Require valid-user`),
       `<Location /auth/revoke>\n  SetHandler jwt-revoke-handler\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n</Location>`,
       '<Location /metrics>\n  SetHandler jwt-metrics-handler\n  Require ip 127.0.0.1\n</Location>',
@@ -324,6 +325,15 @@ describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
     const s = await scrape();
     assert.equal(value(s, 'mod_auth_jwt_logins_total', { result: 'success' }), 1);
     assert.equal(value(s, 'mod_auth_jwt_logins_total', { result: 'failure' }), 3);
+  });
+
+  test('a bearer token where a DPoP proof is required (issue 28) is counted as refused/binding', async () => {
+    const t = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, payload: T.claims() });
+    const r = await request(srv.base, '/bound/ok.txt', { headers: F.bearer(t) });
+    assert.ok(r.status === 401 || r.status === 400, `status ${r.status}`);
+    const s = await scrape();
+    assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/bound', outcome: 'refused', reason: 'binding' }), 1);
+    assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/bound' }), 1);
   });
 
   test('a revoked token (issue 25) is counted as refused/revoked', async () => {
