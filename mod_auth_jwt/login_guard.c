@@ -12,7 +12,6 @@
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
-#include <openssl/crypto.h>
 #include "http_core.h"
 #include "http_protocol.h"
 
@@ -98,30 +97,4 @@ const char *jwt_token_cookie_name(const request_rec *r, const char *name)
             return c;
     }
     return name;
-}
-
-void jwt_wipe(void *buf, apr_size_t len)
-{
-    if (buf && len)
-        OPENSSL_cleanse(buf, len);
-}
-
-typedef struct {
-    void *buf;
-    apr_size_t len;
-} wipe_t;
-
-static apr_status_t wipe_cleanup(void *data)
-{
-    wipe_t *w = data;
-    jwt_wipe(w->buf, w->len);
-    return APR_SUCCESS;
-}
-
-void jwt_wipe_at_end(apr_pool_t *p, void *buf, apr_size_t len)
-{
-    wipe_t *w = apr_palloc(p, sizeof(*w));
-    w->buf = buf;
-    w->len = len;
-    apr_pool_cleanup_register(p, w, wipe_cleanup, apr_pool_cleanup_null);
 }

@@ -22,9 +22,8 @@ const char *jwt_login_cookie_name(apr_pool_t *p, const char *name, int keep_name
  * handler of this server delivers the token under that name, else NAME itself. */
 const char *jwt_token_cookie_name(const request_rec *r, const char *name);
 
-/* Overwrite len bytes (OPENSSL_cleanse: not optimised away) now, and a buffer again when
- * the request's pool goes (every exit path). */
-void jwt_wipe(void *buf, apr_size_t len);
-void jwt_wipe_at_end(apr_pool_t *p, void *buf, apr_size_t len);
+/* jwt_wipe (now) and jwt_wipe_at_end (when the request's pool goes), which login.c and
+ * explain.c use on passwords and form bodies, are the core's (jwt_wipe.h). */
+#include "jwt_wipe.h"
 
 #endif

@@ -13,6 +13,7 @@
 #include <openssl/rsa.h>
 #include "jwt_jwe_key.h"
 #include "jwt_jwe_int.h"
+#include "jwt_wipe.h"
 #include "jwt_b64.h"
 #include "jwt_json.h"
 
@@ -26,13 +27,6 @@ static const struct {
 static apr_status_t pkey_cleanup(void *data)
 {
     EVP_PKEY_free(data);
-    return APR_SUCCESS;
-}
-
-static apr_status_t secret_cleanup(void *data)
-{
-    jwt_jwe_key_t *k = data;
-    OPENSSL_cleanse((void *)k->secret, k->secret_len);
     return APR_SUCCESS;
 }
 
@@ -80,10 +74,10 @@ jwt_code_t jwt_jwe_key_from_secret(apr_pool_t *p, const unsigned char *secret, s
     jwt_jwe_key_t *k = key_new(p, JWT_JWEK_OCT, NULL, source);
     k->secret = apr_pmemdup(p, secret, len);
     k->secret_len = len;
+    jwt_wipe_at_end(p, (void *)k->secret, len);   /* also when the length is refused */
     jwt_code_t rc = oct_bind(k, err);
     if (rc != JWT_OK)
         return rc;
-    apr_pool_cleanup_register(p, k, secret_cleanup, apr_pool_cleanup_null);
     k->kid = kid ? apr_pstrdup(p, kid) : NULL;
     *out = k;
     return JWT_OK;

@@ -14,6 +14,7 @@
 #include <openssl/rsa.h>
 #include <openssl/crypto.h>
 #include "jwt_jwe_int.h"
+#include "jwt_wipe.h"
 
 /* Per alg: the AES key-wrap / GCM cipher and its key length (0 = none). */
 static const struct {
@@ -36,24 +37,10 @@ static int is_gcmkw(jwt_jwe_alg_t a) { return a >= JWT_JWE_A128GCMKW && a <= JWT
 static int is_ecdh(jwt_jwe_alg_t a) { return a >= JWT_JWE_ECDH_ES && a <= JWT_JWE_ECDH_ES_A256KW; }
 static int is_rsa(jwt_jwe_alg_t a) { return a == JWT_JWE_RSA_OAEP || a == JWT_JWE_RSA_OAEP_256; }
 
-static apr_status_t cleanse_cleanup(void *data)
-{
-    /* data points at a {ptr,len} pair in pool memory */
-    unsigned char **pp = data;
-    size_t *len = (size_t *)(pp + 1);
-    OPENSSL_cleanse(*pp, *len);
-    return APR_SUCCESS;
-}
-
 /* Pool memory for key material, wiped when the pool goes. */
 static unsigned char *secret_alloc(apr_pool_t *p, size_t len)
 {
-    void **cell = apr_palloc(p, sizeof(void *) + sizeof(size_t));
-    unsigned char *buf = apr_pcalloc(p, len ? len : 1);
-    cell[0] = buf;
-    *(size_t *)(cell + 1) = len;
-    apr_pool_cleanup_register(p, cell, cleanse_cleanup, apr_pool_cleanup_null);
-    return buf;
+    return jwt_wipe_alloc(p, len);
 }
 
 static jwt_code_t crypto_fail(jwt_err_t *err, const char *what)

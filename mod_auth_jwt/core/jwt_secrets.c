@@ -1,5 +1,5 @@
-/* jwt_secrets.c -- the shared-secrets file: load, keyring building, editing helpers
- * (writing is jwt_secrets_write.c).
+/* jwt_secrets.c -- the shared-secrets file: read and validate it into a jwt_secrets_t
+ * (keys and editing helpers are jwt_secrets_keys.c, writing is jwt_secrets_write.c).
  *
  * The file is small, read whole (size-capped) and validated strictly where it matters:
  * JSON, the JWK Set shape, kty "oct", strict base64url "k", the length minimum, unique kids,
@@ -7,7 +7,7 @@
  * verbatim (jwt_secret_t.extra) so the writer, which regenerates the file from the parsed
  * set, never drops what another tool put there.
  *
- * Secret bytes are wiped (OPENSSL_cleanse) when the pool that holds them is destroyed, and
+ * Secret bytes are wiped (jwt_wipe_at_end) when the pool that holds them is destroyed, and
  * no message here ever contains a secret: only paths, kids, algs and positions.
  */
 #include <errno.h>
@@ -32,27 +32,7 @@
 
 /* ---------- small helpers ---------- */
 
-typedef struct {
-    void *buf;
-    size_t len;
-} wipe_t;
-
-static apr_status_t wipe_cleanup(void *data)
-{
-    wipe_t *w = data;
-    OPENSSL_cleanse(w->buf, w->len);
-    return APR_SUCCESS;
-}
-
-void jwt_secrets_wipe_on_cleanup(apr_pool_t *p, void *buf, size_t len)
-{
-    wipe_t *w = apr_palloc(p, sizeof(*w));
-    w->buf = buf;
-    w->len = len;
-    apr_pool_cleanup_register(p, w, wipe_cleanup, apr_pool_cleanup_null);
-}
-
-static const char *hex_sha256(apr_pool_t *p, const void *data, size_t len, size_t hex_chars)
+const char *jwt_secrets_hex_sha256(apr_pool_t *p, const void *data, size_t len, size_t hex_chars)
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
@@ -69,7 +49,7 @@ static const char *hex_sha256(apr_pool_t *p, const void *data, size_t len, size_
     return hex;
 }
 
-static int is_hmac_alg(jwt_alg_t alg)
+int jwt_secrets_is_hmac_alg(jwt_alg_t alg)
 {
     return (JWT_ALGSET(alg) & JWT_ALGSET_HMAC) != 0;
 }
@@ -126,7 +106,7 @@ static jwt_code_t read_fd(apr_pool_t *p, int fd, const char *path, char **out, s
     /* Read up to cap+1 so a file that grows after fstat is still caught. */
     size_t cap = SECRETS_MAX_BYTES + 1, len = 0;
     char *buf = apr_palloc(p, cap + 1);
-    jwt_secrets_wipe_on_cleanup(p, buf, cap + 1);
+    jwt_wipe_at_end(p, buf, cap + 1);
     for (;;) {
         ssize_t n = read(fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR)
@@ -278,7 +258,7 @@ static jwt_code_t parse_alg(json_object *jk, const char *path, const char *label
     jwt_code_t rc = jwt_alg_from_name(alg, &sec->alg, err);
     if (rc != JWT_OK)
         return rc;
-    if (!is_hmac_alg(sec->alg))
+    if (!jwt_secrets_is_hmac_alg(sec->alg))
         return JWT_ERR(err, JWT_ERR_ALG_UNSUPPORTED, "secrets file %s: %s: alg %s is not "
                        "HS256, HS384 or HS512", path, label, jwt_alg_name(sec->alg));
     sec->has_alg = 1;
@@ -308,7 +288,7 @@ static jwt_code_t parse_k(apr_pool_t *p, json_object *jk, const char *path, cons
     if (jwt_b64url_decode(p, k, len, &raw, &rawlen, NULL) != JWT_OK)
         return JWT_ERR(err, JWT_ERR_BASE64, "secrets file %s: %s: \"k\" is not strict "
                        "base64url", path, label);
-    jwt_secrets_wipe_on_cleanup(p, raw, rawlen);
+    jwt_wipe_at_end(p, raw, rawlen);
     jwt_alg_t weakest = sec->has_alg ? sec->alg : JWT_ALG_HS256;
     size_t need = jwt_alg_hash_len(weakest);
     if (rawlen < need)
@@ -461,7 +441,7 @@ jwt_code_t jwt_secrets_from_bytes(apr_pool_t *p, const char *buf, size_t len, in
         *out = s;
         return JWT_OK;
     }
-    s->version = hex_sha256(p, buf, len, 64);
+    s->version = jwt_secrets_hex_sha256(p, buf, len, 64);
     if (s->version == NULL)
         return JWT_ERR(err, JWT_ERR_CRYPTO, "secrets file %s: SHA-256 failed", path);
     jwt_code_t rc = parse_secrets(p, buf, len, path, s, err);
@@ -483,158 +463,3 @@ jwt_code_t jwt_secrets_load(apr_pool_t *p, const char *path, jwt_secrets_t **out
         return rc;
     return jwt_secrets_from_bytes(p, buf, len, missing, path, out, err);
 }
-
-/* ---------- keys ---------- */
-
-/* An HMAC key bound to exactly the secret's algs: its own "alg" when the file gives one
- * (a 64-byte HS256 secret must not also verify HS512 tokens), else those its length
- * allows. AuthJWTAlgorithms narrows further at verification. */
-static jwt_code_t secret_to_key(apr_pool_t *p, const jwt_secrets_t *s, const jwt_secret_t *sec,
-                                const char *source, jwt_key_t **out, jwt_err_t *err)
-{
-    jwt_key_t *key = NULL;
-    jwt_code_t rc = jwt_key_from_secret(p, sec->k, sec->k_len, sec->kid, source, &key, err);
-    if (rc != JWT_OK)
-        return rc;
-    if ((key->algs & sec->algs) == 0)
-        return JWT_ERR(err, JWT_ERR_KEY_WEAK, "%s: %s: secret not usable with its alg", source,
-                       jwt_secret_label(p, s, sec));
-    key->algs &= sec->algs;
-    key->can_sign = sec->status == JWT_SECRET_ACTIVE && sec->can_sign;
-    key->can_verify = sec->can_verify;
-    *out = key;
-    return JWT_OK;
-}
-
-jwt_code_t jwt_secrets_add_to_keyring(const jwt_secrets_t *s, const char *path,
-                                      jwt_keyring_t *ring, jwt_err_t *err)
-{
-    if (s == NULL || path == NULL || ring == NULL)
-        return JWT_ERR(err, JWT_ERR_ARG, "jwt_secrets_add_to_keyring: missing argument");
-    const char *source = apr_pstrcat(ring->pool, "secrets:", path, NULL);
-    const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
-    for (int i = 0; i < s->secrets->nelts; i++) {
-        /* retired keys and keys whose key_ops forbid verify never reach a keyring */
-        if (all[i].status == JWT_SECRET_RETIRED || !all[i].can_verify)
-            continue;
-        jwt_key_t *key = NULL;
-        jwt_code_t rc = secret_to_key(ring->pool, s, &all[i], source, &key, err);
-        if (rc == JWT_OK)
-            rc = jwt_keyring_add(ring, key, err);
-        if (rc != JWT_OK)
-            return rc;
-    }
-    return JWT_OK;
-}
-
-jwt_code_t jwt_secrets_active_key(apr_pool_t *p, const jwt_secrets_t *s, const char *path,
-                                  jwt_key_t **out, jwt_err_t *err)
-{
-    if (p == NULL || s == NULL || path == NULL || out == NULL)
-        return JWT_ERR(err, JWT_ERR_ARG, "jwt_secrets_active_key: missing argument");
-    const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
-    for (int i = 0; i < s->secrets->nelts; i++) {
-        /* validate_set made the default signer (the only key, no status) "active" */
-        if (all[i].status == JWT_SECRET_ACTIVE)
-            return secret_to_key(p, s, &all[i], apr_pstrcat(p, "secrets:", path, NULL), out, err);
-    }
-    if (s->secrets->nelts == 0)
-        return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no key to sign with (the file "
-                       "holds no key)", path);
-    return JWT_ERR(err, JWT_ERR_NO_KEY, "secrets file %s: no key to sign with: %d key%s and "
-                   "none marked \"status\":\"active\" (mark one \"active\")", path,
-                   s->secrets->nelts, s->secrets->nelts == 1 ? "" : "s");
-}
-
-/* ---------- editing helpers ---------- */
-
-jwt_secret_t *jwt_secrets_find(jwt_secrets_t *s, const char *kid)
-{
-    if (s == NULL || kid == NULL)
-        return NULL;
-    jwt_secret_t *all = (jwt_secret_t *)s->secrets->elts;
-    for (int i = 0; i < s->secrets->nelts; i++) {
-        if (all[i].kid != NULL && strcmp(all[i].kid, kid) == 0)
-            return &all[i];
-    }
-    return NULL;
-}
-
-/* New kids come from the admin form: a conservative alphabet keeps them safe in URLs,
- * HTML, log lines and file names without further thought. */
-static int kid_is_simple(const char *kid)
-{
-    size_t len = strlen(kid);
-    if (len == 0 || len > 64)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = kid[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.'))
-            return 0;
-    }
-    return 1;
-}
-
-static int has_active(const jwt_secrets_t *s)
-{
-    const jwt_secret_t *all = (const jwt_secret_t *)s->secrets->elts;
-    for (int i = 0; i < s->secrets->nelts; i++) {
-        if (all[i].status == JWT_SECRET_ACTIVE)
-            return 1;
-    }
-    return 0;
-}
-
-jwt_code_t jwt_secrets_generate(apr_pool_t *p, jwt_secrets_t *s, const char *kid,
-                                jwt_alg_t alg, jwt_secret_status_t status, int64_t now,
-                                const jwt_secret_t **created, jwt_err_t *err)
-{
-    if (p == NULL || s == NULL || kid == NULL)
-        return JWT_ERR(err, JWT_ERR_ARG, "jwt_secrets_generate: missing argument");
-    if (!kid_is_simple(kid))
-        return JWT_ERR(err, JWT_ERR_ARG, "new kid must be 1..64 characters of A-Z a-z 0-9 . _ -");
-    if (!is_hmac_alg(alg))
-        return JWT_ERR(err, JWT_ERR_ALG_UNSUPPORTED, "new secret %s: alg must be HS256, HS384 or "
-                       "HS512", kid);
-    if (now < 0 || now >= SECRETS_MAX_CREATED)
-        return JWT_ERR(err, JWT_ERR_ARG, "new secret %s: creation time out of range", kid);
-    if (jwt_secrets_find(s, kid) != NULL)
-        return JWT_ERR(err, JWT_ERR_KEY_DUPLICATE_KID, "kid %s already exists", kid);
-    if (status == JWT_SECRET_ACTIVE && has_active(s))
-        return JWT_ERR(err, JWT_ERR_ARG, "new secret %s: another key is already active (demote it "
-                       "first)", kid);
-    size_t len = jwt_alg_hash_len(alg);
-    unsigned char *k = apr_palloc(p, len);
-    jwt_secrets_wipe_on_cleanup(p, k, len);
-    if (RAND_bytes(k, (int)len) != 1) {
-        JWT_ERR(err, JWT_ERR_CRYPTO, "RAND_bytes failed");
-        if (err) jwt_err_append_openssl(err); else jwt_err_clear_openssl();
-        return JWT_ERR_CRYPTO;
-    }
-    jwt_secret_t *sec = apr_array_push(s->secrets);
-    memset(sec, 0, sizeof(*sec));
-    sec->kid = apr_pstrdup(p, kid);
-    sec->alg = alg;
-    sec->status = status;
-    sec->has_alg = 1;
-    sec->algs = JWT_ALGSET(alg);
-    sec->has_status = 1;
-    sec->created = now;
-    sec->has_created = 1;
-    sec->can_verify = sec->can_sign = 1;
-    sec->k = k;
-    sec->k_len = len;
-    sec->extra = "";
-    if (created) *created = sec;
-    return JWT_OK;
-}
-
-const char *jwt_secret_fingerprint(apr_pool_t *p, const jwt_secret_t *sec)
-{
-    if (p == NULL || sec == NULL || sec->k == NULL)
-        return "";
-    const char *fp = hex_sha256(p, sec->k, sec->k_len, 16);
-    return fp ? fp : "";
-}
-

@@ -1,18 +1,22 @@
-/* jwt_secrets_int.h -- what jwt_secrets.c (load) shares with jwt_secrets_write.c (update).
- * Not part of the core's API: include only from those two files. */
+/* jwt_secrets_int.h -- what jwt_secrets.c (load), jwt_secrets_keys.c (keys, editing) and
+ * jwt_secrets_write.c (update) share. Not part of the core's API: include only from those. */
 #ifndef JWT_SECRETS_INT_H
 #define JWT_SECRETS_INT_H
 
 #include "jwt_secrets.h"
+#include "jwt_wipe.h"
 
 #define SECRETS_MAX_CREATED ((int64_t)1 << 53)  /* same range as a JSON NumericDate */
-
-/* Wipe buf[0..len) when p is destroyed: secrets must not linger in freed pool memory. */
-void jwt_secrets_wipe_on_cleanup(apr_pool_t *p, void *buf, size_t len);
 
 /* Parse buf (NULL and missing=1 when the file does not exist) into a fresh set whose
  * version is the hex SHA-256 of buf. */
 jwt_code_t jwt_secrets_from_bytes(apr_pool_t *p, const char *buf, size_t len, int missing,
                                   const char *path, jwt_secrets_t **out, jwt_err_t *err);
+
+/* The first hex_chars (at most 64) hex digits of SHA-256(data); NULL on a digest failure. */
+const char *jwt_secrets_hex_sha256(apr_pool_t *p, const void *data, size_t len, size_t hex_chars);
+
+/* HS256, HS384 or HS512? */
+int jwt_secrets_is_hmac_alg(jwt_alg_t alg);
 
 #endif

@@ -51,13 +51,13 @@ static jwt_code_t serialise_key(apr_pool_t *p, const jwt_secret_t *sec, int64_t 
     const char *alg = sec->has_alg ? apr_pstrcat(p, "\"alg\":\"", jwt_alg_name(sec->alg), "\",",
                                                  NULL) : "";
     char *k64 = jwt_b64url_encode(p, sec->k, sec->k_len);
-    jwt_secrets_wipe_on_cleanup(p, k64, strlen(k64));
+    jwt_wipe_at_end(p, k64, strlen(k64));
     char *line = apr_psprintf(p, "{\"kty\":\"oct\",%s%s\"k\":\"%s\",\"use\":\"sig\",\"status\":"
                               "\"%s\",\"created\":%" APR_INT64_T_FMT "%s}", kid, alg, k64,
                               jwt_secret_status_name(sec->status),
                               (apr_int64_t)(sec->has_created ? sec->created : now),
                               sec->extra ? sec->extra : "");
-    jwt_secrets_wipe_on_cleanup(p, line, strlen(line));
+    jwt_wipe_at_end(p, line, strlen(line));
     *out = line;
     return JWT_OK;
 }
@@ -83,7 +83,7 @@ static jwt_code_t serialise(apr_pool_t *p, const jwt_secrets_t *s, const char **
     *(const char **)apr_array_push(parts) = s->secrets->nelts ? "\n]" : "]";
     *(const char **)apr_array_push(parts) = apr_pstrcat(p, s->extra ? s->extra : "", "}\n", NULL);
     char *text = apr_array_pstrcat(p, parts, '\0');
-    jwt_secrets_wipe_on_cleanup(p, text, strlen(text));
+    jwt_wipe_at_end(p, text, strlen(text));
     *out = text;
     *outlen = strlen(text);
     return JWT_OK;

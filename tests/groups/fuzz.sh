@@ -46,14 +46,14 @@ rm -f "$probe" "$probe.c"
 
 # Core sources every target links, and what some targets need on top (the fetcher needs
 # libcurl, the form target the admin CGI's parser).
-core_srcs=(jwt_err.c jwt_b64.c jwt_alg.c jwt_json.c jwt_key.c jwt_key_jwk.c jwt_key_pem.c jwt_jws.c jwt_claims.c)
+core_srcs=(jwt_err.c jwt_b64.c jwt_alg.c jwt_json.c jwt_json_scan.c jwt_key.c jwt_key_jwk.c jwt_key_pem.c jwt_jws.c jwt_jws_raw.c jwt_claims.c jwt_wipe.c)
 srcs=()
 for f in "${core_srcs[@]}"; do srcs+=("$core/$f"); done
 extra_srcs() {
     case "$1" in
         fuzz_fetch) echo "$core/jwt_fetch.c" ;;
         fuzz_jwks) echo "$core/jwt_keyset.c" ;;
-        fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_write.c" ;;
+        fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_keys.c $core/jwt_secrets_write.c" ;;
         fuzz_form) echo "$src/admin-cgi/cgi_form.c" ;;
         fuzz_rules) echo "$core/jwt_rules.c" ;;
         fuzz_jwe) echo "$core/jwt_jwe_alg.c $core/jwt_jwe_key.c $core/jwt_jwe_keyring.c $core/jwt_jwe_content.c $core/jwt_jwe_keymgmt.c $core/jwt_jwe.c" ;;

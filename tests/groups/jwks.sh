@@ -51,7 +51,7 @@ fi
 # --- 2. the fetch driver (ASan + LeakSanitizer when clang can link them)
 driver="$work/fetch_driver"
 drv_src=("$tests/jwks/unit/fetch_driver.c" "$src/mod_auth_jwt/core/jwt_fetch.c"
-         "$src/mod_auth_jwt/core/jwt_json.c" "$src/mod_auth_jwt/core/jwt_err.c")
+         "$src/mod_auth_jwt/core/jwt_json.c" "$src/mod_auth_jwt/core/jwt_json_scan.c" "$src/mod_auth_jwt/core/jwt_err.c")
 read -r -a dflags <<<"$(apr-1-config --includes --cppflags) $(pkg-config --cflags json-c libcrypto libcurl)"
 read -r -a dlibs <<<"$(apr-1-config --link-ld --libs) $(pkg-config --libs json-c libcrypto libcurl)"
 if command -v clang >/dev/null 2>&1 && clang -std=c11 -D_GNU_SOURCE -g -fsanitize=address,undefined \

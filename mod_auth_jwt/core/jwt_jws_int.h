@@ -1,0 +1,16 @@
+/* jwt_jws_int.h -- what jwt_jws.c and jwt_jws_raw.c share; not part of the core's
+ * interface (jwt_jws.h is). */
+#ifndef JWT_JWS_INT_H
+#define JWT_JWS_INT_H
+
+#include <stddef.h>
+#include "jwt_key.h"
+
+/* Copy an untrusted string (kid, names) into buf for a log line: printable ASCII, at
+ * most 48 characters, "..." when cut. Returns buf. */
+const char *jwsi_safe_text(char *buf, size_t size, const char *s);
+
+/* "kid=rs" or "without kid", for messages (no pool on the request path's error text). */
+const char *jwsi_key_label(char *buf, size_t size, const jwt_key_t *key);
+
+#endif
