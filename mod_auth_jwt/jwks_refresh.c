@@ -133,8 +133,9 @@ int jwks_lease_busy(const jwks_source_t *src, apr_pool_t *p)
 /* ------------------------------------------------------------------ fetching */
 
 /* One GET that must answer 200, within what is left of the whole fetch's deadline (a
- * discovery document and the JWKS share one AuthJWTJWKSTimeout). */
-static jwt_code_t fetch_one(apr_pool_t *p, const char *url, int allow_http,
+ * discovery document and the JWKS share one AuthJWTJWKSTimeout). public_only: the URL
+ * came from a remote document, so curl may connect to public addresses only. */
+static jwt_code_t fetch_one(apr_pool_t *p, const char *url, int allow_http, int public_only,
                             const jwks_settings_t *st, apr_time_t deadline,
                             jwt_fetch_result_t **res, jwt_err_t *err)
 {
@@ -148,6 +149,7 @@ static jwt_code_t fetch_one(apr_pool_t *p, const char *url, int allow_http,
     o.timeout_ms = (long)apr_time_as_msec(left);
     o.ca_file = st->ca_file;
     o.allow_http = allow_http;
+    o.public_only = public_only;
     code = jwt_fetch_url(p, url, &o, res, err);
     if (code == JWT_OK && (*res)->status != 200)
         code = JWT_ERR(err, JWT_ERR_FETCH, "%s: HTTP status %ld", url, (*res)->status);
@@ -166,7 +168,7 @@ static jwt_code_t discover(apr_pool_t *p, const jwks_source_t *src, const jwks_s
 
     code = jwt_discovery_urls(p, src->discovery, &urls[0], &urls[1], err);
     for (i = 0; code == JWT_OK && i < 2; i++) {
-        code = fetch_one(p, urls[i], src->allow_http, st, deadline, &res, err);
+        code = fetch_one(p, urls[i], src->allow_http, 0, st, deadline, &res, err);
         if (code == JWT_OK)
             return jwt_discovery_jwks_uri(p, res->body, res->len, src->discovery,
                                           src->allow_http, jwks_uri, err);
@@ -192,8 +194,12 @@ static jwt_code_t fetch_document(apr_pool_t *p, const jwks_source_t *src,
     *res = NULL;
     if (src->discovery)
         code = discover(p, src, st, deadline, &url, err);
+    /* A discovered jwks_uri is the remote document's word: unless the issuer itself is on an
+     * internal address, it may not lead curl to one, whatever its host name resolves to
+     * (the literal check is jwt_discovery_jwks_uri's). A configured URL is the operator's. */
+    int public_only = src->discovery != NULL && !jwt_fetch_url_is_internal(src->discovery);
     if (code == JWT_OK)
-        code = fetch_one(p, url, src->allow_http, st, deadline, res, err);
+        code = fetch_one(p, url, src->allow_http, public_only, st, deadline, res, err);
     if (code != JWT_OK)
         return code;
     code = jwks_ring_build(src, (*res)->body, (*res)->len, &kr, &skips, err);

@@ -1,19 +1,24 @@
-/* jwt_fetch.c -- fetch one configured URL with libcurl; discovery documents. See jwt_fetch.h. */
+/* jwt_fetch.c -- fetch one configured URL with libcurl: the transfer, hand-checked redirects,
+ * the address check at connect time, Cache-Control. See jwt_fetch.h; the URL and address
+ * rules are jwt_fetch_rules.c's, discovery documents jwt_discovery.c's. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <curl/curl.h>
 #include <apr_strings.h>
 #include <apr_time.h>
 #include "jwt_fetch.h"
-#include "jwt_json.h"
+#include "jwt_fetch_rules.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -30,139 +35,6 @@ jwt_code_t jwt_fetch_global_init(jwt_err_t *err)
     return JWT_OK;
 }
 
-/* ---------------------------------------------------------------- URL rules */
-
-int jwt_fetch_host_is_loopback(const char *host)
-{
-    char buf[64];
-    size_t n;
-    struct in_addr v4;
-    struct in6_addr v6;
-
-    if (host == NULL || *host == '\0')
-        return 0;
-    if (strcasecmp(host, "localhost") == 0)
-        return 1;
-    n = strlen(host);
-    if (host[0] == '[' && n >= 2 && host[n - 1] == ']') {  /* curl keeps IPv6 brackets */
-        if (n - 2 >= sizeof(buf))
-            return 0;
-        memcpy(buf, host + 1, n - 2);
-        buf[n - 2] = '\0';
-        host = buf;
-    }
-    if (inet_pton(AF_INET, host, &v4) == 1)
-        return (ntohl(v4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &v6) == 1)
-        return IN6_IS_ADDR_LOOPBACK(&v6);
-    return 0;
-}
-
-int jwt_fetch_host_is_link_local(const char *host)
-{
-    char buf[64];
-    size_t n;
-    struct in_addr v4;
-    struct in6_addr v6;
-
-    if (host == NULL || *host == '\0')
-        return 0;
-    n = strlen(host);
-    if (host[0] == '[' && n >= 2 && host[n - 1] == ']') {
-        if (n - 2 >= sizeof(buf))
-            return 0;
-        memcpy(buf, host + 1, n - 2);
-        buf[n - 2] = '\0';
-        host = buf;
-    }
-    if (inet_pton(AF_INET, host, &v4) == 1) {
-        uint32_t a = ntohl(v4.s_addr);
-        /* 169.254.0.0/16 (cloud metadata lives there), and 0.0.0.0/8, which Linux
-         * connects to this host */
-        return (a >> 16) == 0xa9fe || (a >> 24) == 0;
-    }
-    if (inet_pton(AF_INET6, host, &v6) == 1) {
-        if (IN6_IS_ADDR_LINKLOCAL(&v6) || IN6_IS_ADDR_UNSPECIFIED(&v6))
-            return 1;
-        if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-            const unsigned char *b = v6.s6_addr + 12;
-            return (b[0] == 169 && b[1] == 254) || b[0] == 0 || b[0] == 127;
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    char *scheme;   /* lower case, from curl */
-    char *host;
-    char *port;     /* with the scheme's default filled in */
-} url_parts_t;
-
-static void url_parts_free(url_parts_t *u)
-{
-    curl_free(u->scheme);
-    curl_free(u->host);
-    curl_free(u->port);
-    u->scheme = u->host = u->port = NULL;
-}
-
-/* Split url with curl's own parser, so the host we check is the host curl connects to. */
-static jwt_code_t url_parts_get(const char *url, url_parts_t *out, jwt_err_t *err)
-{
-    CURLU *u = curl_url();
-    char *user = NULL;
-    jwt_code_t code = JWT_OK;
-
-    out->scheme = out->host = out->port = NULL;
-    if (u == NULL)
-        return JWT_ERR(err, JWT_ERR_FETCH, "out of memory parsing a URL");
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_SCHEME, &out->scheme, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_HOST, &out->host, 0) != CURLUE_OK
-        || out->host[0] == '\0'
-        || curl_url_get(u, CURLUPART_PORT, &out->port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-        code = JWT_ERR(err, JWT_ERR_ARG, "not an absolute URL with a host: %s", url);
-    }
-    else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-        /* credentials in a URL end up in logs; refuse them */
-        code = JWT_ERR(err, JWT_ERR_ARG, "URL must not contain user information");
-    }
-    curl_free(user);
-    curl_url_cleanup(u);
-    if (code != JWT_OK)
-        url_parts_free(out);
-    return code;
-}
-
-static jwt_code_t check_parts(const url_parts_t *u, const char *url, int allow_http,
-                              jwt_err_t *err)
-{
-    if (strcmp(u->scheme, "https") == 0)
-        return JWT_OK;
-    if (strcmp(u->scheme, "http") == 0) {
-        if (allow_http || jwt_fetch_host_is_loopback(u->host))
-            return JWT_OK;
-        return JWT_ERR(err, JWT_ERR_ARG,
-                       "plain http is only allowed to a loopback host (or with allow-http): %s",
-                       url);
-    }
-    return JWT_ERR(err, JWT_ERR_ARG, "URL scheme must be https: %s", url);
-}
-
-jwt_code_t jwt_fetch_check_url(const char *url, int allow_http, jwt_err_t *err)
-{
-    url_parts_t u;
-    jwt_code_t code;
-
-    if (url == NULL)
-        return JWT_ERR(err, JWT_ERR_ARG, "no URL");
-    code = url_parts_get(url, &u, err);
-    if (code != JWT_OK)
-        return code;
-    code = check_parts(&u, url, allow_http, err);
-    url_parts_free(&u);
-    return code;
-}
 
 /* ---------------------------------------------------------------- Cache-Control */
 
@@ -246,6 +118,8 @@ typedef struct {
     char cc[JWT_CACHE_CONTROL_MAX];
     size_t cc_len;
     int cc_overflow;
+    int public_only;            /* opts->public_only */
+    char refused[INET6_ADDRSTRLEN]; /* the internal address a connection was refused to */
 } fetch_state_t;
 
 static void fetch_state_free(fetch_state_t *st)
@@ -315,7 +189,30 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-static jwt_code_t setup_handle(CURL *h, const char *url, const url_parts_t *u,
+/* curl asks for a socket for every address it is about to connect to (each A/AAAA record,
+ * every retry and redirect), after its own DNS lookup: the one place where the address is
+ * the address used. A name that a literal check passed may resolve to 127.0.0.1 or
+ * 169.254.169.254 (or be made to, by DNS rebinding between a check and the connect). */
+static curl_socket_t on_open_socket(void *userdata, curlsocktype purpose,
+                                    struct curl_sockaddr *a)
+{
+    fetch_state_t *st = userdata;
+    if (st->public_only && purpose == CURLSOCKTYPE_IPCXN) {
+        const void *addr = NULL;
+        if (a->family == AF_INET && a->addrlen >= sizeof(struct sockaddr_in))
+            addr = &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr;
+        else if (a->family == AF_INET6 && a->addrlen >= sizeof(struct sockaddr_in6))
+            addr = &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr;
+        if (addr == NULL || jwt_fetch_addr_is_internal(a->family, addr)) {
+            if (addr == NULL || inet_ntop(a->family, addr, st->refused, sizeof(st->refused)) == NULL)
+                snprintf(st->refused, sizeof(st->refused), "family %d", a->family);
+            return CURL_SOCKET_BAD;     /* curl tries the next address, or fails to connect */
+        }
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+static jwt_code_t setup_handle(CURL *h, const char *url, const jwt_url_parts_t *u,
                                const jwt_fetch_opts_t *o, long remaining_ms,
                                fetch_state_t *st, char *errbuf, jwt_err_t *err)
 {
@@ -351,6 +248,8 @@ static jwt_code_t setup_handle(CURL *h, const char *url, const url_parts_t *u,
     SETOPT(CURLOPT_HEADERFUNCTION, on_header);
     SETOPT(CURLOPT_HEADERDATA, st);
     SETOPT(CURLOPT_ERRORBUFFER, errbuf);
+    SETOPT(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SETOPT(CURLOPT_OPENSOCKETDATA, st);
 #undef SETOPT
     if (rc != CURLE_OK)
         return JWT_ERR(err, JWT_ERR_FETCH, "curl setup failed for %s: %s", url,
@@ -364,7 +263,7 @@ static int is_redirect(long status)
 }
 
 /* One GET without following redirects. *location gets a pool copy of a redirect target. */
-static jwt_code_t fetch_once(apr_pool_t *p, const char *url, const url_parts_t *u,
+static jwt_code_t fetch_once(apr_pool_t *p, const char *url, const jwt_url_parts_t *u,
                              const jwt_fetch_opts_t *o, long remaining_ms,
                              fetch_state_t *st, long *status, const char **location,
                              jwt_err_t *err)
@@ -385,7 +284,11 @@ static jwt_code_t fetch_once(apr_pool_t *p, const char *url, const url_parts_t *
     }
     rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
-        if (st->over || rc == CURLE_FILESIZE_EXCEEDED)
+        if (st->refused[0] != '\0' && rc == CURLE_COULDNT_CONNECT)
+            code = JWT_ERR(err, JWT_ERR_FETCH, "%s: refused to connect to %s, an internal "
+                           "address (loopback, link-local or private), for a URL that came "
+                           "from a remote document", url, st->refused);
+        else if (st->over || rc == CURLE_FILESIZE_EXCEEDED)
             code = JWT_ERR(err, JWT_ERR_FETCH, "%s: response larger than %lu bytes", url,
                            (unsigned long)o->max_bytes);
         else
@@ -406,10 +309,10 @@ static jwt_code_t fetch_once(apr_pool_t *p, const char *url, const url_parts_t *
 
 /* A redirect may only stay on the same host and port, and never downgrade https to http:
  * another port of the same host is another service (RFC 6454 origin). */
-static jwt_code_t check_redirect(const url_parts_t *from, const char *target,
-                                 int allow_http, url_parts_t *to, jwt_err_t *err)
+static jwt_code_t check_redirect(const jwt_url_parts_t *from, const char *target,
+                                 int allow_http, jwt_url_parts_t *to, jwt_err_t *err)
 {
-    jwt_code_t code = url_parts_get(target, to, err);
+    jwt_code_t code = jwt_url_parts_get(target, to, err);
     if (code != JWT_OK)
         return JWT_ERR(err, JWT_ERR_FETCH, "redirect to an unusable URL refused");
     if (strcasecmp(from->host, to->host) != 0)
@@ -420,10 +323,10 @@ static jwt_code_t check_redirect(const url_parts_t *from, const char *target,
                        "refused", from->port, to->port, to->host);
     else if (strcmp(from->scheme, "https") == 0 && strcmp(to->scheme, "https") != 0)
         code = JWT_ERR(err, JWT_ERR_FETCH, "redirect from https to %s refused", to->scheme);
-    else if (check_parts(to, target, allow_http, err) != JWT_OK)
+    else if (jwt_url_check_parts(to, target, allow_http, err) != JWT_OK)
         code = JWT_ERR_FETCH;
     if (code != JWT_OK)
-        url_parts_free(to);
+        jwt_url_parts_free(to);
     return code;
 }
 
@@ -444,7 +347,7 @@ jwt_code_t jwt_fetch_url(apr_pool_t *p, const char *url, const jwt_fetch_opts_t 
                          jwt_fetch_result_t **out, jwt_err_t *err)
 {
     jwt_fetch_opts_t o = { 0 };
-    url_parts_t u;
+    jwt_url_parts_t u;
     apr_time_t deadline;
     jwt_code_t code;
     int hops;
@@ -457,12 +360,12 @@ jwt_code_t jwt_fetch_url(apr_pool_t *p, const char *url, const jwt_fetch_opts_t 
         o.max_bytes = JWT_FETCH_DEFAULT_MAX_BYTES;
     if (url == NULL || out == NULL)
         return JWT_ERR(err, JWT_ERR_ARG, "jwt_fetch_url: no URL or no result pointer");
-    code = url_parts_get(url, &u, err);
+    code = jwt_url_parts_get(url, &u, err);
     if (code != JWT_OK)
         return code;
-    code = check_parts(&u, url, o.allow_http, err);
+    code = jwt_url_check_parts(&u, url, o.allow_http, err);
     if (code != JWT_OK) {
-        url_parts_free(&u);
+        jwt_url_parts_free(&u);
         return code;
     }
     deadline = apr_time_now() + apr_time_from_msec(o.timeout_ms);
@@ -470,9 +373,10 @@ jwt_code_t jwt_fetch_url(apr_pool_t *p, const char *url, const jwt_fetch_opts_t 
         fetch_state_t st = { 0 };
         long status = 0, remaining_ms;
         const char *location = NULL;
-        url_parts_t next;
+        jwt_url_parts_t next;
 
         st.max = o.max_bytes;
+        st.public_only = o.public_only;
         remaining_ms = (long)apr_time_as_msec(deadline - apr_time_now());
         if (remaining_ms <= 0) {
             code = JWT_ERR(err, JWT_ERR_FETCH, "%s: timed out after %ld ms", url, o.timeout_ms);
@@ -495,135 +399,10 @@ jwt_code_t jwt_fetch_url(apr_pool_t *p, const char *url, const jwt_fetch_opts_t 
         code = check_redirect(&u, location, o.allow_http, &next, err);
         if (code != JWT_OK)
             break;
-        url_parts_free(&u);
+        jwt_url_parts_free(&u);
         u = next;
         url = location;
     }
-    url_parts_free(&u);
+    jwt_url_parts_free(&u);
     return code;
-}
-
-/* ---------------------------------------------------------------- discovery */
-
-jwt_code_t jwt_discovery_urls(apr_pool_t *p, const char *issuer, const char **oidc_url,
-                              const char **rfc8414_url, jwt_err_t *err)
-{
-    const char *rest, *path;
-    size_t n;
-
-    if (issuer == NULL || (strncmp(issuer, "https://", 8) != 0 && strncmp(issuer, "http://", 7) != 0))
-        return JWT_ERR(err, JWT_ERR_ARG, "issuer must be an http(s) URL: %s",
-                       issuer ? issuer : "(null)");
-    if (strchr(issuer, '?') || strchr(issuer, '#'))
-        return JWT_ERR(err, JWT_ERR_ARG, "issuer URL must not have a query or fragment: %s",
-                       issuer);
-    n = strlen(issuer);
-    while (n > 0 && issuer[n - 1] == '/')
-        n--;
-    /* OpenID Connect Discovery 1.0 section 4: append to the issuer (without its trailing /) */
-    *oidc_url = apr_pstrcat(p, apr_pstrndup(p, issuer, n), "/.well-known/openid-configuration",
-                            NULL);
-    /* RFC 8414 section 3: insert the well-known segment between host and path */
-    rest = strstr(issuer, "://") + 3;
-    path = strchr(rest, '/');
-    if (path == NULL || (size_t)(path - issuer) >= n)
-        *rfc8414_url = apr_pstrcat(p, apr_pstrndup(p, issuer, n),
-                                   "/.well-known/oauth-authorization-server", NULL);
-    else
-        *rfc8414_url = apr_pstrcat(p, apr_pstrndup(p, issuer, (size_t)(path - issuer)),
-                                   "/.well-known/oauth-authorization-server",
-                                   apr_pstrndup(p, path, n - (size_t)(path - issuer)), NULL);
-    return JWT_OK;
-}
-
-/* A remote-controlled string made safe for a log line: control bytes become '?', and
- * it is cut at 200 bytes. */
-static const char *log_safe(apr_pool_t *p, const char *s)
-{
-    size_t n = strlen(s), i;
-    char *out;
-
-    if (n > 200)
-        n = 200;
-    out = apr_pstrndup(p, s, n);
-    for (i = 0; i < n; i++) {
-        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-            out[i] = '?';
-    }
-    return out;
-}
-
-static int has_control(const char *s)
-{
-    for (; *s; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return 1;
-    }
-    return 0;
-}
-
-static int host_is_local(const char *host)
-{
-    return jwt_fetch_host_is_loopback(host) || jwt_fetch_host_is_link_local(host);
-}
-
-/* A discovery document must not point the server at its own loopback or link-local
- * services (an SSRF into e.g. 169.254.169.254) unless the issuer itself lives there. */
-static jwt_code_t check_local_target(const char *issuer, const char *uri, jwt_err_t *err)
-{
-    url_parts_t iu, ju;
-    jwt_code_t code;
-    int refuse;
-
-    if (url_parts_get(uri, &ju, err) != JWT_OK)
-        return JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %.200s is not a usable URL", issuer);
-    if (!host_is_local(ju.host)) {
-        url_parts_free(&ju);
-        return JWT_OK;
-    }
-    code = url_parts_get(issuer, &iu, err);
-    refuse = code != JWT_OK || !host_is_local(iu.host);
-    if (refuse)
-        code = JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %.200s is on a loopback or link-local "
-                       "address (%s) but the issuer is not: refused", issuer, ju.host);
-    url_parts_free(&iu);   /* NULL members when url_parts_get failed: curl_free(NULL) is fine */
-    url_parts_free(&ju);
-    return code;
-}
-
-jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
-                                  const char *issuer, int allow_http,
-                                  const char **jwks_uri, jwt_err_t *err)
-{
-    jwt_json_limits_t lim = { JWT_FETCH_DEFAULT_MAX_BYTES, 0 };
-    json_object *root = NULL, *v;
-    const char *doc_issuer, *uri;
-    jwt_code_t code;
-
-    if (issuer == NULL || jwks_uri == NULL)
-        return JWT_ERR(err, JWT_ERR_ARG, "jwt_discovery_jwks_uri: no issuer");
-    code = jwt_json_parse_object(p, doc, len, &lim, &root, err);
-    if (code != JWT_OK)
-        return code;
-    if (!json_object_object_get_ex(root, "issuer", &v) || !json_object_is_type(v, json_type_string))
-        return JWT_ERR(err, JWT_ERR_ISSUER, "discovery document has no issuer string");
-    doc_issuer = json_object_get_string(v);
-    if (strcmp(doc_issuer, issuer) != 0)
-        return JWT_ERR(err, JWT_ERR_ISSUER,
-                       "discovery document names issuer \"%s\", expected \"%.200s\"",
-                       log_safe(p, doc_issuer), issuer);
-    if (!json_object_object_get_ex(root, "jwks_uri", &v) || !json_object_is_type(v, json_type_string))
-        return JWT_ERR(err, JWT_ERR_ARG, "discovery document of %s has no jwks_uri string",
-                       issuer);
-    uri = json_object_get_string(v);
-    if (strlen(uri) != (size_t)json_object_get_string_len(v) || has_control(uri))
-        return JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %s holds control characters", issuer);
-    code = jwt_fetch_check_url(uri, allow_http, err);
-    if (code != JWT_OK)
-        return code;
-    code = check_local_target(issuer, uri, err);
-    if (code != JWT_OK)
-        return code;
-    *jwks_uri = apr_pstrdup(p, uri);
-    return JWT_OK;
 }

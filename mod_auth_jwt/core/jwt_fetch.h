@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <apr_pools.h>
 #include "jwt_err.h"
+#include "jwt_fetch_rules.h"   /* the URL and address rules */
+#include "jwt_discovery.h"     /* issuer metadata, over this fetcher */
 
 #define JWT_FETCH_DEFAULT_MAX_BYTES (1024 * 1024)
 #define JWT_FETCH_DEFAULT_TIMEOUT_MS 5000
@@ -28,6 +30,10 @@ typedef struct {
     size_t max_bytes;         /* body cap; 0 = JWT_FETCH_DEFAULT_MAX_BYTES */
     const char *ca_file;      /* PEM CA bundle; NULL = the system store */
     int allow_http;           /* permit http:// to non-loopback hosts (operator opt-in) */
+    int public_only;          /* connect only to public addresses: every address curl is
+                               * about to connect to (after DNS, on every redirect and
+                               * retry) is refused when jwt_fetch_addr_is_internal; for a
+                               * URL that came from a remote document (discovery) */
 } jwt_fetch_opts_t;
 
 typedef struct {
@@ -47,34 +53,9 @@ jwt_code_t jwt_fetch_global_init(jwt_err_t *err);
 jwt_code_t jwt_fetch_url(apr_pool_t *p, const char *url, const jwt_fetch_opts_t *opts,
                          jwt_fetch_result_t **out, jwt_err_t *err);
 
-/* Is url acceptable under the transport rules (absolute http(s) URL with a host, no
- * userinfo; https, or http to loopback, or http with allow_http)? JWT_OK or JWT_ERR_ARG. */
-jwt_code_t jwt_fetch_check_url(const char *url, int allow_http, jwt_err_t *err);
-
-/* Host is 127.0.0.0/8, ::1 (bracketed or not) or "localhost" (any case). */
-int jwt_fetch_host_is_loopback(const char *host);
-
-/* Host is link-local or otherwise this machine's by address: 169.254.0.0/16, 0.0.0.0/8,
- * fe80::/10, ::, and IPv4-mapped forms of those and of 127/8. */
-int jwt_fetch_host_is_link_local(const char *host);
-
 /* The max-age of a Cache-Control header value, parsed strictly: a directive
  * max-age=DIGITS (or "DIGITS"), at most once; absent, malformed or repeated -> -1.
  * "no-store"/"no-cache" -> 0. Values over 2^31-1 are capped. The caller clamps. */
 long jwt_fetch_parse_max_age(const char *cache_control);
-
-/* The two discovery locations for an issuer: OpenID Connect Discovery
- * (ISSUER/.well-known/openid-configuration) and RFC 8414
- * (https://host/.well-known/oauth-authorization-server/path). Pool strings. */
-jwt_code_t jwt_discovery_urls(apr_pool_t *p, const char *issuer, const char **oidc_url,
-                              const char **rfc8414_url, jwt_err_t *err);
-
-/* Parse a discovery document: its "issuer" must equal issuer exactly (OpenID Discovery
- * 4.3, RFC 8414 3.3) and "jwks_uri" must pass jwt_fetch_check_url(allow_http), and
- * may be on a loopback or link-local host only when the issuer is on one too.
- * *jwks_uri is a pool string. Errors: JWT_ERR_JSON*, JWT_ERR_ISSUER, JWT_ERR_ARG. */
-jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
-                                  const char *issuer, int allow_http,
-                                  const char **jwks_uri, jwt_err_t *err);
 
 #endif

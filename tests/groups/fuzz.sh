@@ -51,7 +51,7 @@ srcs=()
 for f in "${core_srcs[@]}"; do srcs+=("$core/$f"); done
 extra_srcs() {
     case "$1" in
-        fuzz_fetch) echo "$core/jwt_fetch.c" ;;
+        fuzz_fetch) echo "$core/jwt_fetch.c $core/jwt_fetch_rules.c $core/jwt_discovery.c" ;;
         fuzz_jwks) echo "$core/jwt_keyset.c" ;;
         fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_keys.c $core/jwt_secrets_write.c" ;;
         fuzz_form) echo "$src/admin-cgi/cgi_form.c" ;;

@@ -50,7 +50,7 @@ fi
 
 # --- 2. the fetch driver (ASan + LeakSanitizer when clang can link them)
 driver="$work/fetch_driver"
-drv_src=("$tests/jwks/unit/fetch_driver.c" "$src/mod_auth_jwt/core/jwt_fetch.c"
+drv_src=("$tests/jwks/unit/fetch_driver.c" "$src/mod_auth_jwt/core/jwt_fetch.c" "$src/mod_auth_jwt/core/jwt_fetch_rules.c" "$src/mod_auth_jwt/core/jwt_discovery.c"
          "$src/mod_auth_jwt/core/jwt_json.c" "$src/mod_auth_jwt/core/jwt_json_scan.c" "$src/mod_auth_jwt/core/jwt_err.c")
 read -r -a dflags <<<"$(apr-1-config --includes --cppflags) $(pkg-config --cflags json-c libcrypto libcurl)"
 read -r -a dlibs <<<"$(apr-1-config --link-ld --libs) $(pkg-config --libs json-c libcrypto libcurl)"

@@ -12,10 +12,11 @@ const { startJwksServer, makeTestCa, makeSigner } = require('./lib/jwks-server')
 const DRIVER = process.env.JWKS_FETCH_DRIVER;
 const skip = DRIVER ? false : 'JWKS_FETCH_DRIVER not set (tests/groups/jwks.sh builds it)';
 
-function fetch(url, { timeout = 2000, max = 0, ca = '-', allowHttp = 0 } = {}) {
+function fetch(url, { timeout = 2000, max = 0, ca = '-', allowHttp = 0, publicOnly = 0 } = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    execFile(DRIVER, [url, String(timeout), String(max), ca, String(allowHttp)], { timeout: 20000 },
+    execFile(DRIVER, [url, String(timeout), String(max), ca, String(allowHttp), String(publicOnly)],
+      { timeout: 20000 },
       (error, stdout, stderr) => {
         const line = stdout.trim();
         const m = /^(ok|err) (.*)$/.exec(line) || [];
@@ -140,5 +141,33 @@ test('fetcher: https verifies the peer with the CA file; wrong CA and no CA fail
   } finally {
     await js.close();
     ca.cleanup();
+  }
+});
+
+/* review of issue 22 (SSRF): public_only judges the address curl connects to, after DNS. A
+ * host name passes every literal check; "localhost" resolves to 127.0.0.1 (or ::1), which
+ * the connect-time check refuses, before any byte is sent. */
+test('fetcher: public_only refuses the internal address a host name resolves to', { skip }, async () => {
+  const k = makeSigner('k');
+  const js = await startJwksServer();
+  js.publish('/jwks.json', [k.jwk]);
+  try {
+    const byName = `http://localhost:${js.port}/jwks.json`;
+    let r = await fetch(byName);
+    assertClean(r);
+    assert.equal(r.kind, 'ok', `without public_only the same URL is fetched: ${r.line}`);
+    const before = js.requests.length;
+    r = await fetch(byName, { publicOnly: 1 });
+    assertClean(r);
+    assert.equal(r.kind, 'err', r.line);
+    assert.equal(r.fields.code, 'fetch', r.line);
+    assert.match(r.line, /refused to connect to (127\.0\.0\.1|::1), an internal address/);
+    r = await fetch(js.url('/jwks.json'), { publicOnly: 1 });
+    assertClean(r);
+    assert.equal(r.kind, 'err', `a literal loopback address is refused the same way: ${r.line}`);
+    assert.match(r.line, /refused to connect to 127\.0\.0\.1/);
+    assert.equal(js.requests.length, before, 'no request reached the server');
+  } finally {
+    await js.close();
   }
 });

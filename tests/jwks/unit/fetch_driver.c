@@ -1,4 +1,4 @@
-/* fetch_driver URL [timeout_ms] [max_bytes] [ca_file|-] [allow_http 0|1]
+/* fetch_driver URL [timeout_ms] [max_bytes] [ca_file|-] [allow_http 0|1] [public_only 0|1]
  * Runs jwt_fetch_url once and prints, on stdout:
  *   ok status=N len=N max_age=N url=URL sha256=HEX
  * or
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     int rc = 0;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: %s URL [timeout_ms] [max_bytes] [ca_file|-] [allow_http]\n", argv[0]);
+        fprintf(stderr, "usage: %s URL [timeout_ms] [max_bytes] [ca_file|-] [allow_http] [public_only]\n", argv[0]);
         return 2;
     }
     if (argc > 2)
@@ -45,6 +45,8 @@ int main(int argc, char **argv)
         o.ca_file = argv[4];
     if (argc > 5)
         o.allow_http = (int)arg_long(argv[5], "allow_http");
+    if (argc > 6)
+        o.public_only = (int)arg_long(argv[6], "public_only");
     apr_initialize();
     apr_pool_create(&p, NULL);
     if (jwt_fetch_global_init(&err) != JWT_OK) {

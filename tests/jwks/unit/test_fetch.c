@@ -2,7 +2,9 @@
  * Cache-Control max-age parsing, discovery URLs and documents, and fetches that must fail
  * before or at the transport (no network beyond 127.0.0.1). Built and run by
  * tests/groups/jwks.sh against $JWT_BUILD_DIR/.libs/libjwtcore.a. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <check.h>
 #include <apr_general.h>
@@ -53,6 +55,35 @@ START_TEST(link_local_hosts)
     ck_assert_int_eq(jwt_fetch_host_is_link_local("idp.example"), 0);
     ck_assert_int_eq(jwt_fetch_host_is_link_local("10.0.0.1"), 0);
     ck_assert_int_eq(jwt_fetch_host_is_link_local(""), 0);
+}
+END_TEST
+
+/* review of issue 22: the private ranges, ULA and the IPv4-mapped and NAT64 forms count
+ * as internal, as loopback and link-local always did */
+START_TEST(internal_hosts)
+{
+    static const char *internal[] = {
+        "127.0.0.1", "localhost", "0.0.0.0", "169.254.169.254", "10.0.0.1", "10.255.255.255",
+        "172.16.0.1", "172.31.255.254", "192.168.1.1", "100.64.0.1", "100.127.255.255",
+        "::1", "[::1]", "::", "fe80::1", "fc00::1", "[fd12:3456::1]", "fec0::1",
+        "::ffff:10.1.2.3", "[::ffff:192.168.0.1]", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
+        "64:ff9b::10.0.0.1", "64:ff9b::a9fe:a9fe",
+    };
+    static const char *external[] = {
+        "8.8.8.8", "172.15.255.255", "172.32.0.1", "192.169.0.1", "100.63.255.255",
+        "100.128.0.1", "11.0.0.1", "2001:db8::1", "[2606:4700::1111]", "::ffff:8.8.8.8",
+        "64:ff9b::808:808", "idp.example", "10.0.0.1.nip.io", "", NULL,
+    };
+    for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
+        ck_assert_msg(jwt_fetch_host_is_internal(internal[i]) == 1, "%s is internal", internal[i]);
+    for (size_t i = 0; i < sizeof(external) / sizeof(external[0]); i++)
+        ck_assert_msg(jwt_fetch_host_is_internal(external[i]) == 0, "%s is not internal",
+                      external[i] ? external[i] : "NULL");
+    ck_assert_int_eq(jwt_fetch_url_is_internal("https://10.0.0.1/idp"), 1);
+    ck_assert_int_eq(jwt_fetch_url_is_internal("http://localhost:8080/"), 1);
+    ck_assert_int_eq(jwt_fetch_url_is_internal("https://idp.example/"), 0);
+    ck_assert_int_eq(jwt_fetch_url_is_internal("not a url"), 0);
+    ck_assert_int_eq(jwt_fetch_addr_is_internal(AF_UNIX, "x"), 1);   /* unknown: not public */
 }
 END_TEST
 
@@ -154,6 +185,23 @@ START_TEST(discovery_documents)
                         "https://idp.example", &uri, &err), JWT_ERR_ARG);
     ck_assert_code(disc("{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"https://[::ffff:169.254.1.1]/k\"}",
                         "https://idp.example", &uri, &err), JWT_ERR_ARG);
+    /* review of issue 22: private ranges, ULA, IPv4-mapped private: refused for a public
+     * issuer, allowed for an issuer in the same private network */
+    static const char *private_uris[] = {
+        "https://10.0.0.5/k", "https://172.20.1.1/k", "https://192.168.0.10/k",
+        "https://100.64.1.1/k", "https://[fd00::5]/k", "https://[::ffff:10.1.2.3]/k",
+    };
+    for (size_t i = 0; i < sizeof(private_uris) / sizeof(private_uris[0]); i++) {
+        char doc[200];
+        snprintf(doc, sizeof(doc), "{\"issuer\":\"https://idp.example\",\"jwks_uri\":\"%s\"}",
+                 private_uris[i]);
+        ck_assert_msg(disc(doc, "https://idp.example", &uri, &err) == JWT_ERR_ARG, "%s", private_uris[i]);
+        ck_assert_msg(strstr(err.message, "private") != NULL, "%s", err.message);
+        snprintf(doc, sizeof(doc), "{\"issuer\":\"https://10.9.9.9/idp\",\"jwks_uri\":\"%s\"}",
+                 private_uris[i]);
+        ck_assert_msg(disc(doc, "https://10.9.9.9/idp", &uri, &err) == JWT_OK, "%s: %s",
+                      private_uris[i], err.message);
+    }
     ck_assert_code(disc("{\"issuer\":\"http://127.0.0.1:8080\",\"jwks_uri\":\"http://127.0.0.1:9/k\"}",
                         "http://127.0.0.1:8080", &uri, &err), JWT_OK);
     ck_assert_code(disc("{\"issuer\":\"http://localhost\",\"jwks_uri\":\"http://127.0.0.1/k\"}",
@@ -221,6 +269,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, loopback_hosts);
     tcase_add_test(tc, link_local_hosts);
+    tcase_add_test(tc, internal_hosts);
     tcase_add_test(tc, url_rules);
     tcase_add_test(tc, max_age);
     tcase_add_test(tc, discovery_urls);
