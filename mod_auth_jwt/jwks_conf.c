@@ -21,10 +21,42 @@
 #define JWKS_MIN_INTERVAL_MS 10
 
 static apr_array_header_t *all_sources;
+static apr_size_t store_size;         /* AuthJWTJWKSStoreSize; 0 = sized by the sources */
+
+#define JWKS_STORE_SIZE_MIN (64 * 1024)
+#define JWKS_STORE_SIZE_MAX (1024 * 1024 * 1024)
 
 void jwks_conf_reset(apr_pool_t *pconf)
 {
     all_sources = apr_array_make(pconf, 4, sizeof(jwks_source_t *));
+    store_size = 0;
+}
+
+apr_size_t jwks_store_size_set(void)
+{
+    return store_size;
+}
+
+const char *jwks_cmd_store_size(cmd_parms *cmd, void *dirconf, const char *arg)
+{
+    const char *msg = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    apr_int64_t v;
+
+    (void)dirconf;
+    if (msg != NULL)
+        return msg;
+    errno = 0;
+    v = apr_strtoi64(arg, &end, 10);
+    if (errno == 0 && end != arg && (*end == 'K' || *end == 'k') && end[1] == '\0')
+        v *= 1024, end++;
+    else if (errno == 0 && end != arg && (*end == 'M' || *end == 'm') && end[1] == '\0')
+        v *= 1024 * 1024, end++;
+    if (errno != 0 || end == arg || *end != '\0' || v < JWKS_STORE_SIZE_MIN || v > JWKS_STORE_SIZE_MAX)
+        return apr_psprintf(cmd->pool, "AuthJWTJWKSStoreSize: '%s' is not a size in bytes "
+                            "(or NK, NM) in [64K, 1024M]", arg);
+    store_size = (apr_size_t)v;
+    return NULL;
 }
 
 const apr_array_header_t *jwks_all_sources(void)
@@ -48,19 +80,48 @@ static jwks_dir_conf_t *dir_conf_slot(cmd_parms *cmd, void *dirconf)
     return *slot;
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The record of an identical source already configured (same URL or discovery issuer,
+ * same issuer binding, same allow-http), or NULL. */
+static jwks_source_t *find_source(const jwks_source_t *src)
+{
+    for (int i = 0; all_sources != NULL && i < all_sources->nelts; i++) {
+        jwks_source_t *o = APR_ARRAY_IDX(all_sources, i, jwks_source_t *);
+        if (strcmp(o->key, src->key) == 0 && same_str(o->issuer, src->issuer)
+            && o->allow_http == src->allow_http)
+            return o;
+    }
+    return NULL;
+}
+
 static const char *add_source(cmd_parms *cmd, void *dirconf, jwks_source_t *src)
 {
     jwks_dir_conf_t *c = dir_conf_slot(cmd, dirconf);
-    apr_status_t rv = apr_thread_mutex_create(&src->mutex, APR_THREAD_MUTEX_DEFAULT, cmd->pool);
-    if (rv != APR_SUCCESS)
-        return apr_psprintf(cmd->pool, "%s: cannot create a mutex", cmd->directive->directive);
-    src->max_age = -1;
-    if (c->sources == NULL)
-        c->sources = apr_array_make(cmd->pool, 2, sizeof(jwks_source_t *));
-    APR_ARRAY_PUSH(c->sources, jwks_source_t *) = src;
     if (all_sources == NULL)
         jwks_conf_reset(cmd->pool);
-    APR_ARRAY_PUSH(all_sources, jwks_source_t *) = src;
+    /* The same URL in N sections is one source: one record, one keyring and one fetch
+     * thread per child, whichever section's request asks (not N of each). */
+    jwks_source_t *same = find_source(src);
+    if (same == NULL) {
+        apr_status_t rv = apr_thread_mutex_create(&src->mutex, APR_THREAD_MUTEX_DEFAULT,
+                                                  cmd->pool);
+        if (rv != APR_SUCCESS)
+            return apr_psprintf(cmd->pool, "%s: cannot create a mutex", cmd->directive->directive);
+        src->max_age = -1;
+        APR_ARRAY_PUSH(all_sources, jwks_source_t *) = src;
+    }
+    else
+        src = same;
+    if (c->sources == NULL)
+        c->sources = apr_array_make(cmd->pool, 2, sizeof(jwks_source_t *));
+    for (int i = 0; i < c->sources->nelts; i++)
+        if (APR_ARRAY_IDX(c->sources, i, jwks_source_t *) == src)
+            return NULL;              /* twice in one section: once is enough */
+    APR_ARRAY_PUSH(c->sources, jwks_source_t *) = src;
     return NULL;
 }
 

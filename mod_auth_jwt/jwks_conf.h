@@ -24,6 +24,10 @@ const char *jwks_cmd_url(cmd_parms *cmd, void *dirconf, int argc, char *const ar
 const char *jwks_cmd_discovery(cmd_parms *cmd, void *dirconf, int argc, char *const argv[]);
 const char *jwks_cmd_seconds(cmd_parms *cmd, void *dirconf, const char *arg);
 const char *jwks_cmd_ca_file(cmd_parms *cmd, void *dirconf, const char *arg);
+const char *jwks_cmd_store_size(cmd_parms *cmd, void *dirconf, const char *arg);
+
+/* AuthJWTJWKSStoreSize in bytes, or 0: the store is sized by the number of sources. */
+apr_size_t jwks_store_size_set(void);
 
 /* Which setting a jwks_cmd_seconds directive sets (kept in the directive's name). */
 #define JWT_JWKS_CMDS(conf_type, field) \
@@ -49,7 +53,10 @@ const char *jwks_cmd_ca_file(cmd_parms *cmd, void *dirconf, const char *arg);
         "SECONDS the last good keys keep serving while every fetch fails (default 86400)"), \
     AP_INIT_TAKE1("AuthJWTJWKSCAFile", jwks_cmd_ca_file, \
         (void *)APR_OFFSETOF(conf_type, field), RSRC_CONF | ACCESS_CONF, \
-        "PATH of a PEM CA bundle for JWKS fetches (default: the system store)")
+        "PATH of a PEM CA bundle for JWKS fetches (default: the system store)"), \
+    AP_INIT_TAKE1("AuthJWTJWKSStoreSize", jwks_cmd_store_size, NULL, RSRC_CONF, \
+        "BYTES (or NK, NM) of the shared JWKS store, server-wide (default: 4M per source, " \
+        "at most 64M)")
 
 /* base and add may be NULL. */
 jwks_dir_conf_t *jwks_dir_merge(apr_pool_t *p, const jwks_dir_conf_t *base,

@@ -269,12 +269,22 @@ static jwt_code_t publish_body(jwks_source_t *src, apr_pool_t *p, const jwt_fetc
         return JWT_OK;
     if (!*is_new)
         *restored = 1;
+    /* the document the entry names now, kept while the new one is stored: the new one's
+     * chunks do not overwrite it, but storing them may evict it from shmcb's ring */
+    char *old = NULL;
+    size_t old_len = (size_t)m->body_len;
+    if (*is_new && m->fetched_at != 0 && !jwks_body_get(src, p, m, &old))
+        old = NULL;
     if (jwks_body_put(src, p, res->body, res->len, m) != APR_SUCCESS) {
         /* a document the children cannot read is no better than a failed fetch: count it
-         * as one, so it is logged and retried like one */
-        memset(m->sha256, 0, sizeof(m->sha256));
+         * as one, so it is logged and retried like one. m still names the old document;
+         * when storing the new one pushed it out, it goes back in, so new children keep
+         * the last good keys (as after any failed fetch) instead of a 503 */
+        if (old != NULL && !jwks_body_present(src, p, m))
+            (void)jwks_body_put(src, p, old, old_len, m);
         return JWT_ERR(err, JWT_ERR_FETCH, "the shared JWKS store did not keep the document "
-                       "(%lu bytes; it does not read back whole)", (unsigned long)res->len);
+                       "(%lu bytes; it does not read back whole); the last good one stays",
+                       (unsigned long)res->len);
     }
     return JWT_OK;
 }

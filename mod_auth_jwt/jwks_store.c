@@ -42,28 +42,33 @@ void jwks_sha256(const char *buf, size_t len, unsigned char out[32])
         memset(out, 0, 32);       /* never matches a real digest: forces a rebuild */
 }
 
-/* SHA-256(tag [index] key): the hash's first byte picks the sub-cache. */
-static void id_of(const jwks_source_t *src, char tag, int index, unsigned char id[JWKS_ID_LEN])
+/* SHA-256(tag gen index key): the hash's first byte picks the sub-cache. The meta entry
+ * has gen 0 and index 0; chunks carry their body's generation, so a new body never
+ * overwrites the chunks of the one the meta entry names. */
+static void id_of(const jwks_source_t *src, char tag, uint64_t gen, int index,
+                  unsigned char id[JWKS_ID_LEN])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int n = JWKS_ID_LEN;
-    unsigned char idx[4];
+    unsigned char idx[12];
 
-    idx[0] = (unsigned char)(index >> 24);
-    idx[1] = (unsigned char)(index >> 16);
-    idx[2] = (unsigned char)(index >> 8);
-    idx[3] = (unsigned char)index;
+    for (int b = 0; b < 8; b++)
+        idx[b] = (unsigned char)(gen >> (56 - 8 * b));
+    idx[8] = (unsigned char)(index >> 24);
+    idx[9] = (unsigned char)(index >> 16);
+    idx[10] = (unsigned char)(index >> 8);
+    idx[11] = (unsigned char)index;
     if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1
-        || EVP_DigestUpdate(ctx, &tag, 1) != 1 || EVP_DigestUpdate(ctx, idx, 4) != 1
+        || EVP_DigestUpdate(ctx, &tag, 1) != 1 || EVP_DigestUpdate(ctx, idx, sizeof(idx)) != 1
         || EVP_DigestUpdate(ctx, src->key, strlen(src->key)) != 1
         || EVP_DigestFinal_ex(ctx, id, &n) != 1) {
         /* no digest: still a distinct, stable id (the sub-cache spread is lost, not data) */
         memset(id, 0, JWKS_ID_LEN);
         id[0] = (unsigned char)tag;
-        memcpy(id + 1, idx, 4);
+        memcpy(id + 1, idx, sizeof(idx));
         {
-            size_t kl = strlen(src->key);
-            memcpy(id + 5, src->key, kl < JWKS_ID_LEN - 5 ? kl : JWKS_ID_LEN - 5);
+            size_t kl = strlen(src->key), room = JWKS_ID_LEN - 1 - sizeof(idx);
+            memcpy(id + 1 + sizeof(idx), src->key, kl < room ? kl : room);
         }
     }
     EVP_MD_CTX_free(ctx);
@@ -100,7 +105,7 @@ int jwks_meta_get(const jwks_source_t *src, apr_pool_t *p, jwks_meta_t *m)
     unsigned char id[JWKS_ID_LEN];
     unsigned int len = sizeof(*m);
 
-    id_of(src, 'm', 0, id);
+    id_of(src, 'm', 0, 0, id);
     if (store.provider->retrieve(store.cache, store.server, id, JWKS_ID_LEN,
                                  (unsigned char *)m, &len, p) != APR_SUCCESS
         || len != sizeof(*m) || m->magic != JWKS_META_MAGIC) {
@@ -116,7 +121,7 @@ apr_status_t jwks_meta_put(const jwks_source_t *src, apr_pool_t *p, const jwks_m
 {
     unsigned char id[JWKS_ID_LEN];
 
-    id_of(src, 'm', 0, id);
+    id_of(src, 'm', 0, 0, id);
     return store.provider->store(store.cache, store.server, id, JWKS_ID_LEN, no_expiry(),
                                  (unsigned char *)m, sizeof(*m), p);
 }
@@ -133,26 +138,29 @@ apr_status_t jwks_body_put(const jwks_source_t *src, apr_pool_t *p, const char *
     uint32_t i, n = (uint32_t)((len + JWKS_CHUNK - 1) / JWKS_CHUNK);
     apr_time_t expiry = no_expiry();
     apr_status_t rv = APR_SUCCESS;
+    jwks_meta_t next = *m;
     char *back;
 
     if (len == 0 || len > JWKS_MAX_BODY)
         return APR_EINVAL;
+    next.gen = m->gen + 1;
     for (i = 0; i < n && rv == APR_SUCCESS; i++) {
         unsigned char id[JWKS_ID_LEN];
-        id_of(src, 'c', (int)i, id);
+        id_of(src, 'c', next.gen, (int)i, id);
         rv = store.provider->store(store.cache, store.server, id, JWKS_ID_LEN, expiry,
                                    (unsigned char *)body + (size_t)i * JWKS_CHUNK,
                                    chunk_len(len, i), p);
     }
-    m->nchunks = n;
-    m->body_len = len;
-    jwks_sha256(body, len, m->sha256);
+    next.nchunks = n;
+    next.body_len = len;
+    jwks_sha256(body, len, next.sha256);
     if (rv != APR_SUCCESS)
         return rv;
     /* shmcb makes room by evicting the oldest entries of a sub-cache, possibly a chunk
      * stored a moment ago: only what reads back whole counts as stored */
-    if (!jwks_body_get(src, p, m, &back))
+    if (!jwks_body_get(src, p, &next, &back))
         return APR_ENOSPC;
+    *m = next;
     return APR_SUCCESS;
 }
 
@@ -162,7 +170,7 @@ static int chunk_get(const jwks_source_t *src, apr_pool_t *p, const jwks_meta_t 
     unsigned char id[JWKS_ID_LEN];
     unsigned int want = chunk_len(m->body_len, i), got = want;
 
-    id_of(src, 'c', (int)i, id);
+    id_of(src, 'c', m->gen, (int)i, id);
     return store.provider->retrieve(store.cache, store.server, id, JWKS_ID_LEN,
                                     (unsigned char *)dst, &got, p) == APR_SUCCESS
            && got == want;
@@ -252,7 +260,9 @@ int jwks_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, 
     if (rv != APR_SUCCESS)
         return 0;              /* ap_global_mutex_create logged why */
     size = (apr_size_t)nsources * JWKS_STORE_PER_SOURCE;
-    if (size > JWKS_STORE_MAX) {
+    if (jwks_store_size_set() > 0)
+        size = jwks_store_size_set();     /* AuthJWTJWKSStoreSize: the operator's word */
+    else if (size > JWKS_STORE_MAX) {
         size = JWKS_STORE_MAX;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "jwks_init: %d JWKS sources; the shared store is capped at %d MiB, so it "

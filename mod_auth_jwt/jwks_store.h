@@ -4,10 +4,13 @@
  *
  * Layout. shmcb splits its memory into sub-caches and picks one by the FIRST BYTE of an
  * entry's id, so every id here is a SHA-256 (binary, 32 bytes): the meta entry of a source
- * is SHA-256("m" key), its body chunk i is SHA-256("c" i key). Entries so spread over all
- * sub-caches instead of all chunks competing for one. A body is split in JWKS_CHUNK
- * pieces (an item must fit a sub-cache) and read back after it is stored: a store that
- * "succeeded" but does not read back whole is a failure.
+ * is SHA-256("m" key), chunk i of its body generation g is SHA-256("c" g i key). Entries so
+ * spread over all sub-caches instead of all chunks competing for one. A body is split in
+ * JWKS_CHUNK pieces (an item must fit a sub-cache) and read back after it is stored: a
+ * store that "succeeded" but does not read back whole is a failure. Each stored body is a
+ * new generation: its chunks never overwrite those of the document the meta entry still
+ * names, so a store that fails leaves the old document readable (write new, then switch
+ * the meta entry).
  *
  * Size: 4 x the fetch body cap (JWT_FETCH_DEFAULT_MAX_BYTES, 1 MiB) per configured source,
  * at most 64 MiB; so every source's largest accepted document fits with room for shmcb's
@@ -21,7 +24,7 @@
 #include "httpd.h"
 #include "jwks_conf.h"
 
-#define JWKS_META_MAGIC 0x4a574b54u       /* "JWKT": layout 2 (hashed ids) */
+#define JWKS_META_MAGIC 0x4a574b55u       /* "JWKU": layout 3 (hashed ids, body generations) */
 
 /* The shared entry's header. */
 typedef struct {
@@ -36,6 +39,7 @@ typedef struct {
     int32_t max_age;                  /* server's Cache-Control max-age, -1 = none */
     uint64_t version;                 /* bumped on every successful fetch (for logs) */
     uint64_t body_len;
+    uint64_t gen;                     /* body generation: part of every chunk's id */
     unsigned char sha256[32];
 } jwks_meta_t;
 
@@ -55,8 +59,9 @@ void jwks_store_unlock(void);
 /* 1 and *m filled when the entry exists; else 0 and *m a fresh, empty header. */
 int jwks_meta_get(const jwks_source_t *src, apr_pool_t *p, jwks_meta_t *m);
 apr_status_t jwks_meta_put(const jwks_source_t *src, apr_pool_t *p, const jwks_meta_t *m);
-/* Store body, fill m's body fields, read it back: APR_SUCCESS only when it reads back whole
- * (m is then ready to be put). */
+/* Store body as a new generation and read it back: APR_SUCCESS only when it reads back
+ * whole, and then m's body fields name it (m is ready to be put). On failure m is left as
+ * it was: the document it names was not overwritten (other chunk ids). */
 apr_status_t jwks_body_put(const jwks_source_t *src, apr_pool_t *p, const char *body,
                            size_t len, jwks_meta_t *m);
 /* The document m describes, checked against its digest: 1 and *out (pool memory), or 0 when

@@ -20,6 +20,11 @@ const MPM = process.env.MPM || 'event';
 /* new children all the time: prefork one per connection (the issue's case), event every
  * few connections */
 const CHILD_CHURN = `MaxConnectionsPerChild ${MPM === 'prefork' ? 1 : 3}`;
+/* Each test gets a deadline (twice this file hung, node's main thread in a futex wait with
+ * its own key server silent): a hang fails that test, named, instead of the whole group
+ * waiting. The jwks group also runs node under timeout(1), for a main thread so stuck that
+ * no timer of its own can fire. */
+const TIMEOUT = { timeout: Number(process.env.JWKS_STORE_TEST_TIMEOUT_MS || 240000) };
 
 async function joseToken(pem, kid, claims = {}) {
   const key = crypto.createPrivateKey(pem);
@@ -38,7 +43,7 @@ async function freshConnections(httpd, path, token, n) {
   return statuses;
 }
 
-test('a 450 KB JWKS with x5c chains: first, middle and last keys on fresh connections, and after a graceful restart', async () => {
+test('a 450 KB JWKS with x5c chains: first, middle and last keys on fresh connections, and after a graceful restart', TIMEOUT, async () => {
   const big = bigJwks(100);
   assert.ok(big.bytes > 440 * 1024, `fixture is ${big.bytes} bytes`);
   const js = await startJwksServer();
@@ -69,7 +74,7 @@ test('a 450 KB JWKS with x5c chains: first, middle and last keys on fresh connec
   }
 });
 
-test('two sources, one changing its document 500 times: the other keeps verifying in new children', async () => {
+test('two sources, one changing its document 500 times: the other keeps verifying in new children', TIMEOUT, async () => {
   const js = await startJwksServer();
   const b = makeSigner('kb');
   js.publish('/b.json', [b.jwk]);
@@ -115,7 +120,7 @@ test('two sources, one changing its document 500 times: the other keeps verifyin
   }
 });
 
-test('a document evicted from the store is stored again from a process that holds it, and logged', async () => {
+test('a document evicted from the store is stored again from a process that holds it, and logged', TIMEOUT, async () => {
   // one process (-X), so the process that holds B is the one that finds it gone
   const big = bigJwks(100);
   const js = await startJwksServer();
@@ -147,6 +152,42 @@ test('a document evicted from the store is stored again from a process that hold
       + httpd.errorLog().split('\n').filter((l) => /b\.json/.test(l)).slice(-5).join('\n'));
     assert.equal(js.count('/b.json'), 1, 'B came back from this process\'s copy, not from its key server');
     report(`MPM=${MPM} eviction: B's entry lost after ${js.count('/a.json')} changes of a 450 KB A; stored again from memory, B fetched once`);
+  } finally {
+    await httpd.stop();
+    await js.close();
+  }
+});
+
+/* review of issue 22: storing a new document that the store cannot keep (here a 450 KB set
+ * in a 64 KiB store) must leave the old document readable: chunk ids carry the body's
+ * generation, so the new chunks do not overwrite the old ones, and the old document is put
+ * back when the new one pushed it out. New children (CHILD_CHURN) read the store, so they
+ * keep verifying the old key instead of answering 503. */
+test('a new document the store cannot keep leaves the old one whole: new children keep verifying', TIMEOUT, async () => {
+  const big = bigJwks(100);
+  const js = await startJwksServer();
+  const k = makeSigner('small');
+  js.publish('/a.json', [k.jwk]);
+  const httpd = await start([CHILD_CHURN, 'AuthJWTJWKSStoreSize 64K',
+    location('/a', [`AuthJWTJWKSURL ${js.url('/a.json')}`, 'AuthJWTJWKSRefetchInterval 10ms',
+      'AuthJWTJWKSTimeout 20'])].join('\n'), { name: 'jwks-store-fail' });
+  try {
+    assert.deepEqual(await freshConnections(httpd, '/a/ok.txt', k.sign({}), 3), { 200: 3 });
+    js.publish('/a.json', [k.jwk, ...big.jwks.keys]);
+    const stranger = makeSigner('not-published');
+    const t0 = Date.now();
+    // a kid the store's document lacks: each such request may refetch (10 ms limit)
+    while (!/did not keep the document/.test(httpd.errorLog()) && Date.now() - t0 < 30000) {
+      const r = await get(httpd, '/a/ok.txt', stranger.sign({}));
+      assert.ok(r.status === 401 || r.status === 503, `unknown kid: ${r.status}`);
+      await sleep(50);
+    }
+    assert.match(httpd.errorLog(), /did not keep the document/, 'the big document was refused by the store');
+    await sleep(1100);                 // past the 1 s between looks at the shared entry
+    const got = await freshConnections(httpd, '/a/ok.txt', k.sign({}), 20);
+    assert.deepEqual(got, { 200: 20 }, `after the failed store: ${JSON.stringify(got)}\n`
+      + httpd.errorLog().split('\n').filter((l) => /jwks/.test(l)).slice(-6).join('\n'));
+    report(`MPM=${MPM} failed store: a 450 KB document refused by a 64 KiB store; the old one kept serving new children`);
   } finally {
     await httpd.stop();
     await js.close();
