@@ -3,14 +3,17 @@
  * The setters see one directive at a time; whether a location can work depends on what
  * every section that applies to it sets together (AuthType comes from mod_authn_core, the
  * keys may come from an enclosing section). So this runs at check_config, after the whole
- * configuration is read: for each <Location> and <Directory> section of each server it
+ * configuration is read: for each <Location>, <LocationMatch>, <Directory>,
+ * <DirectoryMatch>, <Files>, <FilesMatch> and <If> (<ElseIf>, <Else>) section of each server it
  * merges the sections that would apply to that path the way httpd does at request time
  * (the server defaults, then every earlier section of the same kind whose path is a prefix
  * of this one, then the section itself) and asks mod_authn_core for the merged AuthType.
  * A <Location> may also get keys from a <Directory> section (and the reverse), which only
  * the request's file mapping decides: when the other kind of section holds keys, a
  * keyless location is a warning, not an error. Regex and wildcard sections are checked on
- * their own. Nothing here runs per request.
+ * their own. <Files> and <If> sections are nested in another section's (or the server's)
+ * configuration; each is checked merged onto what encloses it. Nothing here runs per
+ * request.
  */
 #include "dir_conf.h"
 #include "secrets_watch.h"
@@ -32,6 +35,9 @@
 #include "unixd.h"
 
 #define MAX_GROUPS 256
+
+/* The kind of section checked: the first two are the is_url values of the lists. */
+enum { SEC_DIR = 0, SEC_URL = 1, SEC_FILES = 2, SEC_IF = 3 };
 
 typedef struct {
     apr_pool_t *p;
@@ -88,14 +94,22 @@ static int has_jwt_authtype(apr_pool_t *p, const ap_directive_t *sec)
 
 /* The section directive for a core section path, preferring one that says AuthType jwt
  * itself; NULL when none matches (the message then names the path only). */
+static int section_kind(const char *name)
+{
+    if (!ap_cstr_casecmp(name, "<Location") || !ap_cstr_casecmp(name, "<LocationMatch"))
+        return SEC_URL;
+    if (!ap_cstr_casecmp(name, "<Directory") || !ap_cstr_casecmp(name, "<DirectoryMatch"))
+        return SEC_DIR;
+    if (!ap_cstr_casecmp(name, "<Files") || !ap_cstr_casecmp(name, "<FilesMatch"))
+        return SEC_FILES;
+    return -1;
+}
+
 static const ap_directive_t *find_section(apr_pool_t *p, const ap_directive_t *d, int is_url,
                                           const char *want, const ap_directive_t *best)
 {
     for (; d; d = d->next) {
-        const char *name = d->directive;
-        int url = !ap_cstr_casecmp(name, "<Location") || !ap_cstr_casecmp(name, "<LocationMatch");
-        int dir = !ap_cstr_casecmp(name, "<Directory") || !ap_cstr_casecmp(name, "<DirectoryMatch");
-        if (((is_url && url) || (!is_url && dir)) && !strcmp(section_arg(p, d->args), want)) {
+        if (section_kind(d->directive) == is_url && !strcmp(section_arg(p, d->args), want)) {
             if (!best || (!has_jwt_authtype(p, best) && has_jwt_authtype(p, d)))
                 best = d;
         }
@@ -107,12 +121,23 @@ static const ap_directive_t *find_section(apr_pool_t *p, const ap_directive_t *d
 
 static const char *where_is(check_ctx_t *c, const core_dir_config *cd, int is_url)
 {
-    const char *kind = is_url ? "Location" : "Directory";
-    const char *path = trim_slashes(c->p, cd->d);
+    static const char *const names[][2] = {
+        [SEC_DIR] = { "Directory", "DirectoryMatch" }, [SEC_URL] = { "Location", "LocationMatch" },
+        [SEC_FILES] = { "Files", "FilesMatch" },
+    };
+    if (is_url == SEC_IF) {
+        /* an <If>'s core config keeps the enclosing path; its expression knows its line */
+        const ap_expr_info_t *e = cd->condition;
+        if (e && e->filename)
+            return apr_psprintf(c->p, "<If> section (line %u of %s)", e->line_number, e->filename);
+        return apr_psprintf(c->p, "<Else> section under %s", cd->d ? cd->d : "the server");
+    }
+    const char *kind = names[is_url][0];
+    const char *path = is_url == SEC_FILES ? (cd->d ? cd->d : "") : trim_slashes(c->p, cd->d);
     const ap_directive_t *sec = find_section(c->p, ap_conftree, is_url, path, NULL);
 
     if (cd->r)
-        kind = is_url ? "LocationMatch" : "DirectoryMatch";
+        kind = names[is_url][1];
     if (!sec)
         return apr_psprintf(c->p, "<%s %s>", kind, cd->d);
     return apr_psprintf(c->p, "<%s %s> (line %d of %s)", kind, cd->d, sec->line_num,
@@ -255,6 +280,30 @@ static const char *nested_with_keys(apr_pool_t *p, const apr_array_header_t *sec
     return NULL;
 }
 
+/* The <Files>/<FilesMatch> and <If> sections nested in the section whose core config is
+ * cd, each merged onto `merged` (what applies around it) and checked, then what they nest.
+ * Keys may reach their requests from sections of other kinds, so a keyless one is an error
+ * only when no section of the server has keys (any_keys 0). */
+static void check_nested(check_ctx_t *c, server_rec *sv, ap_conf_vector_t *merged,
+                         const core_dir_config *cd, int any_keys)
+{
+    const apr_array_header_t *lists[2] = { cd ? cd->sec_file : NULL, cd ? cd->sec_if : NULL };
+    for (int l = 0; l < 2; l++) {
+        const apr_array_header_t *secs = lists[l];
+        for (int i = 0; secs && i < secs->nelts; i++) {
+            ap_conf_vector_t *v = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
+            const core_dir_config *inner = ap_get_core_module_config(v);
+            ap_conf_vector_t *m;
+            if (apr_hash_get(c->seen, &v, sizeof(v)))
+                continue;
+            apr_hash_set(c->seen, apr_pmemdup(c->p, &v, sizeof(v)), sizeof(v), "");
+            m = ap_merge_per_dir_configs(c->p, merged, v);
+            check_section(c, sv, m, inner, l == 0 ? SEC_FILES : SEC_IF, any_keys, NULL);
+            check_nested(c, sv, m, inner, any_keys);
+        }
+    }
+}
+
 static void check_list(check_ctx_t *c, server_rec *sv, const apr_array_header_t *secs,
                        int is_url, int other_kind_has_keys)
 {
@@ -274,6 +323,7 @@ static void check_list(check_ctx_t *c, server_rec *sv, const apr_array_header_t 
         }
         check_section(c, sv, merged, cd, is_url, other_kind_has_keys,
                       nested_with_keys(c->p, secs, i));
+        check_nested(c, sv, merged, cd, other_kind_has_keys || list_has_keys(secs));
     }
 }
 
@@ -384,8 +434,11 @@ int jwt_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, ser
     for (sv = s; sv && c.auth_type; sv = sv->next) {
         core_server_config *csc = ap_get_core_module_config(sv->module_config);
         int url_keys = list_has_keys(csc->sec_url), dir_keys = list_has_keys(csc->sec_dir);
-        check_list(&c, sv, csc->sec_url, 1, dir_keys);
-        check_list(&c, sv, csc->sec_dir, 0, url_keys);
+        check_list(&c, sv, csc->sec_url, SEC_URL, dir_keys);
+        check_list(&c, sv, csc->sec_dir, SEC_DIR, url_keys);
+        /* <Files> and <If> at server level hang off the server's own per-dir defaults */
+        check_nested(&c, sv, sv->lookup_defaults, ap_get_core_module_config(sv->lookup_defaults),
+                     url_keys || dir_keys);
     }
     check_user_access(&c);
     if (c.errors) {

@@ -41,6 +41,34 @@ describe('configtest: dead locations', () => {
     assert.match(bad.output, /<Location \/apiary> .*without a key source/);
   });
 
+  // review of issue 22: every section kind is walked, not only <Location> and <Directory>
+  for (const [label, open, close] of [
+    ['<Files>', '<Files "api.json">', '</Files>'],
+    ['<FilesMatch>', '<FilesMatch "\\.api$">', '</FilesMatch>'],
+    ['<LocationMatch>', '<LocationMatch "^/re/">', '</LocationMatch>'],
+    ['<DirectoryMatch>', '<DirectoryMatch "^/srv/re">', '</DirectoryMatch>'],
+    ['<If>', '<If "%{REQUEST_URI} =~ m#^/cond/#">', '</If>'],
+  ]) {
+    test(`AuthType jwt with no key source in a ${label} section fails, naming it and its line`, async () => {
+      const conf = `${open}\n  AuthType jwt\n  AuthName dead\n  Require valid-user\n${close}`;
+      const r = await configtest(conf, { name: 'dead-kind' });
+      assert.notEqual(r.code, 0, r.output);
+      assert.match(r.output, /AH-JWT-0151: <(Files|FilesMatch|LocationMatch|DirectoryMatch|If)\b.*AuthType jwt without a key source/);
+      namesLine(r, open);
+      const withKeys = await configtest(`${open}\n  AuthType jwt\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  Require valid-user\n${close}`,
+        { name: 'dead-kind-ok' });
+      assert.equal(withKeys.code, 0, withKeys.output);
+    });
+  }
+
+  test('a <Files> section inside a <Directory> with keys inherits them; without, it fails', async () => {
+    const ok = await configtest(`<Directory "/srv/api">\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  <Files "x.json">\n    AuthType jwt\n    Require valid-user\n  </Files>\n</Directory>`, { name: 'dead-files-in' });
+    assert.equal(ok.code, 0, ok.output);
+    const bad = await configtest('<Directory "/srv/api">\n  <Files "x.json">\n    AuthType jwt\n    Require valid-user\n  </Files>\n</Directory>', { name: 'dead-files-bare' });
+    assert.notEqual(bad.code, 0, bad.output);
+    assert.match(bad.output, /AH-JWT-0151: <Files x\.json> \(line \d+ of .*\).*without a key source/);
+  });
+
   test('an EC key with AuthJWTAlgorithms HS256 fails: no key can verify an allowed algorithm', async () => {
     const r = await configtest(`<Location /ec>\n  AuthType jwt\n  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec\n  AuthJWTAlgorithms HS256\n  Require valid-user\n</Location>`, { name: 'dead-alg' });
     assert.notEqual(r.code, 0, r.output);
