@@ -17,6 +17,7 @@
  * slot, a hand per set). STRIPES mutexes guard the sets (set % STRIPES).
  */
 #include "dir_conf.h"
+#include "conn_state.h"
 #include "cache.h"
 
 #include <errno.h>
@@ -118,9 +119,6 @@ typedef struct {
     unsigned char *memo_in;            /* the memo key's input (memo_in_len 0: not kept) */
     size_t memo_in_len, memo_in_cap;
     json_object *memo_obj;             /* the parsed payload; one reference held here */
-    int memo_repeated;                 /* a request was served from the memo */
-    void *memo_blob;                   /* made from memo_obj (memo_blob_len 0: none) */
-    size_t memo_blob_len, memo_blob_cap;
     jwt_json_memo_t *header_memo;      /* the last token header parsed on the connection */
 } jwt_conn_t;
 
@@ -128,8 +126,6 @@ static void memo_clear(jwt_conn_t *cs)
 {
     cs->memo.used = 0;
     cs->memo_in_len = 0;
-    cs->memo_repeated = 0;
-    cs->memo_blob_len = 0;             /* the buffer stays for the next memo */
     if (cs->memo_obj) {
         json_object_put(cs->memo_obj);
         cs->memo_obj = NULL;
@@ -145,19 +141,22 @@ static apr_status_t free_conn_state(void *data)
     free(cs->key.buf);
     free(cs->versions.buf);
     free(cs->memo_in);
-    free(cs->memo_blob);
     free(cs);
     return APR_SUCCESS;
 }
 
 /* Made on the connection's first authenticated request; freed (with the memo's object)
- * by a cleanup of the connection pool. */
+ * by a cleanup of the connection pool. Its place is the cache's part of the connection's
+ * state (conn_state.h). */
 static jwt_conn_t *jwt_conn(request_rec *r)
 {
     conn_rec *c = r->connection;
-    jwt_conn_t *cs = ap_get_module_config(c->conn_config, &auth_jwt_module);
+    jwt_conn_parts_t *parts = jwt_conn_parts(c);
+    jwt_conn_t *cs;
 
-    if (cs)
+    if (!parts)
+        return NULL;
+    if ((cs = parts->cache))
         return cs;
     if (!(cs = calloc(1, sizeof(*cs))))
         return NULL;
@@ -167,16 +166,17 @@ static jwt_conn_t *jwt_conn(request_rec *r)
     }
     cs->key.md = cs->versions.md = cs->md;
     apr_pool_cleanup_register(c->pool, cs, free_conn_state, apr_pool_cleanup_null);
-    ap_set_module_config(c->conn_config, &auth_jwt_module, cs);
+    parts->cache = cs;
     return cs;
 }
 
 /* The connection's state when its memo may be used (see above), else NULL. */
 static jwt_conn_t *memo_of(request_rec *r)
 {
-    if (r->connection->master)
+    jwt_conn_parts_t *parts;
+    if (r->connection->master || !(parts = jwt_conn_parts_get(r->connection)))
         return NULL;
-    return ap_get_module_config(r->connection->conn_config, &auth_jwt_module);
+    return parts->cache;
 }
 
 /* Tokens on one connection usually share their header (one issuer, one key), also when
@@ -368,7 +368,6 @@ int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
             /* the request holds its own reference: a later request of this connection
              * may replace the memo while this one's claims are still in use */
             hit->payload_obj = jwt_json_pool_own(r->pool, json_object_get(cs->memo_obj));
-            cs->memo_repeated = 1;
             return 1;
         }
         memo_clear(cs);
@@ -486,38 +485,6 @@ void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_
     fill_slot(victim_locked(set, key, now), key, t, versions, valid_from, expires);
     unlock_set(set);
     jwt_cache_memo(r, key, t, versions, valid_from, expires);
-}
-
-void *jwt_cache_memo_blob(request_rec *r, json_object *payload, int *repeat)
-{
-    jwt_conn_t *cs = memo_of(r);
-
-    *repeat = 0;
-    if (!cs || !cs->memo.used || !cs->memo_obj || cs->memo_obj != payload)
-        return NULL;
-    *repeat = cs->memo_repeated;
-    if (cs->memo_blob_len == 0)
-        return NULL;
-    return apr_pmemdup(r->pool, cs->memo_blob, cs->memo_blob_len);
-}
-
-void jwt_cache_memo_keep_blob(request_rec *r, json_object *payload, const void *data,
-                              size_t len)
-{
-    jwt_conn_t *cs = memo_of(r);
-
-    if (!cs || !cs->memo.used || !cs->memo_obj || cs->memo_obj != payload || len == 0
-        || len > JWT_CACHE_MAX_BLOB)
-        return;
-    if (len > cs->memo_blob_cap) {     /* grown to the connection's tokens, then reused */
-        void *grown = realloc(cs->memo_blob, len);
-        if (!grown)
-            return;
-        cs->memo_blob = grown;
-        cs->memo_blob_cap = len;
-    }
-    memcpy(cs->memo_blob, data, len);
-    cs->memo_blob_len = len;
 }
 
 void jwt_cache_drop(request_rec *r, const unsigned char key[32])

@@ -16,9 +16,9 @@
  * verified on that connection with its parsed payload and its lookup key's input: the
  * usual repeat (one client, one token, one keep-alive connection) skips the table's lock,
  * the payload parse and, its key input being byte for byte the memo's, the key's SHA-256;
- * from its second repeat on, also the making of the JWT_CLAIM_* variables, which the memo
- * keeps with the payload (env.c). The memo is keyed, checked and dropped exactly like a
- * table entry.
+ * and, since it hands back the same parsed payload object, env_memo.c can reuse the
+ * JWT_CLAIM_* variables made from it (that reuse is env's own, not the cache's). The memo
+ * is keyed, checked and dropped exactly like a table entry.
  *
  * Lookup key: SHA-256 over the whole token and the location's identity and the
  * configuration generation. The identity is the section's number when the section was
@@ -109,18 +109,6 @@ void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_
 void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
                     const unsigned char versions[32], apr_int64_t valid_from,
                     apr_int64_t expires);
-
-/* Data made from the memo's parsed payload alone (env.c's JWT_CLAIM_* variables), kept
- * with the memo and dropped with it, so the token's next repeats need not make it again.
- * jwt_cache_memo_blob: a copy in r->pool when payload is the memo's own object (the memo
- * holds a reference to it, so no other object can have its address), else NULL; *repeat
- * says whether this payload was served from the memo (a repeat: worth keeping a blob for,
- * unlike a token seen once). jwt_cache_memo_keep_blob: keep a copy of data (at most
- * JWT_CACHE_MAX_BLOB bytes) for payload, when it is the memo's object. */
-#define JWT_CACHE_MAX_BLOB 16384
-void *jwt_cache_memo_blob(request_rec *r, json_object *payload, int *repeat);
-void jwt_cache_memo_keep_blob(request_rec *r, json_object *payload, const void *data,
-                              size_t len);
 
 /* Drop the entry for key, if any (its keys changed), from the table and the memo. */
 void jwt_cache_drop(request_rec *r, const unsigned char key[32]);

@@ -3,7 +3,7 @@
  */
 #include "env.h"
 #include "request_state.h"
-#include "cache.h"
+#include "env_memo.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -164,8 +164,8 @@ static void add_var(request_rec *r, int preset, const char *claim, const char *v
     apr_table_addn(r->subprocess_env, var, value);   /* absent: no need to replace */
 }
 
-/* The drafts in one block of offsets and text, which the connection's memo keeps
- * (cache.c): a repeat of the token on the connection copies it with one memcpy instead of
+/* The drafts in one block of offsets and text, which the connection keeps
+ * (env_memo.c): a repeat of the token on the connection copies it with one memcpy instead of
  * formatting every claim again. Its claims are the memo's own parsed object (never
  * changed on the request path), so its variables are these. */
 typedef struct {
@@ -219,7 +219,7 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
     preset = claim_vars_preset(r->subprocess_env);
     /* the memo's pack, copied into r->pool: the request's table must not point at memory
      * that the connection's next request may replace */
-    if ((pk = jwt_cache_memo_blob(r, claims, &repeat))) {
+    if ((pk = jwt_env_memo_get(r, claims, &repeat))) {
         const char *base = (const char *)pk;
         for (i = 0; i < (int)pk->count; i++)
             add_var(r, preset, base + pk->var[i].claim, base + pk->var[i].var,
@@ -231,7 +231,7 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
         add_var(r, preset, d[i].claim, d[i].var, d[i].value);
     if (repeat && n > 0) {             /* a token seen once (a miss) keeps nothing */
         pk = pack_make(r->pool, d, n);
-        jwt_cache_memo_keep_blob(r, claims, pk, pk->size);
+        jwt_env_memo_keep(r, claims, pk, pk->size);
     }
 }
 

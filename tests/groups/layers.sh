@@ -5,6 +5,7 @@
 #   core       no mod_auth_jwt/core/ file includes an httpd header or a glue header
 #   admin-cgi  no admin-cgi/ file includes a glue header
 #   kinds      authn.c, token_find.c, signature.c, verify_cache.c name no key source kind
+#   size       no C file of mod_auth_jwt/, mod_auth_jwt/core/ or admin-cgi/ over 600 lines
 # A fifth test plants one violation of each rule in a scratch copy of the tree and
 # checks that the script reports each of them (the checker itself can fail).
 # Needs python3 (standard library only); no build.
@@ -21,7 +22,7 @@ if ! command -v python3 >/dev/null; then
     failed=1; result
 fi
 
-for rule in cycles core admin-cgi kinds; do
+for rule in cycles core admin-cgi kinds size; do
     out="$(python3 "$script" --root "$top" "$rule" 2>&1)"; rc=$?
     echo "$out"
     if [ "$rc" -eq 0 ] && grep -q "^ok $rule" <<<"$out"; then
@@ -44,13 +45,15 @@ printf '#include "http_log.h"\n' > "$work/mod_auth_jwt/core/c1.c"
 printf '#include "a.h"\n' > "$work/mod_auth_jwt/core/c2.c"
 printf '#include "b.h"\n' > "$work/admin-cgi/page.c"
 printf 'int f(void) { return jwks_verify(0); }\n' > "$work/mod_auth_jwt/signature.c"
+for i in $(seq 601); do echo "/* line $i */"; done > "$work/admin-cgi/long.c"
 out="$(python3 "$script" --root "$work" 2>&1)"; rc=$?
 echo "$out" | sed 's/^/  planted: /'
 if [ "$rc" -ne 0 ] && grep -q '^FAIL cycles' <<<"$out" && grep -q 'a -> b -> a' <<<"$out" \
    && grep -q 'core/c1.c includes "http_log.h"' <<<"$out" \
    && grep -q 'core/c2.c includes "a.h" (a glue header)' <<<"$out" \
    && grep -q 'admin-cgi/page.c includes "b.h"' <<<"$out" \
-   && grep -q 'signature.c:1 names a key source kind (jwks_verify(' <<<"$out"; then
+   && grep -q 'signature.c:1 names a key source kind (jwks_verify(' <<<"$out" \
+   && grep -q 'admin-cgi/long.c: 601 lines' <<<"$out"; then
     echo "ok the checker reports each planted violation"
     passed=$((passed + 1))
 else

@@ -15,8 +15,11 @@ mod_auth_jwt/core/ (the JOSE core) and admin-cgi/ (the admin page) and checks th
                signature.c, verify_cache.c) name no kind of key source: no jwks_*() call,
                no conf->keyring / conf->secrets / conf->jwks, no jwt_secrets_watch_*()
                (the kinds are reached through key_source.h and signature.c's table only).
+  size         no C file (.c or .h) in mod_auth_jwt/, mod_auth_jwt/core/ or admin-cgi/ has
+               more than MAX_LINES (600) lines: one job per file; a second job is a new
+               unit (docs/ARCHITECTURE.md).
 
-usage: layers.py [--root DIR] [RULE...]   (RULE: cycles core admin-cgi kinds; default all)
+usage: layers.py [--root DIR] [RULE...]   (RULE: cycles core admin-cgi kinds size; default all)
 Prints one line per rule, "ok RULE: ..." or "FAIL RULE: ..." followed by the offending
 files, and exits 1 when any rule failed. Python 3 standard library only.
 """
@@ -26,7 +29,8 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 HTTPD = re.compile(r'^(httpd\.h|http_[^/]*\.h|ap_[^/]*\.h|util_[^/]*\.h|mod_[^/]*\.h)$')
-RULES = ('cycles', 'core', 'admin-cgi', 'kinds')
+RULES = ('cycles', 'core', 'admin-cgi', 'kinds', 'size')
+MAX_LINES = 600
 KIND_BLIND = ('authn.c', 'token_find.c', 'signature.c', 'verify_cache.c')
 KIND_NAME = re.compile(r'\bjwks_\w+\s*\(|conf->(?:keyring|secrets|jwks)\b|\bjwt_secrets_watch_\w+\s*\(')
 
@@ -142,6 +146,17 @@ def main(argv):
                     if m:
                         bad.append(f'mod_auth_jwt/{f}:{no} names a key source kind ({m.group(0).strip()})')
         report('kinds', bad, 'kind-blind units name a kind of key source (use key_source.h)')
+
+    if 'size' in wanted:
+        bad = []
+        for folder, rel, names in ((glue_dir, 'mod_auth_jwt', glue), (core_dir, 'mod_auth_jwt/core', core),
+                                   (cgi_dir, 'admin-cgi', cgi)):
+            for f in names:
+                with open(os.path.join(folder, f), encoding='utf-8', errors='replace') as fh:
+                    n = sum(1 for _ in fh)
+                if n > MAX_LINES:
+                    bad.append(f'{rel}/{f}: {n} lines')
+        report('size', bad, f'C file(s) over {MAX_LINES} lines (split by job: a new unit with its own header)')
 
     return 1 if failed else 0
 

@@ -1,0 +1,24 @@
+/* conn_state.h -- what the module keeps per connection, one part per unit that needs it.
+ *
+ * httpd gives a module one slot in c->conn_config. Each unit with connection state (the
+ * verified-token cache's memo and digest contexts, cache.c; the exported variables' reuse,
+ * env_memo.c) keeps its own struct behind its own member here and registers its own
+ * cleanup on c->pool, so no unit stores another's data. A new part is one member.
+ */
+#ifndef MOD_AUTH_JWT_CONN_STATE_H
+#define MOD_AUTH_JWT_CONN_STATE_H
+
+#include "httpd.h"
+
+typedef struct {
+    void *cache;                      /* cache.c's jwt_conn_t */
+    void *env;                        /* env_memo.c's env_memo_t */
+} jwt_conn_parts_t;
+
+/* The connection's parts (zeroed, from c->pool, on the first call); NULL without memory. */
+jwt_conn_parts_t *jwt_conn_parts(conn_rec *c);
+
+/* The parts when they exist already, else NULL (no allocation). */
+jwt_conn_parts_t *jwt_conn_parts_get(const conn_rec *c);
+
+#endif
