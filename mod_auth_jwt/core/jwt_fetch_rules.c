@@ -8,38 +8,18 @@
 #include <curl/curl.h>
 #include "jwt_fetch_rules.h"
 
-int jwt_fetch_host_is_loopback(const char *host)
+/* An address literal: host without IPv6 brackets (curl keeps them) parsed into *v4
+ * (AF_INET) or *v6 (AF_INET6); 0 for a name or anything else. */
+typedef struct {
+    int family;
+    struct in_addr v4;
+    struct in6_addr v6;
+} host_addr_t;
+
+static int host_addr(const char *host, host_addr_t *a)
 {
     char buf[64];
     size_t n;
-    struct in_addr v4;
-    struct in6_addr v6;
-
-    if (host == NULL || *host == '\0')
-        return 0;
-    if (strcasecmp(host, "localhost") == 0)
-        return 1;
-    n = strlen(host);
-    if (host[0] == '[' && n >= 2 && host[n - 1] == ']') {  /* curl keeps IPv6 brackets */
-        if (n - 2 >= sizeof(buf))
-            return 0;
-        memcpy(buf, host + 1, n - 2);
-        buf[n - 2] = '\0';
-        host = buf;
-    }
-    if (inet_pton(AF_INET, host, &v4) == 1)
-        return (ntohl(v4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &v6) == 1)
-        return IN6_IS_ADDR_LOOPBACK(&v6);
-    return 0;
-}
-
-int jwt_fetch_host_is_link_local(const char *host)
-{
-    char buf[64];
-    size_t n;
-    struct in_addr v4;
-    struct in6_addr v6;
 
     if (host == NULL || *host == '\0')
         return 0;
@@ -51,19 +31,45 @@ int jwt_fetch_host_is_link_local(const char *host)
         buf[n - 2] = '\0';
         host = buf;
     }
-    if (inet_pton(AF_INET, host, &v4) == 1) {
-        uint32_t a = ntohl(v4.s_addr);
+    if (inet_pton(AF_INET, host, &a->v4) == 1)
+        a->family = AF_INET;
+    else if (inet_pton(AF_INET6, host, &a->v6) == 1)
+        a->family = AF_INET6;
+    else
+        return 0;
+    return 1;
+}
+
+int jwt_fetch_host_is_loopback(const char *host)
+{
+    host_addr_t a;
+
+    if (host != NULL && strcasecmp(host, "localhost") == 0)
+        return 1;
+    if (!host_addr(host, &a))
+        return 0;
+    if (a.family == AF_INET)
+        return (ntohl(a.v4.s_addr) >> 24) == 127;
+    return IN6_IS_ADDR_LOOPBACK(&a.v6);
+}
+
+int jwt_fetch_host_is_link_local(const char *host)
+{
+    host_addr_t a;
+
+    if (!host_addr(host, &a))
+        return 0;
+    if (a.family == AF_INET) {
+        uint32_t v = ntohl(a.v4.s_addr);
         /* 169.254.0.0/16 (cloud metadata lives there), and 0.0.0.0/8, which Linux
          * connects to this host */
-        return (a >> 16) == 0xa9fe || (a >> 24) == 0;
+        return (v >> 16) == 0xa9fe || (v >> 24) == 0;
     }
-    if (inet_pton(AF_INET6, host, &v6) == 1) {
-        if (IN6_IS_ADDR_LINKLOCAL(&v6) || IN6_IS_ADDR_UNSPECIFIED(&v6))
-            return 1;
-        if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-            const unsigned char *b = v6.s6_addr + 12;
-            return (b[0] == 169 && b[1] == 254) || b[0] == 0 || b[0] == 127;
-        }
+    if (IN6_IS_ADDR_LINKLOCAL(&a.v6) || IN6_IS_ADDR_UNSPECIFIED(&a.v6))
+        return 1;
+    if (IN6_IS_ADDR_V4MAPPED(&a.v6)) {
+        const unsigned char *b = a.v6.s6_addr + 12;
+        return (b[0] == 169 && b[1] == 254) || b[0] == 0 || b[0] == 127;
     }
     return 0;
 }
@@ -172,28 +178,14 @@ int jwt_fetch_addr_is_internal(int family, const void *addr)
 
 int jwt_fetch_host_is_internal(const char *host)
 {
-    char buf[64];
-    size_t n;
-    struct in_addr v4;
-    struct in6_addr v6;
+    host_addr_t a;
 
-    if (host == NULL || *host == '\0')
-        return 0;
-    if (strcasecmp(host, "localhost") == 0)
+    if (host != NULL && strcasecmp(host, "localhost") == 0)
         return 1;
-    n = strlen(host);
-    if (host[0] == '[' && n >= 2 && host[n - 1] == ']') {
-        if (n - 2 >= sizeof(buf))
-            return 0;
-        memcpy(buf, host + 1, n - 2);
-        buf[n - 2] = '\0';
-        host = buf;
-    }
-    if (inet_pton(AF_INET, host, &v4) == 1)
-        return jwt_fetch_addr_is_internal(AF_INET, &v4);
-    if (inet_pton(AF_INET6, host, &v6) == 1)
-        return jwt_fetch_addr_is_internal(AF_INET6, &v6);
-    return 0;
+    if (!host_addr(host, &a))
+        return 0;
+    return a.family == AF_INET ? jwt_fetch_addr_is_internal(AF_INET, &a.v4)
+                               : jwt_fetch_addr_is_internal(AF_INET6, &a.v6);
 }
 
 int jwt_fetch_url_is_internal(const char *url)
