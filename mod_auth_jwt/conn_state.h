@@ -8,17 +8,27 @@
 #ifndef MOD_AUTH_JWT_CONN_STATE_H
 #define MOD_AUTH_JWT_CONN_STATE_H
 
-#include "httpd.h"
+#include "jwt_module.h"
 
 typedef struct {
     void *cache;                      /* cache.c's jwt_conn_t */
     void *env;                        /* env_memo.c's env_memo_t */
 } jwt_conn_parts_t;
 
-/* The connection's parts (zeroed, from c->pool, on the first call); NULL without memory. */
-jwt_conn_parts_t *jwt_conn_parts(conn_rec *c);
+jwt_conn_parts_t *jwt_conn_parts_make(conn_rec *c);
 
-/* The parts when they exist already, else NULL (no allocation). */
-jwt_conn_parts_t *jwt_conn_parts_get(const conn_rec *c);
+/* The parts when they exist already, else NULL (no allocation). Inline: the request path
+ * asks several times per request. */
+static inline jwt_conn_parts_t *jwt_conn_parts_get(const conn_rec *c)
+{
+    return ap_get_module_config(c->conn_config, &auth_jwt_module);
+}
+
+/* The connection's parts (zeroed, from c->pool, on the first call); NULL without memory. */
+static inline jwt_conn_parts_t *jwt_conn_parts(conn_rec *c)
+{
+    jwt_conn_parts_t *parts = jwt_conn_parts_get(c);
+    return parts ? parts : jwt_conn_parts_make(c);
+}
 
 #endif
