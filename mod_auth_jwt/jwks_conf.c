@@ -101,8 +101,8 @@ static jwks_source_t *find_source(const jwks_source_t *src)
 static const char *add_source(cmd_parms *cmd, void *dirconf, jwks_source_t *src)
 {
     jwks_dir_conf_t *c = dir_conf_slot(cmd, dirconf);
-    if (all_sources == NULL)
-        jwks_conf_reset(cmd->pool);
+    if (all_sources == NULL)           /* pre_config made it; a safety net, keeps the size */
+        all_sources = apr_array_make(cmd->pool, 4, sizeof(jwks_source_t *));
     /* The same URL in N sections is one source: one record, one keyring and one fetch
      * thread per child, whichever section's request asks (not N of each). */
     jwks_source_t *same = find_source(src);

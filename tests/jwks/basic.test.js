@@ -108,6 +108,26 @@ test('configtest refusals name the problem', async () => {
   assert.equal(ok.code, 0, ok.output);
 });
 
+test('AuthJWTJWKSStoreSize: a size in [64K, 1024M], main server config only', async () => {
+  const src = location('/api', ['AuthJWTJWKSURL https://127.0.0.1/jwks.json']);
+  for (const [line, re] of [
+    ['AuthJWTJWKSStoreSize 1000', /AuthJWTJWKSStoreSize: '1000' is not a size in bytes/],
+    ['AuthJWTJWKSStoreSize 2G', /AuthJWTJWKSStoreSize: '2G' is not a size/],
+    ['AuthJWTJWKSStoreSize 8MB', /AuthJWTJWKSStoreSize: '8MB' is not a size/],
+  ]) {
+    const r = await check(`${line}\n${src}`);
+    assert.notEqual(r.code, 0, line);
+    assert.match(r.output, re, line);
+  }
+  const inside = await check(location('/api', ['AuthJWTJWKSURL https://127.0.0.1/jwks.json', 'AuthJWTJWKSStoreSize 8M']));
+  assert.notEqual(inside.code, 0, inside.output);
+  assert.match(inside.output, /AuthJWTJWKSStoreSize .*cannot occur within/);
+  for (const size of ['65536', '64K', '8M', '1024M']) {
+    const ok = await check(`AuthJWTJWKSStoreSize ${size}\n${src}`);
+    assert.equal(ok.code, 0, `${size}: ${ok.output}`);
+  }
+});
+
 test('without mod_socache_shmcb the server refuses to start and says why', async () => {
   const { configtest } = require('../integration/lib/httpd');
   const r = await configtest(location('/api', ['AuthJWTJWKSURL https://127.0.0.1/jwks.json']), { name: 'jwks-noshm' });
