@@ -157,9 +157,11 @@ static jwt_code_t fetch_one(apr_pool_t *p, const char *url, int allow_http, int 
 }
 
 /* OpenID Connect discovery first; when that location answers with an HTTP error, the
- * RFC 8414 location. */
+ * RFC 8414 location. *issuer_internal: the issuer is on an internal address, by its URL or
+ * by the address its document came from (an intranet IdP named by a host name). */
 static jwt_code_t discover(apr_pool_t *p, const jwks_source_t *src, const jwks_settings_t *st,
-                           apr_time_t deadline, const char **jwks_uri, jwt_err_t *err)
+                           apr_time_t deadline, const char **jwks_uri, int *issuer_internal,
+                           jwt_err_t *err)
 {
     const char *urls[2];
     jwt_fetch_result_t *res = NULL;
@@ -169,9 +171,11 @@ static jwt_code_t discover(apr_pool_t *p, const jwks_source_t *src, const jwks_s
     code = jwt_discovery_urls(p, src->discovery, &urls[0], &urls[1], err);
     for (i = 0; code == JWT_OK && i < 2; i++) {
         code = fetch_one(p, urls[i], src->allow_http, 0, st, deadline, &res, err);
-        if (code == JWT_OK)
-            return jwt_discovery_jwks_uri(p, res->body, res->len, src->discovery,
-                                          src->allow_http, jwks_uri, err);
+        if (code == JWT_OK) {
+            *issuer_internal = jwt_fetch_url_is_internal(src->discovery) || res->peer_internal;
+            return jwt_discovery_jwks_uri_at(p, res->body, res->len, src->discovery,
+                                             *issuer_internal, src->allow_http, jwks_uri, err);
+        }
         if (i == 0 && res != NULL)
             code = JWT_OK;            /* an HTTP answer, not a transport failure: try 8414 */
     }
@@ -192,12 +196,13 @@ static jwt_code_t fetch_document(apr_pool_t *p, const jwks_source_t *src,
     int i;
 
     *res = NULL;
+    int issuer_internal = 0;
     if (src->discovery)
-        code = discover(p, src, st, deadline, &url, err);
+        code = discover(p, src, st, deadline, &url, &issuer_internal, err);
     /* A discovered jwks_uri is the remote document's word: unless the issuer itself is on an
      * internal address, it may not lead curl to one, whatever its host name resolves to
-     * (the literal check is jwt_discovery_jwks_uri's). A configured URL is the operator's. */
-    int public_only = src->discovery != NULL && !jwt_fetch_url_is_internal(src->discovery);
+     * (the literal check is jwt_discovery_jwks_uri_at's). A configured URL is the operator's. */
+    int public_only = src->discovery != NULL && !issuer_internal;
     if (code == JWT_OK)
         code = fetch_one(p, url, src->allow_http, public_only, st, deadline, res, err);
     if (code != JWT_OK)

@@ -76,24 +76,18 @@ static int host_is_local(const char *host)
 /* A discovery document must not point the server at its own loopback or link-local
  * services (an SSRF into e.g. 169.254.169.254), nor into the private network, unless the
  * issuer itself lives there. */
-static jwt_code_t check_local_target(const char *issuer, const char *uri, jwt_err_t *err)
+static jwt_code_t check_local_target(const char *issuer, int issuer_internal, const char *uri,
+                                     jwt_err_t *err)
 {
-    jwt_url_parts_t iu, ju;
-    jwt_code_t code;
-    int refuse;
+    jwt_url_parts_t ju;
 
     if (jwt_url_parts_get(uri, &ju, err) != JWT_OK)
         return JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %.200s is not a usable URL", issuer);
-    if (!host_is_local(ju.host)) {
-        jwt_url_parts_free(&ju);
-        return JWT_OK;
-    }
-    code = jwt_url_parts_get(issuer, &iu, err);
-    refuse = code != JWT_OK || !host_is_local(iu.host);
-    if (refuse)
+    jwt_code_t code = JWT_OK;
+    if (host_is_local(ju.host) && !issuer_internal)
         code = JWT_ERR(err, JWT_ERR_ARG, "jwks_uri of %.200s is on a loopback or link-local "
-                       "address or a private one (%s) but the issuer is not: refused", issuer, ju.host);
-    jwt_url_parts_free(&iu);   /* NULL members when url_parts_get failed: curl_free(NULL) is fine */
+                       "address or a private one (%s) but the issuer is not: refused", issuer,
+                       ju.host);
     jwt_url_parts_free(&ju);
     return code;
 }
@@ -101,6 +95,15 @@ static jwt_code_t check_local_target(const char *issuer, const char *uri, jwt_er
 jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
                                   const char *issuer, int allow_http,
                                   const char **jwks_uri, jwt_err_t *err)
+{
+    return jwt_discovery_jwks_uri_at(p, doc, len, issuer,
+                                     issuer != NULL && jwt_fetch_url_is_internal(issuer),
+                                     allow_http, jwks_uri, err);
+}
+
+jwt_code_t jwt_discovery_jwks_uri_at(apr_pool_t *p, const char *doc, size_t len,
+                                     const char *issuer, int issuer_internal, int allow_http,
+                                     const char **jwks_uri, jwt_err_t *err)
 {
     jwt_json_limits_t lim = { JWT_FETCH_DEFAULT_MAX_BYTES, 0 };
     json_object *root = NULL, *v;
@@ -128,7 +131,7 @@ jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
     code = jwt_fetch_check_url(uri, allow_http, err);
     if (code != JWT_OK)
         return code;
-    code = check_local_target(issuer, uri, err);
+    code = check_local_target(issuer, issuer_internal, uri, err);
     if (code != JWT_OK)
         return code;
     *jwks_uri = apr_pstrdup(p, uri);

@@ -23,4 +23,12 @@ jwt_code_t jwt_discovery_jwks_uri(apr_pool_t *p, const char *doc, size_t len,
                                   const char *issuer, int allow_http,
                                   const char **jwks_uri, jwt_err_t *err);
 
+/* The same, with the issuer's place given: issuer_internal 1 when the issuer is on an
+ * internal address (its URL names one, or its discovery document was fetched from one:
+ * jwt_fetch_result_t.peer_internal), so an intranet IdP named by a host name may point
+ * at keys in its own network. */
+jwt_code_t jwt_discovery_jwks_uri_at(apr_pool_t *p, const char *doc, size_t len,
+                                     const char *issuer, int issuer_internal, int allow_http,
+                                     const char **jwks_uri, jwt_err_t *err);
+
 #endif

@@ -120,6 +120,7 @@ typedef struct {
     int cc_overflow;
     int public_only;            /* opts->public_only */
     char refused[INET6_ADDRSTRLEN]; /* the internal address a connection was refused to */
+    int peer_internal;          /* the address that answered (CURLINFO_PRIMARY_IP) */
 } fetch_state_t;
 
 static void fetch_state_free(fetch_state_t *st)
@@ -298,6 +299,18 @@ static jwt_code_t fetch_once(apr_pool_t *p, const char *url, const jwt_url_parts
         return code;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    {
+        char *ip = NULL;
+        struct in_addr v4;
+        struct in6_addr v6;
+        st->peer_internal = 0;          /* unknown: no exemption is granted on a guess */
+        if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL) {
+            if (inet_pton(AF_INET, ip, &v4) == 1)
+                st->peer_internal = jwt_fetch_addr_is_internal(AF_INET, &v4);
+            else if (inet_pton(AF_INET6, ip, &v6) == 1)
+                st->peer_internal = jwt_fetch_addr_is_internal(AF_INET6, &v6);
+        }
+    }
     if (is_redirect(*status)) {
         char *target = NULL;
         if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &target) == CURLE_OK && target)
@@ -341,6 +354,7 @@ static void fill_result(apr_pool_t *p, const fetch_state_t *st, long status, con
     res->body[st->len] = '\0';
     res->max_age = st->cc_overflow ? -1 : jwt_fetch_parse_max_age(st->cc_len ? st->cc : NULL);
     res->url = apr_pstrdup(p, url);
+    res->peer_internal = st->peer_internal;
 }
 
 jwt_code_t jwt_fetch_url(apr_pool_t *p, const char *url, const jwt_fetch_opts_t *opts,

@@ -42,6 +42,8 @@ typedef struct {
     size_t len;
     long max_age;             /* Cache-Control max-age in seconds; -1 when absent or invalid */
     const char *url;          /* the URL that answered (after same-host redirects) */
+    int peer_internal;        /* the address that answered is internal
+                               * (jwt_fetch_addr_is_internal; 0 when unknown) */
 } jwt_fetch_result_t;
 
 /* curl_global_init(CURL_GLOBAL_DEFAULT); call once, before any thread exists. */

@@ -156,6 +156,7 @@ test('fetcher: public_only refuses the internal address a host name resolves to'
     let r = await fetch(byName);
     assertClean(r);
     assert.equal(r.kind, 'ok', `without public_only the same URL is fetched: ${r.line}`);
+    assert.equal(r.fields.peer_internal, '1', `the answer came from loopback: ${r.line}`);
     const before = js.requests.length;
     r = await fetch(byName, { publicOnly: 1 });
     assertClean(r);

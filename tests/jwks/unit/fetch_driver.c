@@ -58,8 +58,8 @@ int main(int argc, char **argv)
         unsigned char md[32];
         unsigned int n = 32, i;
         EVP_Digest(res->body, res->len, md, &n, EVP_sha256(), NULL);
-        printf("ok status=%ld len=%lu max_age=%ld url=%s sha256=", res->status,
-               (unsigned long)res->len, res->max_age, res->url);
+        printf("ok status=%ld len=%lu max_age=%ld peer_internal=%d url=%s sha256=", res->status,
+               (unsigned long)res->len, res->max_age, res->peer_internal, res->url);
         for (i = 0; i < n; i++)
             printf("%02x", md[i]);
         printf("\n");

@@ -202,6 +202,13 @@ START_TEST(discovery_documents)
         ck_assert_msg(disc(doc, "https://10.9.9.9/idp", &uri, &err) == JWT_OK, "%s: %s",
                       private_uris[i], err.message);
     }
+    /* an intranet issuer named by a host name: internal by where its document came from */
+    ck_assert_code(jwt_discovery_jwks_uri_at(tp, "{\"issuer\":\"https://idp.corp\",\"jwks_uri\":\"https://10.0.0.5/k\"}",
+                                             strlen("{\"issuer\":\"https://idp.corp\",\"jwks_uri\":\"https://10.0.0.5/k\"}"),
+                                             "https://idp.corp", 1, 0, &uri, &err), JWT_OK);
+    ck_assert_code(jwt_discovery_jwks_uri_at(tp, "{\"issuer\":\"https://idp.corp\",\"jwks_uri\":\"https://10.0.0.5/k\"}",
+                                             strlen("{\"issuer\":\"https://idp.corp\",\"jwks_uri\":\"https://10.0.0.5/k\"}"),
+                                             "https://idp.corp", 0, 0, &uri, &err), JWT_ERR_ARG);
     ck_assert_code(disc("{\"issuer\":\"http://127.0.0.1:8080\",\"jwks_uri\":\"http://127.0.0.1:9/k\"}",
                         "http://127.0.0.1:8080", &uri, &err), JWT_OK);
     ck_assert_code(disc("{\"issuer\":\"http://localhost\",\"jwks_uri\":\"http://127.0.0.1/k\"}",
