@@ -2,6 +2,7 @@
 #include "jwe_stage.h"
 #include "jwe_conf.h"
 #include "explain.h"
+#include "secrets_watch.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -12,6 +13,7 @@
 
 typedef struct {
     jwt_unwrap_t unwrap;
+    const jwt_dir_conf_t *conf;
     const jwt_jwe_conf_t *jc;
     const char *where;
 } opening_t;
@@ -67,6 +69,27 @@ static jwt_code_t claims_token(request_rec *r, const char *compact, size_t len,
     return JWT_OK;
 }
 
+/* The location's decryption keys: AuthJWTDecryptionKey's, and the encryption keys of its
+ * AuthJWTSecretsFile as they are now (pinned for the request, like its HMAC secrets). */
+static const jwt_jwe_keyring_t *decryption_keys(request_rec *r, const jwt_dir_conf_t *conf,
+                                                const jwt_jwe_conf_t *jc)
+{
+    const jwt_secrets_view_t *v;
+    jwt_jwe_keyring_t *both;
+
+    if (!conf->secrets)
+        return jc->ring;
+    v = jwt_secrets_watch_acquire(conf->secrets, r);
+    if (jwt_jwe_keyring_count(v->jwe_ring) == 0)
+        return jc->ring;
+    if (jwt_jwe_keyring_count(jc->ring) == 0)
+        return v->jwe_ring;
+    both = jwt_jwe_keyring_make(r->pool);
+    apr_array_cat(both->keys, jc->ring->keys);
+    apr_array_cat(both->keys, v->jwe_ring->keys);
+    return both;
+}
+
 /* verify_cache.c calls this on a miss: decrypt, then the inner JWS or the claims. */
 static jwt_code_t open_jwe(request_rec *r, jwt_unwrap_t *u, const char **inner,
                            size_t *inner_len, jwt_token_t **opened, jwt_err_t *err)
@@ -74,15 +97,17 @@ static jwt_code_t open_jwe(request_rec *r, jwt_unwrap_t *u, const char **inner,
     opening_t *o = u->baton;
     const char *compact = *inner;
     size_t len = *inner_len;
+    const jwt_jwe_keyring_t *ring = decryption_keys(r, o->conf, o->jc);
     jwt_jwe_t *jwe = NULL;
     jwt_err_t why;
 
     jwt_err_clear(&why);
-    if (jwt_jwe_keyring_count(o->jc->ring) == 0) {
-        JWT_ERR(&why, JWT_ERR_NO_KEY, "the location has no AuthJWTDecryptionKey");
+    if (jwt_jwe_keyring_count(ring) == 0) {
+        JWT_ERR(&why, JWT_ERR_NO_KEY, "the location has no decryption key (AuthJWTDecryptionKey, "
+                "or an encryption key in its AuthJWTSecretsFile)");
         return refuse(r, o, &why, err);
     }
-    if (jwt_jwe_decrypt(r->pool, compact, len, o->jc->ring, jwt_jwe_conf_algs(o->jc),
+    if (jwt_jwe_decrypt(r->pool, compact, len, ring, jwt_jwe_conf_algs(o->jc),
                         jwt_jwe_conf_encs(o->jc), NULL, &jwe, &why) != JWT_OK)
         return refuse(r, o, &why, err);
     if (jwt_explaining(r))
@@ -144,6 +169,7 @@ int jwt_jwe_stage(request_rec *r, const jwt_dir_conf_t *conf, const token_hunt_t
         return HTTP_UNAUTHORIZED;
     }
     o = apr_pcalloc(r->pool, sizeof(*o));
+    o->conf = conf;
     o->jc = jc;
     o->where = hunt->where;
     o->unwrap.open = open_jwe;

@@ -1,5 +1,5 @@
 /* jwt_secrets_int.h -- what jwt_secrets.c (load) shares with jwt_secrets_write.c (update).
- * Not part of the core's API: include only from those two files. */
+ * Not part of the core's API: include only from those files (and jwt_secrets_enc.c). */
 #ifndef JWT_SECRETS_INT_H
 #define JWT_SECRETS_INT_H
 
@@ -14,5 +14,11 @@ void jwt_secrets_wipe_on_cleanup(apr_pool_t *p, void *buf, size_t len);
  * version is the hex SHA-256 of buf. */
 jwt_code_t jwt_secrets_from_bytes(apr_pool_t *p, const char *buf, size_t len, int missing,
                                   const char *path, jwt_secrets_t **out, jwt_err_t *err);
+
+/* jwt_secrets_enc.c: is jk an encryption key entry (kty oct with "use":"enc" or a JWE
+ * "alg")? Then keep it (checked as a decryption key) in s->enc_keys. */
+int jwt_secrets_is_enc_entry(json_object *jk);
+jwt_code_t jwt_secrets_keep_enc_entry(apr_pool_t *p, jwt_secrets_t *s, json_object *jk,
+                                      const char *path, size_t idx, jwt_err_t *err);
 
 #endif

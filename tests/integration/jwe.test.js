@@ -13,7 +13,7 @@ const zlib = require('node:zlib');
 const { spawnSync } = require('node:child_process');
 const jose = require('jose');
 const { startHttpd, configtest, request, parseEnv } = require('./lib/httpd');
-const { generateKeys } = require('./lib/keys');
+const { generateKeys, writeSecretsFile } = require('./lib/keys');
 const { connection, hitsOf } = require('./lib/keepalive');
 const T = require('./lib/tokens');
 const A = require('./lib/assertions');
@@ -35,7 +35,7 @@ function dirA256GCM(header, plaintext, key) {
 }
 
 describe('encrypted tokens (JWE)', () => {
-  let keys; let srv; let enc; let oct; let octPath;
+  let keys; let srv; let enc; let oct; let octPath; let secretsPath; let fileOct; let hmac;
   const GENERIC = 'token could not be decrypted';
 
   before(async () => {
@@ -51,6 +51,14 @@ describe('encrypted tokens (JWE)', () => {
     const xPath = keys.write('enc-x25519.pem', pem(enc.x25519));
     oct = crypto.randomBytes(32);
     octPath = keys.write('enc-oct.jwk', JSON.stringify({ kty: 'oct', kid: 'oct-enc', use: 'enc', k: oct.toString('base64url') }));
+    // the secrets file: an HMAC secret that signs, and encryption keys (use enc / a JWE alg)
+    hmac = crypto.randomBytes(32);
+    fileOct = { dir: crypto.randomBytes(32), kw: crypto.randomBytes(16) };
+    secretsPath = writeSecretsFile(`${keys.dir}/secrets.jwks`, [
+      { kid: 'hs', alg: 'HS256', k: hmac },
+      { raw: { kty: 'oct', kid: 'file-dir', use: 'enc', k: fileOct.dir.toString('base64url') } },
+      { raw: { kty: 'oct', kid: 'file-kw', alg: 'A128KW', k: fileOct.kw.toString('base64url') } },
+    ]);
     const sig = `  AuthJWTKeyFile "${keys.rsa.pubPath}" kid=rsa\n  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec256`;
     const dec = [`  AuthJWTDecryptionKey "${rsaPath}" kid=rsa-enc`, `  AuthJWTDecryptionKey "${ecPath}" kid=ec-enc`,
       `  AuthJWTDecryptionKey "${xPath}" kid=x-enc`, `  AuthJWTDecryptionKey "${octPath}"`].join('\n');
@@ -61,6 +69,7 @@ describe('encrypted tokens (JWE)', () => {
         F.location('/required', 'required', `${sig}\n${dec}\n  AuthJWTEncryption required\n  Require valid-user`),
         F.location('/off', 'off', `${sig}\n${dec}\n  AuthJWTEncryption off\n  Require valid-user`),
         F.location('/plain', 'plain', `${sig}\n  Require valid-user`),
+        F.location('/secrets', 'secrets', `  AuthJWTSecretsFile "${secretsPath}"\n  AuthJWTEncryption optional\n  Require valid-user`),
         F.location('/narrow', 'narrow', `${sig}\n${dec}\n  AuthJWTKeyManagementAlgorithms RSA-OAEP-256 dir\n  AuthJWTContentEncryptionAlgorithms A256GCM\n  Require valid-user`),
       ].join('\n'),
     });
@@ -112,6 +121,25 @@ describe('encrypted tokens (JWE)', () => {
     const env = parseEnv((await get('/jwe/env.cgi', d)).body);
     assert.equal(env.REMOTE_USER, 'dir-claims');
     A.expectOk(await get('/jwe/ok.txt', await claimsJwe('A256KW', 'A128CBC-HS256', key)));
+  });
+
+  test('encryption keys from the secrets file: dir claims-only and A128KW around HS256 are accepted, and a rewrite takes effect', async () => {
+    const d = await claimsJwe('dir', 'A256GCM', new Uint8Array(fileOct.dir), T.claims({ sub: 'from-file' }));
+    const env = parseEnv((await get('/secrets/env.cgi', d)).body);
+    assert.equal(env.REMOTE_USER, 'from-file');
+    const hs = await T.joseSign({ alg: 'HS256', key: new Uint8Array(hmac), header: { kid: 'hs' } });
+    A.expectOk(await get('/secrets/ok.txt', hs));
+    A.expectOk(await get('/secrets/ok.txt', await nest(hs, 'A128KW', 'A128GCM', new Uint8Array(fileOct.kw), { kid: 'file-kw' })));
+    // an encryption key never verifies a signature: HS256 made with the dir key is refused
+    const forged = await T.joseSign({ alg: 'HS256', key: new Uint8Array(fileOct.dir), header: { kid: 'file-dir' } });
+    A.expectInvalidToken(await get('/secrets/ok.txt', forged), 'secrets', forged);
+    // the file changes: the old dir key stops decrypting, the new one works (no restart)
+    const fresh = crypto.randomBytes(32);
+    writeSecretsFile(secretsPath, [{ kid: 'hs', alg: 'HS256', k: hmac },
+      { raw: { kty: 'oct', kid: 'file-dir2', use: 'enc', k: fresh.toString('base64url') } }]);
+    await new Promise((r) => setTimeout(r, 1300));   // JWT_SECRETS_CHECK_INTERVAL is 1 s
+    await expectRefused('/secrets/ok.txt', await claimsJwe('dir', 'A256GCM', new Uint8Array(fileOct.dir)), /AH-JWT-1003: .*\((decrypt|no_key)\)/);
+    A.expectOk(await get('/secrets/ok.txt', await claimsJwe('dir', 'A256GCM', new Uint8Array(fresh))));
   });
 
   test('claims-only JWE: the claim rules still apply (an expired one is refused)', async () => {

@@ -20,4 +20,5 @@ Suite *suite_wycheproof_jwe(void);
 Suite *suite_cnf(void);
 Suite *suite_dpop(void);
 Suite *suite_expiry(void);
+Suite *suite_secrets_enc(void);
 #endif
