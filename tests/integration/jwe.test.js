@@ -70,6 +70,8 @@ describe('encrypted tokens (JWE)', () => {
         F.location('/off', 'off', `${sig}\n${dec}\n  AuthJWTEncryption off\n  Require valid-user`),
         F.location('/plain', 'plain', `${sig}\n  Require valid-user`),
         F.location('/secrets', 'secrets', `  AuthJWTSecretsFile "${secretsPath}"\n  AuthJWTEncryption optional\n  Require valid-user`),
+        '<Location /explain>\n  SetHandler jwt-explain-handler\n  AuthType jwt\n  AuthName "admin"',
+        `  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec256\n  Require valid-user\n</Location>`,
         F.location('/narrow', 'narrow', `${sig}\n${dec}\n  AuthJWTKeyManagementAlgorithms RSA-OAEP-256 dir\n  AuthJWTContentEncryptionAlgorithms A256GCM\n  Require valid-user`),
       ].join('\n'),
     });
@@ -266,6 +268,30 @@ print(t.serialize(compact=True))`;
       A.expectOk(await c.get('/jwe/ok.txt', other));
       assert.match(logSince(mark2), /AH-JWT-1004/);
     } finally { c.close(); }
+  });
+
+  test('jwt-explain-handler shows the JWE header, the key that decrypted, the inner token\'s checks; and why a JWE failed', async () => {
+    const admin = await signES(T.claims({ sub: 'admin' }));
+    const explain = async (token) => {
+      const body = new URLSearchParams({ path: '/jwe/ok.txt', token }).toString();
+      const res = await request(srv.base, '/explain', { method: 'POST', body, headers: { ...F.bearer(admin),
+        'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } });
+      assert.equal(res.status, 200, res.body);
+      return JSON.parse(res.body);
+    };
+    const good = await explain(await nest(await signRS(T.claims()), 'RSA-OAEP-256', 'A256GCM', enc.rsa.publicKey, { kid: 'rsa-enc' }));
+    assert.equal(good.status, 200);
+    const stages = good.stages.map((s) => `${s.stage}:${s.result}`);
+    assert.deepEqual(stages, ['token:pass', 'decrypt:pass', 'parse:pass', 'signature:pass', 'claims:pass', 'user:pass'], JSON.stringify(good.stages));
+    const d = good.stages.find((s) => s.stage === 'decrypt').detail;
+    assert.match(d, /"alg":"RSA-OAEP-256"/);
+    assert.match(d, /"cty":"JWT"/);
+    assert.match(d, /kid=rsa-enc/);
+    assert.match(good.stages.find((s) => s.stage === 'parse').detail, /RS256 token, kid rsa/);
+    const bad = await explain(await nest(await signRS(T.claims()), 'RSA-OAEP', 'A256GCM', enc.rsa.publicKey, { kid: 'nobody' }));
+    assert.equal(bad.status, 401);
+    assert.deepEqual(bad.stages.map((s) => `${s.stage}:${s.result}`), ['token:pass', 'decrypt:fail']);
+    assert.match(bad.stages[1].detail, /unknown_kid/);
   });
 
   test('configtest: a bad decryption key names the file, the line and the reason', async () => {
