@@ -51,7 +51,7 @@ typedef struct {
 } pre_t;
 
 typedef struct {
-    const char *name, *keyfile, *sigfile, *sigkid;
+    const char *name, *keyfile, *deckid, *sigfile, *sigkid;
     int ecdh;
     jwt_alg_t sig_alg;
     jwt_jwe_keyring_t *ring;      /* core */
@@ -334,7 +334,7 @@ static int load_row(apr_pool_t *p, const char *dir, row_t *row)
     jwt_err_clear(&err);
     row->ring = jwt_jwe_keyring_make(p);
     row->sigring = jwt_keyring_make(p);
-    if (jwt_jwe_keys_from_file(row->ring, path, NULL, 0, NULL, &err) != JWT_OK
+    if (jwt_jwe_keys_from_file(row->ring, path, row->deckid, 0, NULL, &err) != JWT_OK
         || jwt_keys_from_file(row->sigring, apr_pstrcat(p, dir, "/", row->sigfile, NULL),
                               row->sigkid, NULL, &err) != JWT_OK) {
         fprintf(stderr, "jwe-cost: %s\n", err.message);
@@ -374,8 +374,8 @@ int main(int argc, char **argv)
     int threads = argc > 3 ? atoi(argv[3]) : 1;
     int bad = 0;
     row_t rows[] = {
-        { "JWE-RS", "jwe-rsa.pem", "rs256.pub.pem", "bench-rs", 0, JWT_ALG_RS256, 0 },
-        { "JWE-ES", "jwe-ec.pem", "es256.pub.pem", "bench-es", 1, JWT_ALG_ES256, 0 },
+        { "JWE-RS", "jwe-rsa.pem", "bench-jwe-rs", "rs256.pub.pem", "bench-rs", 0, JWT_ALG_RS256, 0 },
+        { "JWE-ES", "jwe-ec.pem", "bench-jwe-es", "es256.pub.pem", "bench-es", 1, JWT_ALG_ES256, 0 },
     };
 
     if (argc < 2 || threads < 1 || threads > 16 || seconds <= 0) {

@@ -237,14 +237,14 @@ CONF
 </Location>
 CONF
   # the JWE rows: the same signing keys, each behind its decryption key (encryption required)
-  while read -r alg loc keyfile kid deckey km; do
+  while read -r alg loc keyfile kid deckey deckid km; do
     cat <<CONF
 <Location /$loc/>
   AuthType jwt
   AuthName bench
   AuthJWTKeyFile "$state/$keyfile" kid=$kid
   AuthJWTAlgorithms $alg
-  AuthJWTDecryptionKey "$state/$deckey"
+  AuthJWTDecryptionKey "$state/$deckey" kid=$deckid
   AuthJWTEncryption required
   AuthJWTKeyManagementAlgorithms $km
   AuthJWTContentEncryptionAlgorithms A256GCM
@@ -254,8 +254,8 @@ CONF
 </Location>
 CONF
   done <<LOCS
-RS256 jwe-rs rs256.pub.pem bench-rs jwe-rsa.pem RSA-OAEP-256
-ES256 jwe-es es256.pub.pem bench-es jwe-ec.pem ECDH-ES
+RS256 jwe-rs rs256.pub.pem bench-rs jwe-rsa.pem bench-jwe-rs RSA-OAEP-256
+ES256 jwe-es es256.pub.pem bench-es jwe-ec.pem bench-jwe-es ECDH-ES
 LOCS
   # the authentication floor (bench/mod_bench_floor.c): any bearer token accepted unchecked,
   # so what is left is httpd's own authentication and authorization of a protected location

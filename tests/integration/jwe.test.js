@@ -69,6 +69,8 @@ describe('encrypted tokens (JWE)', () => {
         F.location('/required', 'required', `${sig}\n${dec}\n  AuthJWTEncryption required\n  Require valid-user`),
         F.location('/off', 'off', `${sig}\n${dec}\n  AuthJWTEncryption off\n  Require valid-user`),
         F.location('/plain', 'plain', `${sig}\n  Require valid-user`),
+        // nested in /jwe: inherits the keys, sets only the mode
+        '<Location /jwe/strict>\n  AuthJWTEncryption required\n</Location>',
         F.location('/secrets', 'secrets', `  AuthJWTSecretsFile "${secretsPath}"\n  AuthJWTEncryption optional\n  Require valid-user`),
         '<Location /explain>\n  SetHandler jwt-explain-handler\n  AuthType jwt\n  AuthName "admin"',
         `  AuthJWTKeyFile "${keys.ec256.pubPath}" kid=ec256\n  Require valid-user\n</Location>`,
@@ -194,6 +196,14 @@ print(t.serialize(compact=True))`;
     assert.equal(c.params.error_description, 'an encrypted token is required');
     assert.match(logSince(mark), /AH-JWT-1002: .*AuthJWTEncryption required/);
     A.expectOk(await get('/required/ok.txt', await nest(jws, 'RSA-OAEP-256', 'A256GCM', enc.rsa.publicKey)));
+  });
+
+  test('a nested section inherits the decryption keys and sets only AuthJWTEncryption', async () => {
+    const jws = await signRS(T.claims());
+    A.expectOk(await get('/jwe/strict/ok.txt', await nest(jws, 'RSA-OAEP-256', 'A256GCM', enc.rsa.publicKey)));
+    const c = A.expectInvalidToken(await get('/jwe/strict/ok.txt', jws), 'jwe', jws);
+    assert.equal(c.params.error_description, 'an encrypted token is required');
+    A.expectOk(await get('/jwe/ok.txt', jws));
   });
 
   test('AuthJWTEncryption off refuses a JWE; a location without JWE directives refuses it too', async () => {
