@@ -195,8 +195,8 @@ jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf
     jwt_cache_hit_t hit;
     jwt_err_t cached_err;
     int64_t valid_from, valid_until;
-    unsigned char key[32], before[32], after[32];
-    int cacheable = 0, versioned;
+    unsigned char key[32], before[32], after[32], opened_before[32];
+    int cacheable = 0, versioned, opened_versioned = 1;
     cached_t found;
     jwt_code_t rc;
 
@@ -229,6 +229,10 @@ jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf
         }
     }
 
+    /* the opening may use keys with versions too (a secrets file's encryption keys): one
+     * set must be in force from before it to the put, as for the signature below */
+    if (u && cacheable)
+        opened_versioned = key_versions(r, conf, NULL, opened_before);
     if (u && (rc = u->open(r, u, &inner, &inner_len, &t, err)) != JWT_OK)
         return rc;
     if (inner) {
@@ -253,8 +257,9 @@ jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf
     rc = jwt_claims_validate_window(t, &pol, &valid_from, &valid_until, err);
     if (rc != JWT_OK)
         return rc;
-    if (versioned && key_versions(r, conf, t->payload, after)
-        && memcmp(before, after, 32) == 0)
+    if (versioned && opened_versioned && key_versions(r, conf, t->payload, after)
+        && memcmp(before, after, 32) == 0
+        && (!u || (key_versions(r, conf, NULL, after) && memcmp(opened_before, after, 32) == 0)))
         jwt_cache_put(r, key, t, after, valid_from, valid_until);
     *token = t;
     return JWT_OK;
