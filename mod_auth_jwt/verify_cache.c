@@ -173,19 +173,11 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
 /* The token cache first; then parse, pick a key from the location's key sources
  * (signature.c), verify the signature, validate the claims, and remember the verified
  * token. */
+/* With an opening layer u (or NULL) under the cache: the lookup key is the outer token (so a
+ * hit saves the opening too), and what open() gives is what is verified. */
 static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
-                                  const char *compact, size_t len, jwt_token_t **token,
-                                  const jwt_key_t **used, jwt_err_t *err)
-{
-    return jwt_location_verify_unwrap(r, conf, compact, len, NULL, token, used, err);
-}
-
-/* The same path with an opening layer under the cache: the lookup key is the outer token
- * (so a hit saves the opening too), and what open() gives is what is verified. */
-jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf,
-                                      const char *compact, size_t len, jwt_unwrap_t *u,
-                                      jwt_token_t **token, const jwt_key_t **used,
-                                      jwt_err_t *err)
+                                  const char *compact, size_t len, jwt_unwrap_t *u,
+                                  jwt_token_t **token, const jwt_key_t **used, jwt_err_t *err)
 {
     const char *inner = compact;
     size_t inner_len = len;
@@ -269,17 +261,25 @@ jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf
  * per request: the vDSO, no system call; none under AuthJWTMetrics Off, nor for an
  * explanation, whose subrequest is no request of the location's). Nothing else in the
  * module verifies tokens. */
-jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
-                               const char *compact, size_t len, jwt_token_t **token,
-                               const jwt_key_t **used, jwt_err_t *err)
+jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf,
+                                      const char *compact, size_t len, jwt_unwrap_t *u,
+                                      jwt_token_t **token, const jwt_key_t **used,
+                                      jwt_err_t *err)
 {
     apr_time_t t0;
     jwt_code_t rc;
 
     if (conf->metrics.off || jwt_explaining(r))
-        return location_verify(r, conf, compact, len, token, used, err);
+        return location_verify(r, conf, compact, len, u, token, used, err);
     t0 = apr_time_now();
-    rc = location_verify(r, conf, compact, len, token, used, err);
+    rc = location_verify(r, conf, compact, len, u, token, used, err);
     jwt_metrics_verify_time(apr_time_now() - t0);
     return rc;
+}
+
+jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
+                               const char *compact, size_t len, jwt_token_t **token,
+                               const jwt_key_t **used, jwt_err_t *err)
+{
+    return jwt_location_verify_unwrap(r, conf, compact, len, NULL, token, used, err);
 }
