@@ -20,6 +20,7 @@ typedef struct {
     mode_t secrets_mode;        /* JWT_ADMIN_SECRETS_MODE, default 0640 */
     const char *audit_log;      /* JWT_ADMIN_AUDIT_LOG, NULL when unset */
     const char *keys;           /* JWT_ADMIN_KEYS: key files, JWKS files, JWKS URLs */
+    const char *decryption_keys;/* JWT_ADMIN_DECRYPTION_KEYS: JWE private key files (cgi_jwe.c) */
     const char *algorithms;     /* JWT_ADMIN_ALGORITHMS, NULL = all supported */
     const char *issuers;        /* JWT_ADMIN_ISSUER (space-separated), NULL = not checked */
     const char *audiences;      /* JWT_ADMIN_AUDIENCE (space-separated), NULL = not checked */

@@ -43,6 +43,7 @@ static void ctx_from_env(admin_ctx_t *c)
     c->secrets_mode = env_mode("JWT_ADMIN_SECRETS_MODE", 0640);
     c->audit_log = env("JWT_ADMIN_AUDIT_LOG");
     c->keys = env("JWT_ADMIN_KEYS");
+    c->decryption_keys = env("JWT_ADMIN_DECRYPTION_KEYS");
     c->algorithms = env("JWT_ADMIN_ALGORITHMS");
     c->issuers = env("JWT_ADMIN_ISSUER");
     c->audiences = env("JWT_ADMIN_AUDIENCE");

@@ -3,6 +3,8 @@
  * With a URL path of this server the checks are the module's own, at that location
  * (cgi_explain.c asks jwt-explain-handler); without one they are made here with the page's
  * settings and the module's rule code (core/jwt_rules.c).
+ * An encrypted token (JWE) is decrypted first with the locations' decryption keys
+ * (cgi_jwe.c); the inner token of a nested JWT is then inspected as any token.
  * The token arrives only by POST (never in a URL, so never in an access log), is echoed
  * back only into this no-store answer, and is never written anywhere else. */
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "cgi_keys.h"
 #include "cgi_rules.h"
 #include "cgi_explain.h"
+#include "cgi_jwe.h"
 #include "admin.h"
 
 #define LIFETIME_WARN_SECS (24 * 3600)
@@ -103,6 +106,28 @@ static json_object *render_segment(admin_ctx_t *c, const char *title, const char
         return NULL;
     }
     page_markupf(b, "<pre class=\"json %s\" id=\"%s\">", id, id);
+    page_text(b, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+    page_markup(b, "</pre></div>");
+    return obj;
+}
+
+/* Decrypted bytes shown as pretty JSON (the object) or as text with the reason (NULL). */
+static json_object *render_segment_json(admin_ctx_t *c, const char *raw, size_t rawlen)
+{
+    page_t *b = c->resp->body;
+    json_object *obj = NULL;
+    jwt_err_t err;
+    page_markup(b, "<div class=\"decoded\"><h4>Payload</h4>");
+    if (jwt_json_parse_object(c->p, raw, rawlen, NULL, &obj, &err) != JWT_OK) {
+        page_markup(b, "<p class=\"fail\">Not a valid JSON object: ");
+        page_text(b, err.message);
+        page_markup(b, "</p><pre class=\"json payload-json\" id=\"payload-json\">");
+        page_text_len(b, raw, rawlen);
+        page_markup(b, "</pre></div>");
+        return NULL;
+    }
+    page_markup(b, "<pre class=\"json payload-json\" id=\"payload-json\">");
     page_text(b, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
     page_markup(b, "</pre></div>");
@@ -384,11 +409,91 @@ static const char *clean_token(apr_pool_t *p, const char *in, size_t *len)
     return apr_pstrmemdup(p, in, n);
 }
 
+/* Claims that came out of a JWE with no signature: the claim checks, and a verdict that
+ * follows the module's rule (accepted only under a shared secret). */
+static void render_claims_checks(admin_ctx_t *c, const jwt_jwe_t *jwe, const char *rules,
+                                 const char *iss, const char *aud)
+{
+    page_t *b = c->resp->body;
+    checks_t k = { c, 0, NULL };
+    jwt_token_t t;
+    jwt_claims_policy_t pol;
+
+    page_markup(b, "<section class=\"decoded-parts\"><h3>Decrypted claims</h3>");
+    memset(&t, 0, sizeof(t));
+    t.payload = render_segment_json(c, (const char *)jwe->plaintext, jwe->plaintext_len);
+    if (t.payload)
+        render_times(c, t.payload);
+    page_markup(b, "</section>\n<section><h3>Checks</h3><table class=\"checks\" id=\"checks\">"
+                   "<tr><th>check</th><th>result</th><th>reason</th></tr>\n");
+    check_row(&k, "decrypt", "pass", apr_psprintf(c->p, "%s, %s", jwt_jwe_alg_name(jwe->alg),
+                                                  jwt_jwe_enc_name(jwe->enc)));
+    if (jwe->symmetric)
+        check_row(&k, "signature", "skip", "none: the shared secret that decrypted the claims "
+                  "authenticates the sender");
+    else
+        check_row(&k, "signature", "fail", "none, and the key management is public-key: a "
+                  "nested JWT (cty \"JWT\") is needed");
+    if (t.payload) {
+        t.typ = jwe->typ;
+        policy_from_ctx(c, iss, aud, &pol);
+        claim_checks(&k, &t, &pol);
+    }
+    else {
+        check_row(&k, "parse", "fail", "the decrypted payload is not a JSON object");
+    }
+    page_markup(b, "</table>\n");
+    if (k.failures == 0)
+        page_markup(b, "<p class=\"verdict pass\" id=\"verdict\">The module would accept this token.</p>");
+    else {
+        page_markupf(b, "<p class=\"verdict fail\" id=\"verdict\">The module would refuse this token "
+                        "(%d failed check%s). First: ", k.failures, k.failures == 1 ? "" : "s");
+        page_text(b, k.first_failure);
+        page_markup(b, "</p>");
+    }
+    page_markup(b, "</section>\n");
+    render_rules(c, rules, t.payload);
+}
+
+static void inspect_jws(admin_ctx_t *c, const char *tok, size_t len, const char *path,
+                        const char *rules, const char *iss, const char *aud);
+
+/* A JWE: its section, then the module's verdict (a path), the inner token, or the claims. */
+static void inspect_jwe(admin_ctx_t *c, const char *tok, size_t len, const char *path,
+                        const char *rules, const char *iss, const char *aud)
+{
+    admin_jwe_t jw;
+
+    render_parts(c, tok, len);
+    admin_jwe_render(c, tok, len, &jw);
+    if (path && *path)
+        explain_render(c, path, tok);  /* the module decrypts it there itself */
+    else if (jw.inner) {
+        page_markup(c->resp->body, "<h2 class=\"inner\" id=\"inner-token\">Inner token</h2>\n");
+        inspect_jws(c, jw.inner, jw.inner_len, NULL, rules, iss, aud);
+    }
+    else if (jw.jwe)
+        render_claims_checks(c, jw.jwe, rules, iss, aud);
+    else
+        page_markup(c->resp->body, "<p class=\"verdict fail\" id=\"verdict\">The module would "
+                    "refuse this token if it cannot decrypt it either (one generic "
+                    "invalid_token answer; the reason goes to its error log).</p>");
+}
+
 static void inspect_token(admin_ctx_t *c, const char *raw, const char *path, const char *rules,
                           const char *iss, const char *aud)
 {
     size_t len = 0;
     const char *tok = clean_token(c->p, raw, &len);
+    if (admin_is_jwe(tok, len))
+        inspect_jwe(c, tok, len, path, rules, iss, aud);
+    else
+        inspect_jws(c, tok, len, path, rules, iss, aud);
+}
+
+static void inspect_jws(admin_ctx_t *c, const char *tok, size_t len, const char *path,
+                        const char *rules, const char *iss, const char *aud)
+{
     render_parts(c, tok, len);
     const char *dot1 = memchr(tok, '.', len);
     json_object *header = NULL, *payload = NULL;

@@ -14,7 +14,9 @@
  * hits: the module's share of a request's user-space instructions, the drift-free side of the
  * same-token target (the kernel's part of a request, most of its CPU on a loopback benchmark,
  * is not counted by callgrind).
- * Env: JWT_BUILD_DIR (default build/); INSTR_KEEP=DIR keeps each case's callgrind file in
+ * Env: JWT_BUILD_DIR (default build/); INSTR_DECRYPTION_KEY=PEM adds AuthJWTDecryptionKey PEM
+ * to the location (encryption optional: the decrypt stage then looks at every plain JWS, to
+ * show what it costs one, issue 24); INSTR_KEEP=DIR keeps each case's callgrind file in
  * DIR (callgrind_annotate --inclusive=yes DIR/same-token-hits-.out). Under valgrind OpenSSL
  * does not use the CPU's SHA instructions, so SHA-256 and HMAC count several times what they
  * cost natively; the non-crypto parts count as they run. */
@@ -42,7 +44,7 @@ const conf = `LogLevel warn
   AuthJWTAlgorithms HS256
   AuthJWTIssuer https://bench.example/
   AuthJWTAudience bench
-  Require valid-user
+${process.env.INSTR_DECRYPTION_KEY ? `  AuthJWTDecryptionKey "${process.env.INSTR_DECRYPTION_KEY}"\n` : ''}  Require valid-user
 </Location>
 `;
 

@@ -19,7 +19,10 @@
 # case in interleaved rounds (each case once per round, in an order shuffled per round:
 # A C B ... B A C ...); the table gives the median req/s, the ratio
 # to /open/, and the server CPU per request read from /proc for every httpd process, with the
-# difference to /open/, and the range of the per-round ratios
+# difference to /open/, and the range of the per-round ratios. JWE rows (issue 24): JWE-RS
+# (RS256 inside RSA-OAEP-256 + A256GCM) and JWE-ES (ES256 inside ECDH-ES + A256GCM), tokens
+# from bench/mint-jwe.js (jose), same token and distinct, with bench/jwe-cost (the core
+# against the bare OpenSSL decrypt floor) after verify-cost
 # (bench/table.awk; rerun it on $BENCH_STATE/results.tsv). `openssl speed` verify costs close it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +58,8 @@ keys() {
   [ -f rs256.pem ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rs256.pem 2>/dev/null
   [ -f es256.pem ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out es256.pem 2>/dev/null
   [ -f ed25519.pem ] || openssl genpkey -algorithm ED25519 -out ed25519.pem 2>/dev/null
+  [ -f jwe-rsa.pem ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out jwe-rsa.pem 2>/dev/null
+  [ -f jwe-ec.pem ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out jwe-ec.pem 2>/dev/null
   for k in rs256 es256 ed25519; do
     openssl pkey -in $k.pem -pubout -out $k.pub.pem 2>/dev/null
   done
@@ -73,6 +78,11 @@ if [ ! -f "$state/tokens-EdDSA.txt" ] || [ "$(wc -l < "$state/tokens-EdDSA.txt")
   echo "minting $DISTINCT distinct tokens per algorithm with jose (once)..." >&2
   node "$here/mint.js" "$state" "$DISTINCT"
 fi
+# the JWE rows wrap those RS256 / ES256 tokens: again whenever they were minted again
+if [ ! -f "$state/tokens-JWE-ES.txt" ] || [ "$state/tokens-ES256.txt" -nt "$state/tokens-JWE-ES.txt" ]; then
+  echo "wrapping the RS256 and ES256 tokens in JWEs with jose (once)..." >&2
+  node "$here/mint-jwe.js" "$state"
+fi
 
 # --- one httpd ---
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -89,7 +99,7 @@ url_of() {
   esac
 }
 run="$state/run"; rm -rf "$run"; mkdir -p "$run/htdocs/open" "$run/htdocs/jwks"
-for loc in open hs hs-rev hs-nometrics rs es ed rs-mtls rs-dpop floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
+for loc in open hs hs-rev hs-nometrics rs es ed rs-mtls rs-dpop jwe-rs jwe-es floor-auth floor-hs floor-rs floor-es floor-ed oidc-hs oidc-rs oidc-es; do
   mkdir -p "$run/htdocs/$loc"
   head -c 63 /dev/zero | tr '\0' 'x' > "$run/htdocs/$loc/file.txt"; echo >> "$run/htdocs/$loc/file.txt"
 done
@@ -226,6 +236,27 @@ CONF
   Require valid-user
 </Location>
 CONF
+  # the JWE rows: the same signing keys, each behind its decryption key (encryption required)
+  while read -r alg loc keyfile kid deckey deckid km; do
+    cat <<CONF
+<Location /$loc/>
+  AuthType jwt
+  AuthName bench
+  AuthJWTKeyFile "$state/$keyfile" kid=$kid
+  AuthJWTAlgorithms $alg
+  AuthJWTDecryptionKey "$state/$deckey" kid=$deckid
+  AuthJWTEncryption required
+  AuthJWTKeyManagementAlgorithms $km
+  AuthJWTContentEncryptionAlgorithms A256GCM
+  AuthJWTIssuer https://bench.example/
+  AuthJWTAudience bench
+  Require valid-user
+</Location>
+CONF
+  done <<LOCS
+RS256 jwe-rs rs256.pub.pem bench-rs jwe-rsa.pem bench-jwe-rs RSA-OAEP-256
+ES256 jwe-es es256.pub.pem bench-es jwe-ec.pem bench-jwe-es ECDH-ES
+LOCS
   # the authentication floor (bench/mod_bench_floor.c): any bearer token accepted unchecked,
   # so what is left is httpd's own authentication and authorization of a protected location
   cat <<CONF
@@ -324,10 +355,10 @@ cases+=("open-bearer /open/file.txt HS256 single")
 # and each other algorithm's exact ceiling: /open/ with that row's own header (RS256, ES256 and
 # EdDSA tokens are 40-300 bytes longer than the HS256 one), so that a row can be set against
 # the request it sends, byte for byte, as well as against the strictest ceiling above
-for a in RS256 ES256 EdDSA; do
+for a in RS256 ES256 EdDSA JWE-RS JWE-ES; do
   cases+=("open-bearer-$a /open/file.txt $a single")
 done
-for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
+for a in HS256:hs RS256:rs ES256:es EdDSA:ed JWE-RS:jwe-rs JWE-ES:jwe-es; do
   cases+=("${a%%:*} /${a##*:}/file.txt ${a%%:*} single")
 done
 # against RS256 (the same key, one token, a cache hit): the binding's cost per request
@@ -346,7 +377,7 @@ fi
 # The distinct rows' ceiling: /open/ driven by the same rotating client (same request bytes,
 # same wrk Lua cost on these two shared cores), so their difference is the module's work.
 cases+=("open-distinct /open/file.txt HS256 rotate")
-for a in HS256:hs RS256:rs ES256:es EdDSA:ed; do
+for a in HS256:hs RS256:rs ES256:es EdDSA:ed JWE-RS:jwe-rs JWE-ES:jwe-es; do
   cases+=("${a%%:*}-distinct /${a##*:}/file.txt ${a%%:*} rotate")
 done
 [ -n "$revcache" ] && cases+=("HS256-rev-$REVOCATION-distinct /hs-rev/file.txt HS256 rotate")
@@ -511,6 +542,14 @@ if [ -x "$build/bench/verify-cost" ]; then
   "$build/bench/verify-cost" "$state" 2 1 || echo "bench: verify-cost failed" >&2
   echo
   "$build/bench/verify-cost" "$state" 2 2 || echo "bench: verify-cost failed" >&2
+fi
+# The JWE rows' floor: the bare OpenSSL decryption (and inner signature check) against the
+# core's whole miss path, without httpd (bench/jwe-cost.c).
+if [ -x "$build/bench/jwe-cost" ]; then
+  echo
+  "$build/bench/jwe-cost" "$state" 2 1 || echo "bench: jwe-cost failed" >&2
+  echo
+  "$build/bench/jwe-cost" "$state" 2 2 || echo "bench: jwe-cost failed" >&2
 fi
 
 # --- memory: fresh children, child RSS after 100k and after 1M requests of distinct HS256

@@ -21,6 +21,9 @@
 # When revocation rows are there (HS256-rev-<store>[-distinct]: the HS256 location with
 # AuthJWTRevocation On, bench/run.sh REVOCATION=), a table sets each against the same location
 # without revocation (HS256, HS256-distinct), per round: what the store lookups cost.
+# When JWE rows are there (JWE-RS: RS256 inside RSA-OAEP-256 + A256GCM, JWE-ES: ES256 inside
+# ECDH-ES + A256GCM; issue 24), a table sets each against its plain JWS row (RS256, ES256,
+# same token and -distinct): what the decryption adds, per round.
 # When the crypto-floor rows are there (floor-<alg>-distinct, bench/mod_bench_floor.c), a second
 # table sets each algorithm's -distinct row against its floor: the server CPU per request the
 # module adds over the bare signature check inside the same httpd, per round, median and range.
@@ -81,6 +84,14 @@ END {
         printf "\n| same token | module − floor-auth µs (median) | per round |%s\n", user ? " of which user µs (median) | per round |" : ""
         printf "|---|---:|---:|%s\n", user ? "---:|---:|" : "" }
       printf "| %s | %s |%s\n", c, diff(c, "floor-auth", "us"), user ? " " diff(c, "floor-auth", "uus") " |" : "" } }
+  nj = 0
+  for (i = 1; i <= n; i++) { c = order[i]
+    if (c !~ /^JWE-(RS|ES)(-distinct)?$/) continue
+    m = c; sub(/^JWE-RS/, "RS256", m); sub(/^JWE-ES/, "ES256", m); if (!(m in v)) continue
+    if (!nj++) {
+      printf "\n| JWE row | its JWS row | req/s ratio JWE / JWS (median) | Δ µs/req | per-round ratio |\n"
+      printf "|---|---|---:|---:|---:|\n" }
+    printf "| %s | %s | %.3f | %+.1f | %s |\n", c, m, median(v[c]) / median(v[m]), median(u[c]) - median(u[m]), range(c, m) }
   nf = 0
   for (i = 1; i <= n; i++) { c = order[i]
     if (c !~ /^floor-.*-distinct$/) continue

@@ -13,6 +13,7 @@
 #include "signature.h"
 #include "verify_cache.h"
 #include "revocation.h"
+#include "jwe_stage.h"
 #include "env.h"
 #include "compat_authnz.h"
 #include "explain.h"
@@ -159,10 +160,26 @@ static int stage_find(request_rec *r, const jwt_dir_conf_t *conf, token_hunt_t *
     }
 }
 
+/* 2. decrypt: a compact JWE where the location takes one (jwe_stage.c). A location
+ * without JWE directives skips it (the JWS parser refuses five segments). OK with *u the
+ * opening layer for a JWE, or NULL. */
+static int stage_decrypt(request_rec *r, const jwt_dir_conf_t *conf, const token_hunt_t *hunt,
+                         jwt_unwrap_t **u)
+{
+    const char *refusal = NULL;
+
+    *u = NULL;
+    if (!conf->jwe || jwt_jwe_stage(r, conf, hunt, u, &refusal) == OK)
+        return OK;
+    jwt_set_challenge(r, "invalid_token", refusal, NULL);
+    return HTTP_UNAUTHORIZED;
+}
+
 /* 3. verify through the location's cache: signature with the location's key sources,
- * then the claims (a hit makes only the time checks again). */
+ * then the claims (a hit makes only the time checks again). With u, the token is opened
+ * (decrypted) under the cache first. */
 static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_hunt_t *hunt,
-                        jwt_request_state_t *st)
+                        jwt_unwrap_t *u, jwt_request_state_t *st)
 {
     jwt_token_t *t = NULL;
     jwt_err_t err;
@@ -176,7 +193,8 @@ static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     jwt_err_clear(&err);
-    if (jwt_location_verify(r, conf, hunt->token, hunt->len, &t, &st->key, &err) != JWT_OK) {
+    if (jwt_location_verify_unwrap(r, conf, hunt->token, hunt->len, u, &t, &st->key, &err)
+        != JWT_OK) {
         jwt_explain_refused(r, &err);
         if (err.code == JWT_ERR_FETCH) {      /* remote keys unavailable: not the token's fault */
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(0207)
@@ -273,6 +291,7 @@ int jwt_check_authn(request_rec *r)
     const jwt_dir_conf_t *conf;
     token_hunt_t hunt = { NULL, 0, NULL, NULL, 0 };
     jwt_request_state_t st = { NULL, NULL, NULL, NULL };
+    jwt_unwrap_t *unwrap;
     int rc;
 
     conf = jwt_compat_authn_conf(r, ap_get_module_config(r->per_dir_config, &auth_jwt_module),
@@ -284,8 +303,9 @@ int jwt_check_authn(request_rec *r)
 
     if ((rc = stage_find(r, conf, &hunt)) != OK)              /* 1. find the token */
         return rc == DONE ? OK : rc;   /* DONE: AuthJWTOptional's anonymous user */
-    /* 2. decrypt: the JWE stage goes here (a compact JWE in hunt becomes the JWS inside) */
-    if ((rc = stage_verify(r, conf, &hunt, &st)) != OK)       /* 3. verify through cache */
+    if ((rc = stage_decrypt(r, conf, &hunt, &unwrap)) != OK)  /* 2. decrypt (JWE) */
+        return rc;
+    if ((rc = stage_verify(r, conf, &hunt, unwrap, &st)) != OK)   /* 3. verify through cache */
         return rc;
     if ((rc = stage_binding(r, conf, &hunt, &st)) != OK)      /* 3b. sender constraint */
         return rc;

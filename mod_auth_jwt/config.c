@@ -13,6 +13,7 @@
 #include "secrets_watch.h"
 #include "revocation_conf.h"
 #include "expiry_watch.h"
+#include "jwe_conf.h"
 
 #include <errno.h>
 #include <string.h>
@@ -111,7 +112,7 @@ static int sets_nothing(const jwt_dir_conf_t *c)
     return !c->keyring_set && !c->secrets_set && !c->algs_set && !c->issuers_set
         && !c->audiences_set && !c->leeway_set && !c->required_set && !c->user_claim_set
         && !c->typ_set && !c->max_lifetime_set && !c->sources_set && !c->claims_env_set
-        && (!c->forwards || c->forwards->nelts == 0) && !c->jwks && !c->compat
+        && (!c->forwards || c->forwards->nelts == 0) && !c->jwks && !c->compat && !c->jwe
         && !l->provider_set && !l->signing_set && !l->signing_alg_set && !l->lifetime_set
         && !l->group_file_set && !l->delivery_set && !c->login_url_set && !c->revocation
         && !c->binding
@@ -154,6 +155,7 @@ void *jwt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->revocation = jwt_revocation_merge(p, base->revocation, add->revocation);
     c->binding = jwt_binding_merge(p, base->binding, add->binding);
     jwt_metrics_dir_merge(&c->metrics, &base->metrics, &add->metrics);
+    c->jwe = jwt_jwe_conf_merge(p, base->jwe, add->jwe);
     c->identity = section_identity();
     return c;
 }

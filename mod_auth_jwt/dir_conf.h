@@ -27,6 +27,7 @@ typedef struct jwks_dir_conf jwks_dir_conf_t;        /* jwks_conf.h */
 struct jwt_compat_conf;                               /* compat_authnz.h */
 struct jwt_revocation_conf;                           /* revocation_conf.h */
 struct jwt_binding_conf;                              /* binding_conf.h */
+struct jwt_jwe_conf;                                  /* jwe_conf.h */
 
 /* Token sources, AuthJWTTokenFrom. */
 typedef enum { JWT_SRC_HEADER, JWT_SRC_COOKIE, JWT_SRC_QUERY } jwt_src_kind_t;
@@ -80,6 +81,7 @@ typedef struct jwt_dir_conf {
     int login_url_set;
     struct jwt_binding_conf *binding; /* binding_conf.h: AuthJWTOptional & co, NULL = none */
     jwt_metrics_dir_t metrics;       /* metrics_conf.h: location slot, AuthJWTMetrics */
+    struct jwt_jwe_conf *jwe;        /* jwe_conf.h: AuthJWTDecryptionKey & co, NULL = none */
     apr_uint64_t identity;           /* not a setting: nonzero for a section made while the
                                         configuration was read, unique among them; 0 for
                                         one made at request time (.htaccess, a merge of two

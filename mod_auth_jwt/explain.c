@@ -79,6 +79,8 @@ void jwt_explain_refused(request_rec *r, const jwt_err_t *err)
 
     if (!ex)
         return;
+    if (err->code == JWT_ERR_DECRYPT)  /* the decrypt stage (jwe_stage.c) told its reason */
+        return;
     for (i = 0; i < sizeof(order) / sizeof(order[0]) && strcmp(order[i], failed); i++)
         add_entry(ex->stages, "stage", order[i], "pass", "");
     add_entry(ex->stages, "stage", failed, "fail",

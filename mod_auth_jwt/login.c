@@ -16,6 +16,7 @@
 #include "login_guard.h"
 #include "login_answer.h"
 #include "metrics.h"
+#include "login_encrypt.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -411,6 +412,16 @@ static int issue_token(request_rec *r, const jwt_dir_conf_t *conf, const char *u
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(0604)
                       "login at %s: cannot issue a token: %s", r->uri, err.message);
         return jwt_login_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error", "cannot issue a token");
+    }
+    if (lc->delivery == JWT_DELIVER_COOKIE && lc->encrypt) {
+        const char *jwe = NULL;
+        if (jwt_login_encrypt(r, conf, token, &jwe, &err) != JWT_OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(1010)
+                          "login at %s: cannot encrypt the token: %s", r->uri, err.message);
+            return jwt_login_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "server_error",
+                                        "cannot issue a token");
+        }
+        token = (char *)jwe;           /* the cookie carries the JWE, its claims private */
     }
     body = jwt_json_pool_own(r->pool, json_object_new_object());
     if (lc->delivery == JWT_DELIVER_COOKIE) {

@@ -29,6 +29,7 @@ void jwt_login_conf_merge(jwt_login_conf_t *out, const jwt_login_conf_t *base,
     LOGIN_MERGE(lifetime);
     LOGIN_MERGE(group_file);
     out->cookie_name = add->delivery_set ? add->cookie_name : base->cookie_name;
+    out->encrypt = add->delivery_set ? add->encrypt : base->encrypt;
     LOGIN_MERGE(delivery);
 }
 
@@ -186,14 +187,30 @@ const char *jwt_cmd_group_file(cmd_parms *cmd, void *mconfig, const char *arg)
     return NULL;
 }
 
-const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, const char *name,
-                             const char *opt)
+#define DELIVERY_USAGE "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off] [encrypt]'"
+
+/* AuthJWTDelivery json | cookie NAME [prefix=off] [encrypt] */
+const char *jwt_cmd_delivery_argv(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
 {
     jwt_dir_conf_t *c = mconfig;
     jwt_server_conf_t *sc = ap_get_module_config(cmd->server->module_config, &auth_jwt_module);
+    const char *mode = argc > 0 ? argv[0] : "", *name = argc > 1 ? argv[1] : NULL;
+    const char *opt = NULL;
+    int encrypt = 0, i;
 
-    if (opt && (ap_cstr_casecmp(mode, "cookie") || strcmp(opt, "prefix=off")))
-        return "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'";
+    if (argc < 1 || argc > 4)
+        return DELIVERY_USAGE;
+    for (i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "prefix=off") && !opt)
+            opt = argv[i];
+        else if (!strcmp(argv[i], "encrypt") && !encrypt)
+            encrypt = 1;
+        else
+            return DELIVERY_USAGE;
+    }
+    if ((opt || encrypt) && ap_cstr_casecmp(mode, "cookie"))
+        return DELIVERY_USAGE;
+    c->login.encrypt = encrypt;
     if (!ap_cstr_casecmp(mode, "json") && !name) {
         c->login.delivery = JWT_DELIVER_JSON;
         c->login.cookie_name = NULL;
@@ -210,8 +227,22 @@ const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, co
         APR_ARRAY_PUSH(sc->cookie_names, const char *) = c->login.cookie_name;
     }
     else {
-        return "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'";
+        return DELIVERY_USAGE;
     }
     c->login.delivery_set = 1;
     return NULL;
+}
+
+const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode, const char *name,
+                             const char *opt)
+{
+    char *argv[3];
+    int argc = 0;
+
+    argv[argc++] = (char *)mode;
+    if (name)
+        argv[argc++] = (char *)name;
+    if (opt)
+        argv[argc++] = (char *)opt;
+    return jwt_cmd_delivery_argv(cmd, mconfig, argc, argv);
 }

@@ -15,6 +15,8 @@ const char *jwt_cmd_signing_key(cmd_parms *cmd, void *mconfig, const char *arg,
 const char *jwt_cmd_signing_alg(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_token_lifetime(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_group_file(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *jwt_cmd_delivery_argv(cmd_parms *cmd, void *mconfig, int argc, char *const argv[]);
+/* The same with its words (compat_authnz.c): mode, then name and opt or NULL. */
 const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode,
                              const char *name, const char *opt);
 
@@ -31,8 +33,9 @@ const char *jwt_cmd_delivery(cmd_parms *cmd, void *mconfig, const char *mode,
         "jwt-login-handler: seconds an issued token is valid (default 900)"), \
     AP_INIT_TAKE1("AuthJWTGroupFile", jwt_cmd_group_file, NULL, RSRC_CONF | ACCESS_CONF, \
         "jwt-login-handler: Apache group file; the user's groups become the groups claim"), \
-    AP_INIT_TAKE123("AuthJWTDelivery", jwt_cmd_delivery, NULL, RSRC_CONF | ACCESS_CONF, \
-        "jwt-login-handler: json (default) or cookie NAME [prefix=off]; the cookie is " \
-        "__Host-NAME unless prefix=off")
+    AP_INIT_TAKE_ARGV("AuthJWTDelivery", jwt_cmd_delivery_argv, NULL, RSRC_CONF | ACCESS_CONF, \
+        "jwt-login-handler: json (default) or cookie NAME [prefix=off] [encrypt]; the cookie " \
+        "is __Host-NAME unless prefix=off; encrypt wraps the token in a JWE for this " \
+        "location's AuthJWTDecryptionKey")
 
 #endif

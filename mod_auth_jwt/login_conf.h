@@ -29,6 +29,7 @@ typedef struct {
     int group_file_set;
     jwt_delivery_t delivery;              /* AuthJWTDelivery */
     const char *cookie_name;
+    int encrypt;                          /* AuthJWTDelivery cookie NAME encrypt (JWE) */
     int delivery_set;
 } jwt_login_conf_t;
 

@@ -45,6 +45,7 @@
 #include "metrics_request.h"
 #include "metrics_export.h"
 #include "expiry_watch.h"
+#include "jwe_conf.h"
 
 /* Key directives are RSRC_CONF | ACCESS_CONF only: never in .htaccess (a user who can
  * write .htaccess must not be able to choose which keys the server trusts). */
@@ -86,6 +87,7 @@ static const command_rec jwt_cmds[] = {
     JWT_BINDING_CMDS,
     JWT_METRICS_CMDS(jwt_dir_conf_t, metrics),
     JWT_EXPIRY_CMDS,
+    JWT_JWE_CMDS(jwt_dir_conf_t, jwe),
     { NULL }
 };
 

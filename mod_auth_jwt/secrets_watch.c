@@ -89,9 +89,12 @@ static jwt_code_t build_snapshot(const char *path, snapshot_t **out, jwt_err_t *
     s->pool = p;
     s->refs = 1;
     s->view.ring = jwt_keyring_make(p);
+    s->view.jwe_ring = jwt_jwe_keyring_make(p);
     rc = jwt_secrets_load(p, path, &secrets, err);
     if (rc == JWT_OK)
         rc = jwt_secrets_add_to_keyring(secrets, path, s->view.ring, err);
+    if (rc == JWT_OK)                  /* "use":"enc" entries: the JWE stage's shared secrets */
+        rc = jwt_secrets_add_to_jwe_keyring(secrets, path, s->view.jwe_ring, NULL, err);
     if (rc != JWT_OK) {
         apr_pool_destroy(p);
         return rc;

@@ -14,6 +14,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "jwt_key.h"
+#include "jwt_jwe_key.h"
 #include "key_source.h"
 
 typedef struct jwt_secrets_watch jwt_secrets_watch_t;
@@ -22,6 +23,7 @@ typedef struct {
     jwt_keyring_t *ring;          /* verification keys (active + verify) */
     const jwt_key_t *active;      /* the active secret as a signing key, or NULL */
     const char *version;          /* hex SHA-256 of the file ("" when missing) */
+    jwt_jwe_keyring_t *jwe_ring;  /* its encryption keys (dir / AES key wrap), never NULL */
 } jwt_secrets_view_t;
 
 /* Config time: the watch for path (resolved already), created and loaded on first use.

@@ -51,7 +51,7 @@ static void hash_list(jwt_hash_t *h, const apr_array_header_t *list)
  * time checks has the same verdict it had when the token was verified: a hit makes only
  * the time checks again (verify_cached). */
 static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *compact,
-                     size_t len, unsigned char key[32])
+                     size_t len, const jwt_unwrap_t *u, unsigned char key[32])
 {
     jwt_hash_t *h = jwt_cache_key_begin(r);
     const void *keys[JWT_MAX_KEY_SOURCES];
@@ -80,6 +80,11 @@ static int cache_key(request_rec *r, const jwt_dir_conf_t *conf, const char *com
     hash_list(h, conf->required);
     jwt_cache_hash_str(h, conf->typ);
     jwt_cache_hash_str(h, conf->user_claim);
+    if (u) {                           /* the opening layer's keys and rules */
+        jwt_cache_hash_add(h, "U", 1);
+        jwt_cache_hash_add(h, &u->identity, sizeof(u->identity));
+        jwt_cache_hash_add(h, u->rules, sizeof(u->rules));
+    }
     return jwt_cache_key_end(r, h, key);
 }
 
@@ -168,24 +173,28 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
 /* The token cache first; then parse, pick a key from the location's key sources
  * (signature.c), verify the signature, validate the claims, and remember the verified
  * token. */
+/* With an opening layer u (or NULL) under the cache: the lookup key is the outer token (so a
+ * hit saves the opening too), and what open() gives is what is verified. */
 static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
-                                  const char *compact, size_t len, jwt_token_t **token,
-                                  const jwt_key_t **used, jwt_err_t *err)
+                                  const char *compact, size_t len, jwt_unwrap_t *u,
+                                  jwt_token_t **token, const jwt_key_t **used, jwt_err_t *err)
 {
+    const char *inner = compact;
+    size_t inner_len = len;
     jwt_claims_policy_t pol;
     jwt_parse_opts_t opts;
     jwt_token_t *t = NULL;
     jwt_cache_hit_t hit;
     jwt_err_t cached_err;
     int64_t valid_from, valid_until;
-    unsigned char key[32], before[32], after[32];
-    int cacheable = 0, versioned;
+    unsigned char key[32], before[32], after[32], opened_before[32];
+    int cacheable = 0, versioned, opened_versioned = 1;
     cached_t found;
     jwt_code_t rc;
 
     /* an explanation (explain.c) runs every stage: no cached verdict */
     if (jwt_cache_enabled() && len <= JWT_DEFAULT_MAX_TOKEN_LEN && !jwt_explaining(r)
-        && cache_key(r, conf, compact, len, key)) {
+        && cache_key(r, conf, compact, len, u, key)) {
         cacheable = 1;
         jwt_err_clear(&cached_err);
         found = jwt_cache_get(r, key, (apr_int64_t)apr_time_sec(r->request_time), &hit)
@@ -212,23 +221,37 @@ static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
         }
     }
 
-    memset(&opts, 0, sizeof(opts));
-    opts.header_memo = jwt_cache_header_memo(r);
-    rc = jwt_token_parse(r->pool, compact, len, &opts, &t, err);
-    if (rc != JWT_OK)
+    /* the opening may use keys with versions too (a secrets file's encryption keys): one
+     * set must be in force from before it to the put, as for the signature below */
+    if (u && cacheable)
+        opened_versioned = key_versions(r, conf, NULL, opened_before);
+    if (u && (rc = u->open(r, u, &inner, &inner_len, &t, err)) != JWT_OK)
         return rc;
+    if (inner) {
+        memset(&opts, 0, sizeof(opts));
+        opts.header_memo = jwt_cache_header_memo(r);
+        rc = jwt_token_parse(r->pool, inner, inner_len, &opts, &t, err);
+        if (rc != JWT_OK)
+            return rc;
+    }
     /* key versions before and after: a token is only cached when one set of keys was in
      * force for the whole verification */
     versioned = cacheable && key_versions(r, conf, t->payload, before);
-    rc = jwt_verify_signature(r, conf, t, used, err);
-    if (rc != JWT_OK)
-        return rc;
+    if (inner) {
+        rc = jwt_verify_signature(r, conf, t, used, err);
+        if (rc != JWT_OK)
+            return rc;
+    }
+    else {
+        *used = NULL;                  /* a shared secret authenticated the claims */
+    }
     claims_policy(r, conf, &pol);
     rc = jwt_claims_validate_window(t, &pol, &valid_from, &valid_until, err);
     if (rc != JWT_OK)
         return rc;
-    if (versioned && key_versions(r, conf, t->payload, after)
-        && memcmp(before, after, 32) == 0)
+    if (versioned && opened_versioned && key_versions(r, conf, t->payload, after)
+        && memcmp(before, after, 32) == 0
+        && (!u || (key_versions(r, conf, NULL, after) && memcmp(opened_before, after, 32) == 0)))
         jwt_cache_put(r, key, t, after, valid_from, valid_until);
     *token = t;
     return JWT_OK;
@@ -238,17 +261,25 @@ static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
  * per request: the vDSO, no system call; none under AuthJWTMetrics Off, nor for an
  * explanation, whose subrequest is no request of the location's). Nothing else in the
  * module verifies tokens. */
-jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
-                               const char *compact, size_t len, jwt_token_t **token,
-                               const jwt_key_t **used, jwt_err_t *err)
+jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf,
+                                      const char *compact, size_t len, jwt_unwrap_t *u,
+                                      jwt_token_t **token, const jwt_key_t **used,
+                                      jwt_err_t *err)
 {
     apr_time_t t0;
     jwt_code_t rc;
 
     if (conf->metrics.off || jwt_explaining(r))
-        return location_verify(r, conf, compact, len, token, used, err);
+        return location_verify(r, conf, compact, len, u, token, used, err);
     t0 = apr_time_now();
-    rc = location_verify(r, conf, compact, len, token, used, err);
+    rc = location_verify(r, conf, compact, len, u, token, used, err);
     jwt_metrics_verify_time(apr_time_now() - t0);
     return rc;
+}
+
+jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
+                               const char *compact, size_t len, jwt_token_t **token,
+                               const jwt_key_t **used, jwt_err_t *err)
+{
+    return jwt_location_verify_unwrap(r, conf, compact, len, NULL, token, used, err);
 }

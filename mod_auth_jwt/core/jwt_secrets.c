@@ -422,8 +422,14 @@ static jwt_code_t parse_secrets(apr_pool_t *p, const char *buf, size_t len, cons
         return rc;
     size_t n = json_object_array_length(keys);
     for (size_t i = 0; i < n; i++) {
+        json_object *jk = json_object_array_get_idx(keys, i);
+        if (jwt_secrets_is_enc_entry(jk)) {   /* an encryption key, not an HMAC secret */
+            if ((rc = jwt_secrets_keep_enc_entry(p, s, jk, path, i, err)) != JWT_OK)
+                return rc;
+            continue;
+        }
         jwt_secret_t *sec = apr_array_push(s->secrets);
-        rc = parse_one_secret(p, json_object_array_get_idx(keys, i), path, i, sec, err);
+        rc = parse_one_secret(p, jk, path, i, sec, err);
         if (rc != JWT_OK)
             return rc;
     }

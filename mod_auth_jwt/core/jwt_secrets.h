@@ -13,6 +13,10 @@
  *   signs (and cannot be "active").
  * created: NumericDate, for display; optional.
  * Any other member (key or set level) is kept verbatim through every rewrite.
+ * Encryption keys: an "oct" entry with "use":"enc", or an "alg" naming a JWE key
+ *   management or content algorithm (A128KW, dir, A256GCM...), is not an HMAC secret: it
+ *   never signs or verifies, edits do not see it, rewrites keep it as it was, and it
+ *   decrypts dir / AES key wrap JWEs (jwt_secrets_add_to_jwe_keyring, jwt_secrets_enc.c).
  *
  * Writes are atomic and serialised: an exclusive lock on PATH.lock (never a symlink),
  * re-read, version check, write PATH.tmp.XXXXXX in the same folder with the old file's
@@ -28,6 +32,7 @@
 #include <apr_tables.h>
 #include "jwt_err.h"
 #include "jwt_key.h"
+#include "jwt_jwe_key.h"
 
 typedef enum { JWT_SECRET_ACTIVE, JWT_SECRET_VERIFY, JWT_SECRET_RETIRED } jwt_secret_status_t;
 
@@ -50,6 +55,9 @@ typedef struct {
     apr_array_header_t *secrets;   /* jwt_secret_t */
     const char *version;           /* hex SHA-256 of the file's bytes; "" for a missing file */
     const char *extra;             /* set-level members other than "keys", as in jwt_secret_t */
+    apr_array_header_t *enc_keys;  /* const char *: encryption keys ("use":"enc" or a JWE
+                                      "alg"), their JSON verbatim; NULL when none. Never
+                                      HMAC secrets; kept by every rewrite (jwt_secrets_enc.c) */
 } jwt_secrets_t;
 
 /* Read and validate the file. A missing file is an empty set (version ""), other errors
@@ -61,6 +69,11 @@ jwt_code_t jwt_secrets_load(apr_pool_t *p, const char *path, jwt_secrets_t **out
  * source "secrets:PATH". */
 jwt_code_t jwt_secrets_add_to_keyring(const jwt_secrets_t *s, const char *path,
                                       jwt_keyring_t *ring, jwt_err_t *err);
+
+/* The encryption keys (enc_keys) as decryption keys for dir / AES key wrap, source
+ * "secrets:PATH". *count (may be NULL) gets how many. */
+jwt_code_t jwt_secrets_add_to_jwe_keyring(const jwt_secrets_t *s, const char *path,
+                                          jwt_jwe_keyring_t *ring, int *count, jwt_err_t *err);
 
 /* The key that signs: the "active" one, else the only key of the file when it has no
  * "status" (and key_ops permits "sign"). JWT_ERR_NO_KEY, with a message that says to mark

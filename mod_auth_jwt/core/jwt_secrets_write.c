@@ -80,7 +80,13 @@ static jwt_code_t serialise(apr_pool_t *p, const jwt_secrets_t *s, const char **
         *(const char **)apr_array_push(parts) = i ? ",\n  " : "\n  ";
         *(const char **)apr_array_push(parts) = key;
     }
-    *(const char **)apr_array_push(parts) = s->secrets->nelts ? "\n]" : "]";
+    /* encryption keys: the admin's edits never touch them, written back as read */
+    for (int i = 0; s->enc_keys && i < s->enc_keys->nelts; i++) {
+        *(const char **)apr_array_push(parts) = (i || s->secrets->nelts) ? ",\n  " : "\n  ";
+        *(const char **)apr_array_push(parts) = APR_ARRAY_IDX(s->enc_keys, i, const char *);
+    }
+    *(const char **)apr_array_push(parts) = (s->secrets->nelts || (s->enc_keys && s->enc_keys->nelts))
+        ? "\n]" : "]";
     *(const char **)apr_array_push(parts) = apr_pstrcat(p, s->extra ? s->extra : "", "}\n", NULL);
     char *text = apr_array_pstrcat(p, parts, '\0');
     jwt_wipe_at_end(p, text, strlen(text));

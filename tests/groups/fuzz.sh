@@ -53,7 +53,7 @@ extra_srcs() {
     case "$1" in
         fuzz_fetch) echo "$core/jwt_fetch.c $core/jwt_fetch_rules.c $core/jwt_discovery.c" ;;
         fuzz_jwks) echo "$core/jwt_keyset.c" ;;
-        fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_keys.c $core/jwt_secrets_write.c" ;;
+        fuzz_secrets) echo "$core/jwt_secrets.c $core/jwt_secrets_keys.c $core/jwt_secrets_write.c $core/jwt_secrets_enc.c $core/jwt_jwe_alg.c $core/jwt_jwe_key.c $core/jwt_jwe_keyring.c" ;;
         fuzz_form) echo "$src/admin-cgi/cgi_form.c" ;;
         fuzz_rules) echo "$core/jwt_rules.c" ;;
         fuzz_jwe) echo "$core/jwt_jwe_alg.c $core/jwt_jwe_key.c $core/jwt_jwe_keyring.c $core/jwt_jwe_content.c $core/jwt_jwe_keymgmt.c $core/jwt_jwe.c" ;;

@@ -98,10 +98,10 @@ test('AuthJWTTokenLifetime, AuthJWTGroupFile, AuthJWTDelivery refusals', async (
   await refused(loc('AuthJWTGroupFile /nonexistent/groups'), 'AuthJWTGroupFile',
     'AuthJWTGroupFile /nonexistent/groups: not a readable file');
   await refused(loc('AuthJWTDelivery cookie "a b"'), 'AuthJWTDelivery', "AuthJWTDelivery: 'a b' is not a valid cookie name");
-  await refused(loc('AuthJWTDelivery cookie'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'");
-  await refused(loc('AuthJWTDelivery json x'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'");
-  await refused(loc('AuthJWTDelivery cookie tok prefix=on'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'");
-  await refused(loc('AuthJWTDelivery json prefix=off'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off]'");
+  await refused(loc('AuthJWTDelivery cookie'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off] [encrypt]'");
+  await refused(loc('AuthJWTDelivery json x'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off] [encrypt]'");
+  await refused(loc('AuthJWTDelivery cookie tok prefix=on'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off] [encrypt]'");
+  await refused(loc('AuthJWTDelivery json prefix=off'), 'AuthJWTDelivery', "AuthJWTDelivery: expected 'json' or 'cookie NAME [prefix=off] [encrypt]'");
 });
 
 test('a good configuration passes apache2 -t', async () => {

@@ -26,6 +26,7 @@ int main(void)
     srunner_add_suite(sr, suite_dpop());
     srunner_add_suite(sr, suite_expiry());
     srunner_add_suite(sr, suite_wipe());
+    srunner_add_suite(sr, suite_secrets_enc());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

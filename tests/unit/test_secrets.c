@@ -159,7 +159,7 @@ static const struct { const char *name; const char *text; jwt_code_t want; } bad
       "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
     { "no kty", "{\"keys\":[{\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
       "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_INVALID },
-    { "use enc", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
+    { "use enc with a JWS alg", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\",\"k\":\"" K32
       "\",\"use\":\"enc\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_KEY_USAGE },
     { "alg RS256", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"RS256\",\"k\":\"" K32
       "\",\"status\":\"active\",\"created\":1}]}", JWT_ERR_ALG_UNSUPPORTED },

@@ -294,7 +294,8 @@ broken[] = {
     { "alg RS256", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"RS256\",\"k\":\"" K32
       "\"}]}", JWT_ERR_ALG_UNSUPPORTED, "secrets file %s: kid a: alg RS256 is not HS256, HS384 "
       "or HS512" },
-    { "use enc", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"k\":\"" K32 "\",\"use\":\"enc\"}]}",
+    /* "use":"enc" is an encryption key now (test_secrets_enc.c); another use is refused */
+    { "use wrap", "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"k\":\"" K32 "\",\"use\":\"wrap\"}]}",
       JWT_ERR_KEY_USAGE, "secrets file %s: kid a: \"use\" must be \"sig\"" },
     { "kid not a string", "{\"keys\":[{\"kty\":\"oct\",\"kid\":1,\"k\":\"" K32 "\"}]}",
       JWT_ERR_KEY_INVALID, "secrets file %s: key #0: \"kid\" is not a string" },

@@ -21,4 +21,5 @@ Suite *suite_cnf(void);
 Suite *suite_dpop(void);
 Suite *suite_expiry(void);
 Suite *suite_wipe(void);
+Suite *suite_secrets_enc(void);
 #endif

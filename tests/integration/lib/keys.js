@@ -17,7 +17,8 @@
  *
  *   writeSecretsFile(path, [{ kid, alg, k: Buffer, status='active', created }], mode=0o640)
  *     writes the JWKS format of mod_auth_jwt/core/jwt_secrets.h atomically (temp + rename),
- *     owned root:www-data when run as root so httpd children can read it.
+ *     owned root:www-data when run as root so httpd children can read it. An entry
+ *     { raw: {...} } is written as that JWK, as is (e.g. an encryption key, "use":"enc").
  *   secretsJwks(entries) -> the JSON text.
  */
 const fs = require('node:fs');
@@ -102,7 +103,7 @@ function b64url(buf) { return Buffer.from(buf).toString('base64url'); }
 function secretsJwks(entries) {
   const now = Math.floor(Date.now() / 1000);
   return JSON.stringify({
-    keys: entries.map((e) => ({
+    keys: entries.map((e) => (e.raw ? e.raw : {
       kty: 'oct', kid: e.kid, alg: e.alg, k: b64url(e.k), use: 'sig',
       status: e.status || 'active', created: e.created ?? now,
     })),
