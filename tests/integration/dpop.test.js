@@ -238,7 +238,7 @@ describe('AuthJWTBinding dpop', () => {
     const ok = await send('/nonce/ok.txt', t, await dpop.generateProof(alice, url('/nonce/ok.txt'), 'GET', nonce, t));
     A.expectOk(ok);
     assert.equal(ok.headers['dpop-nonce'], nonce, 'the next nonce is announced on success too');
-    expectDpopError(await send('/nonce/ok.txt', t, await dpop.generateProof(alice, url('/nonce/ok.txt'), 'GET', `${nonce.slice(0, -1)}A`, t)),
+    expectDpopError(await send('/nonce/ok.txt', t, await dpop.generateProof(alice, url('/nonce/ok.txt'), 'GET', `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`, t)),
       'nonce', 'use_dpop_nonce');
     // the nonce does not replace the other checks: a replay with a good nonce is still one
     const p = await dpop.generateProof(alice, url('/nonce/ok.txt'), 'GET', nonce, t);
