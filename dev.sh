@@ -51,7 +51,19 @@ cmd_deps() {
     if [ "${#missing[@]}" -gt 0 ]; then
         log "installing Debian packages: ${missing[*]}"
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+        # Installing apache2, redis-server, memcached and prometheus would start each as a
+        # system service (prometheus on *:9090). The tests start their own servers on
+        # 127.0.0.1 with free ports and stop them; nothing should keep running. A
+        # policy-rc.d answering 101 ("action forbidden") stops invoke-rc.d for this install
+        # only, unless the machine has its own policy (then it is left alone).
+        local policy=/usr/sbin/policy-rc.d ours=0
+        if [ ! -e "$policy" ]; then
+            as_root sh -c "printf '#!/bin/sh\\nexit 101\\n' > $policy && chmod 0755 $policy" && ours=1
+        fi
+        local rc=0
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+        [ "$ours" = 1 ] && as_root rm -f "$policy"
+        [ "$rc" -eq 0 ] || die "apt-get install failed"
     fi
     # Missing, or older than the lock file (someone added a package): (re)install.
     local stamp="$ROOT/tests/node_modules/.package-lock.json"
