@@ -74,6 +74,12 @@ static const char *do_revoke(admin_ctx_t *c)
     if (what && !strcmp(what, "token") && field(c, "token")) {
         pairs[0] = "token"; pairs[1] = field(c, "token");
     }
+    else if (what && (!strcmp(what, "jti") || !strcmp(what, "sub"))
+             && (!field(c, "iss") || !*field(c, "iss"))) {
+        /* the handler keys entries by issuer: without one it would revoke nothing */
+        c->resp->status = 400;
+        return "Give the issuer (iss) of the tokens to revoke. Nothing was revoked.";
+    }
     else if (what && !strcmp(what, "jti") && field(c, "jti")) {
         pairs[0] = "jti"; pairs[1] = field(c, "jti"); pairs[2] = "iss"; pairs[3] = field(c, "iss");
     }
@@ -193,14 +199,14 @@ void page_revocations(admin_ctx_t *c)
     layout_hidden(c, "do", "jti");
     page_markup(b, "<div class=\"row\"><label for=\"revoke-jti\">jti</label><input id=\"revoke-jti\" "
                    "name=\"jti\"><label for=\"revoke-jti-iss\">iss</label><input "
-                   "id=\"revoke-jti-iss\" name=\"iss\"></div><button type=\"submit\" "
+                   "id=\"revoke-jti-iss\" name=\"iss\" required></div><button type=\"submit\" "
                    "id=\"revoke-jti-submit\">Revoke jti</button></form></section>\n");
     page_markup(b, "<section><h3>Log a subject out everywhere</h3>");
     layout_form_open(c, "revocations", "revoke");
     layout_hidden(c, "do", "sub");
     page_markup(b, "<div class=\"row\"><label for=\"revoke-sub\">sub</label><input id=\"revoke-sub\" "
                    "name=\"sub\"><label for=\"revoke-sub-iss\">iss</label><input "
-                   "id=\"revoke-sub-iss\" name=\"iss\"></div><button type=\"submit\" "
+                   "id=\"revoke-sub-iss\" name=\"iss\" required></div><button type=\"submit\" "
                    "id=\"revoke-sub-submit\">Revoke every token of this subject issued up to now"
                    "</button></form></section>\n");
     render_list(c);

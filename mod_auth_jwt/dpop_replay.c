@@ -7,11 +7,15 @@
  * lookup and the store happen under one lock, so two children given the same proof at the
  * same moment cannot both see it as new.
  *
- * With AuthJWTRevocationCache (shared_store.h: shmcb, or redis / memcache for a fleet) the
- * proofs go there instead, under the namespace "dpop", so a replay is refused by every
- * server of the fleet. There the look-up and the store are two calls (the socache API has
- * no add-if-absent): two servers given one proof within the same few milliseconds could
- * both take it. A miss is trusted only when the store shows it is alive (its canary).
+ * The proofs never go into the revocation instance: a client choosing fresh jtis at will
+ * would push revocations out of it. With AuthJWTRevocationCache redis / memcache (a fleet)
+ * they also go to the store's second, DPoP-only instance (shared_store.h), under the
+ * namespace "dpop", so a replay is refused by every server of the fleet; the local
+ * segment is still asked first (when mod_socache_shmcb is loaded), so on one server the
+ * check stays atomic. On the fleet store the look-up and the store are two calls (the
+ * socache API has no add-if-absent): two servers given one proof within the same few
+ * milliseconds could both take it. A miss there is trusted only when the store shows it
+ * is alive (its canary).
  */
 #include "dpop_replay.h"
 #include "binding_conf.h"
@@ -66,7 +70,7 @@ static jwt_dpop_use_t shared_first_use(request_rec *r, const char *jkt, const ch
 
     if (jwt_shared_store_id("dpop", parts, 2, id) != 0)
         return JWT_DPOP_STORE_DOWN;
-    rv = jwt_shared_store_get(r->server, id, back, &len, r->pool);
+    rv = jwt_shared_store_dpop_get(r->server, id, back, &len, r->pool);
     if (rv == APR_SUCCESS && len == 1 && back[0] == DPOP_MARK)
         return JWT_DPOP_REPLAYED;
     if ((rv != APR_SUCCESS && rv != APR_NOTFOUND)
@@ -76,7 +80,8 @@ static jwt_dpop_use_t shared_first_use(request_rec *r, const char *jkt, const ch
                       jwt_shared_store_describe());
         return JWT_DPOP_STORE_DOWN;
     }
-    if ((rv = jwt_shared_store_put(r->server, id, expiry, &mark, 1, r->pool)) != APR_SUCCESS) {
+    if ((rv = jwt_shared_store_dpop_put(r->server, id, expiry, &mark, 1, r->pool))
+        != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r, JWT_LOGNO(1327)
                       "DPoP replay: cannot remember a proof's jti in %s",
                       jwt_shared_store_describe());
@@ -94,10 +99,11 @@ jwt_dpop_use_t jwt_dpop_replay_first_use(request_rec *r, const char *jkt, const 
     apr_status_t rv;
     jwt_dpop_use_t use;
 
-    if (jwt_shared_store_configured())
-        return shared_first_use(r, jkt, jti, expiry);
-    if (!store.cache || !store.mutex)
-        return JWT_DPOP_STORE_DOWN;
+    if (!store.cache || !store.mutex) {
+        /* no local segment: only allowed with a fleet store (replay_check_config) */
+        return jwt_shared_store_networked() ? shared_first_use(r, jkt, jti, expiry)
+                                            : JWT_DPOP_STORE_DOWN;
+    }
     replay_id(jkt, jti, id);
     if (!memcmp(id, zero, sizeof(id)))
         return JWT_DPOP_STORE_DOWN;
@@ -120,6 +126,8 @@ jwt_dpop_use_t jwt_dpop_replay_first_use(request_rec *r, const char *jkt, const 
         use = JWT_DPOP_STORE_DOWN;
     }
     apr_global_mutex_unlock(store.mutex);
+    if (use == JWT_DPOP_FIRST_USE && jwt_shared_store_networked())
+        use = shared_first_use(r, jkt, jti, expiry);   /* another server may have seen it */
     return use;
 }
 
@@ -140,11 +148,12 @@ static int replay_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    if (!jwt_binding_dpop_sections() || jwt_shared_store_given())
-        return OK;                     /* none, or AuthJWTRevocationCache holds the proofs */
+    if (!jwt_binding_dpop_sections())
+        return OK;
     store.provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb",
                                         AP_SOCACHE_PROVIDER_VERSION);
-    if (!store.provider) {
+    /* a fleet store's DPoP instance suffices; the local segment in front is a bonus */
+    if (!store.provider && !jwt_shared_store_networked()) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1322)
                      "AuthJWTBinding dpop needs mod_socache_shmcb to refuse replayed proofs "
                      "across children: load it (a2enmod socache_shmcb, or LoadModule "

@@ -49,7 +49,7 @@ const char *jwt_cmd_revocation_horizon(cmd_parms *cmd, void *mconfig, const char
 #define JWT_REVOCATION_CMDS \
     AP_INIT_TAKE1("AuthJWTRevocationCache", jwt_cmd_revocation_cache, NULL, RSRC_CONF, \
         "PROVIDER[:ARGS]: the socache that holds revocations, e.g. shmcb, " \
-        "redis:HOST:PORT, memcache:HOST:PORT[,HOST:PORT]; main server config only"), \
+        "redis:HOST:PORT, memcache:HOST:PORT (one server); main server config only"), \
     AP_INIT_FLAG("AuthJWTRevocation", jwt_cmd_revocation, NULL, RSRC_CONF | ACCESS_CONF, \
         "On: refuse revoked tokens (jti denylist, subject cut-offs) (default Off)"), \
     AP_INIT_TAKE1("AuthJWTRevocationOnError", jwt_cmd_revocation_on_error, NULL, \

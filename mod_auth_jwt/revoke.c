@@ -207,7 +207,14 @@ static int operator_revoke(request_rec *r, const jwt_dir_conf_t *conf, apr_table
     apr_status_t rv;
     char *end = NULL;
 
-    if (iss && *iss && !nonempty_plain(iss))
+    /* Entries are keyed by (iss, jti) and (iss, sub), and the stage looks them up with the
+     * token's iss: without iss the entry would be stored under "" and match no token that
+     * has one -- a 200 that revokes nothing. */
+    if (!iss || !*iss)
+        return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request",
+                                    "iss is required with jti or sub (the issuer whose "
+                                    "token is revoked)");
+    if (!nonempty_plain(iss))
         return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request", "bad iss");
     if ((jti && sub) || (!jti && !sub))
         return jwt_login_send_error(r, HTTP_BAD_REQUEST, "invalid_request",

@@ -24,6 +24,11 @@
 static struct {
     const ap_socache_provider_t *provider;
     ap_socache_instance_t *instance;
+    /* DPoP proofs' marks, for a networked provider: a second client instance with the same
+     * arguments. A client may send fresh proof jtis at will; in the revocation instance
+     * they would push revocations out (shmcb drops its oldest entries when full). With
+     * shmcb, dpop_replay.c keeps its own segment instead and this stays NULL. */
+    ap_socache_instance_t *dpop;
     const char *spec;                   /* as written, for messages */
     const char *name;                   /* the provider's name */
     apr_global_mutex_t *mutex;          /* only for AP_SOCACHE_FLAG_NOTMPSAFE providers */
@@ -70,6 +75,15 @@ const char *jwt_shared_store_configure(cmd_parms *cmd, const char *spec)
         args = sep + 1;
     if (!*name)
         return apr_psprintf(cmd->pool, "%s: no provider name in '%s'", cmd->cmd->name, spec);
+    /* apr_memcache / apr_redis skip a dead server and ask the next, which answers NOTFOUND
+     * for an entry it never held: "not revoked". One canary cannot vouch for every server
+     * (which server holds a key is the client's hash, out of our reach), so a revoked token
+     * would be accepted while the server holding its entry is down. */
+    if (args && (!strcmp(name, "memcache") || !strcmp(name, "redis")) && ap_strchr_c(args, ','))
+        return apr_psprintf(cmd->pool, "%s %s: more than one %s server; give one store "
+                            "address (e.g. a replicated Redis or a memcached proxy behind one "
+                            "address): with several, a dead server's revocations would read "
+                            "as absent from another", cmd->cmd->name, spec, name);
     store_g.provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                           AP_SOCACHE_PROVIDER_VERSION);
     if (!store_g.provider)
@@ -81,9 +95,21 @@ const char *jwt_shared_store_configure(cmd_parms *cmd, const char *spec)
         store_g.provider = NULL;
         return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, spec, err);
     }
+    if (strcmp(name, "shmcb")) {
+        err = store_g.provider->create(&store_g.dpop, args, cmd->temp_pool, cmd->pool);
+        if (err) {
+            store_g.provider = NULL;
+            return apr_psprintf(cmd->pool, "%s %s: %s", cmd->cmd->name, spec, err);
+        }
+    }
     store_g.spec = apr_pstrdup(cmd->pool, spec);
     store_g.name = name;
     return NULL;
+}
+
+int jwt_shared_store_networked(void)
+{
+    return store_g.provider != NULL && store_g.dpop != NULL;
 }
 
 int jwt_shared_store_configured(void)
@@ -140,36 +166,61 @@ static void unlock(void)
         apr_global_mutex_unlock(store_g.mutex);
 }
 
-apr_status_t jwt_shared_store_put(server_rec *s, const unsigned char *id, apr_time_t expiry,
-                                  const unsigned char *data, unsigned int len, apr_pool_t *p)
+static apr_status_t put_in(ap_socache_instance_t *inst, server_rec *s, const unsigned char *id,
+                           apr_time_t expiry, const unsigned char *data, unsigned int len,
+                           apr_pool_t *p)
 {
     apr_status_t rv;
 
-    if (!jwt_shared_store_configured())
+    if (!jwt_shared_store_configured() || !inst)
         return APR_ENOTIMPL;
     if (len > JWT_SHARED_STORE_MAX_VALUE)
         return APR_EINVAL;
     if ((rv = lock()) != APR_SUCCESS)
         return rv;
-    rv = store_g.provider->store(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, expiry,
+    rv = store_g.provider->store(inst, s, id, JWT_SHARED_STORE_ID_LEN, expiry,
                                  (unsigned char *)data, len, p);
     unlock();
     return noted(rv, 1);          /* a client with no live server answers NOTFOUND */
 }
 
-apr_status_t jwt_shared_store_get(server_rec *s, const unsigned char *id, unsigned char *data,
-                                  unsigned int *len, apr_pool_t *p)
+static apr_status_t get_in(ap_socache_instance_t *inst, server_rec *s, const unsigned char *id,
+                           unsigned char *data, unsigned int *len, apr_pool_t *p)
 {
     apr_status_t rv;
 
-    if (!jwt_shared_store_configured())
+    if (!jwt_shared_store_configured() || !inst)
         return APR_ENOTIMPL;
     if ((rv = lock()) != APR_SUCCESS)
         return rv;
-    rv = store_g.provider->retrieve(store_g.instance, s, id, JWT_SHARED_STORE_ID_LEN, data,
-                                    len, p);
+    rv = store_g.provider->retrieve(inst, s, id, JWT_SHARED_STORE_ID_LEN, data, len, p);
     unlock();
     return noted(rv, 0);
+}
+
+apr_status_t jwt_shared_store_put(server_rec *s, const unsigned char *id, apr_time_t expiry,
+                                  const unsigned char *data, unsigned int len, apr_pool_t *p)
+{
+    return put_in(store_g.instance, s, id, expiry, data, len, p);
+}
+
+apr_status_t jwt_shared_store_get(server_rec *s, const unsigned char *id, unsigned char *data,
+                                  unsigned int *len, apr_pool_t *p)
+{
+    return get_in(store_g.instance, s, id, data, len, p);
+}
+
+apr_status_t jwt_shared_store_dpop_put(server_rec *s, const unsigned char *id,
+                                       apr_time_t expiry, const unsigned char *data,
+                                       unsigned int len, apr_pool_t *p)
+{
+    return put_in(store_g.dpop, s, id, expiry, data, len, p);
+}
+
+apr_status_t jwt_shared_store_dpop_get(server_rec *s, const unsigned char *id,
+                                       unsigned char *data, unsigned int *len, apr_pool_t *p)
+{
+    return get_in(store_g.dpop, s, id, data, len, p);
 }
 
 apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr_pool_t *p)
@@ -252,6 +303,8 @@ static apr_status_t store_destroy(void *data)
 
     if (store_g.provider && store_g.instance && store_g.ready)
         store_g.provider->destroy(store_g.instance, s);
+    if (store_g.provider && store_g.dpop && store_g.ready)
+        store_g.provider->destroy(store_g.dpop, s);
     store_g.ready = 0;
     return APR_SUCCESS;
 }
@@ -294,6 +347,15 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1102)
                      "AuthJWTRevocationCache %s: cannot initialise the cache", store_g.spec);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (store_g.dpop
+        && (rv = store_g.provider->init(store_g.dpop, "mod_auth_jwt_dpop", &hints, s, pconf))
+           != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1150)
+                     "AuthJWTRevocationCache %s: cannot initialise the DPoP replay instance",
+                     store_g.spec);
+        store_g.provider->destroy(store_g.instance, s);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     store_g.ready = 1;

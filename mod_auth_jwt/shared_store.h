@@ -3,7 +3,16 @@
  *
  *   AuthJWTRevocationCache shmcb                        one server (anonymous shared memory)
  *   AuthJWTRevocationCache redis:10.0.0.5:6379          a fleet: mod_socache_redis
- *   AuthJWTRevocationCache memcache:c1:11211,c2:11211   a fleet: mod_socache_memcache
+ *   AuthJWTRevocationCache memcache:c1:11211            a fleet: mod_socache_memcache
+ *
+ * One server address only (refused at config time otherwise): the clients skip a dead
+ * server and ask the next, whose NOTFOUND would read as "not revoked".
+ *
+ * DPoP replay marks never share the revocation instance (a client could flood it with
+ * fresh jtis and push revocations out): with shmcb, dpop_replay.c keeps its own segment;
+ * with redis / memcache a second client instance (same address, its own "dpop" id
+ * namespace) holds them -- the server itself must then not evict (redis
+ * maxmemory-policy noeviction, memcached -M or enough memory).
  *
  * Made like mod_ssl's SSLSessionCache: ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, NAME,
  * AP_SOCACHE_PROVIDER_VERSION) and create() when the directive is read, init() in
@@ -55,6 +64,16 @@ apr_status_t jwt_shared_store_put(server_rec *s, const unsigned char *id, apr_ti
  * (absent or expired -- or a dead networked store, see above) or another error. */
 apr_status_t jwt_shared_store_get(server_rec *s, const unsigned char *id, unsigned char *data,
                                   unsigned int *len, apr_pool_t *p);
+
+/* The DPoP replay instance (networked providers only; APR_ENOTIMPL otherwise). */
+apr_status_t jwt_shared_store_dpop_put(server_rec *s, const unsigned char *id,
+                                       apr_time_t expiry, const unsigned char *data,
+                                       unsigned int len, apr_pool_t *p);
+apr_status_t jwt_shared_store_dpop_get(server_rec *s, const unsigned char *id,
+                                       unsigned char *data, unsigned int *len, apr_pool_t *p);
+/* Is the store redis / memcache (so it has a DPoP instance), not shmcb? Valid once the
+ * directive is read. */
+int jwt_shared_store_networked(void);
 
 apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr_pool_t *p);
 

@@ -434,7 +434,7 @@ describe('admin page in chromium', () => {
   test('Revocations (issue 25): revoke a pasted token and a subject; /rev-api/ refuses them; the list shows both, escaped', async () => {
     const t = Math.floor(Date.now() / 1000);
     const mk = (sub, jti) => T.jwtSign({ alg: 'RS256', key: st.keys.rsa.privateKey,
-      payload: { sub, jti, iat: t - 5, exp: t + 600 } });
+      payload: { iss: 'https://rev.example/', sub, jti, iat: t - 5, exp: t + 600 } });
     const a = mk('rev-alice', `j-${t}-a`);
     const b = mk('<img src=x onerror=alert(1)>', `j-${t}-b`);
     const keep = mk('rev-carol', `j-${t}-c`);
@@ -446,13 +446,17 @@ describe('admin page in chromium', () => {
     assert.equal(await page.locator('#notice.ok').count(), 1, await page.textContent('main'));
     assert.equal(await revApi(a), 401);
     await page.fill('#revoke-sub', '<img src=x onerror=alert(1)>');
+    // the issuer is required (entries are keyed by it): the browser will not submit without it
+    assert.equal(await page.getAttribute('#revoke-sub-iss', 'required'), '');
+    assert.equal(await page.getAttribute('#revoke-jti-iss', 'required'), '');
+    await page.fill('#revoke-sub-iss', 'https://rev.example/');
     await Promise.all([page.waitForNavigation(), page.click('#revoke-sub-submit')]);
     assert.match(await page.textContent('#notice.ok'), /every token of the subject/);
     assert.equal(await revApi(b), 401);
     assert.equal(await revApi(keep), 200);
     assert.equal(await page.getAttribute('#revocations', 'data-count'), '2');
     const rows = await page.locator('#revocations td code').allTextContents();
-    assert.match(rows[0], /revoke by=operator\\x20opsadmin from=127\.0\.0\.1 iss=- sub=<img\\x20src=x\\x20onerror=alert\(1\)> until=\d+$/);
+    assert.match(rows[0], /revoke by=operator\\x20opsadmin from=127\.0\.0\.1 iss=https:\/\/rev\.example\/ sub=<img\\x20src=x\\x20onerror=alert\(1\)> until=\d+$/);
     assert.match(rows[1], new RegExp(`revoke by=operator\\\\x20opsadmin .* jti=j-${t}-a until=`));
     assert.equal(await page.locator('main img').count(), 0, 'the subject became an element');
     await shot('revocations');

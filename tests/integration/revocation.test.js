@@ -196,6 +196,20 @@ ${k}  AuthJWTRevocation On
     A.expectOk(await api(t));
   });
 
+  test('by jti or sub an operator must name the issuer: 400 invalid_request, nothing stored', async () => {
+    const jti = crypto.randomUUID();
+    const t = sign({ jti, sub: 'ivan' });
+    for (const body of [{ jti }, { jti, iss: '' }, { sub: 'ivan' }, { sub: 'ivan', iss: '' }]) {
+      const res = await revoke(body, basic('ops', 'ops-pass'), '/ops/revoke');
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.body}`);
+      const b = JSON.parse(res.body);
+      assert.equal(b.error, 'invalid_request');
+      assert.match(b.error_description, /iss is required/);
+    }
+    A.expectOk(await api(t));
+    assert.doesNotMatch(srv.errorLog(), new RegExp(`jti '${jti}'`));
+  });
+
   test('a jti entry vanishes at the token\'s exp + the revoking location\'s leeway', async () => {
     // /auth/revoke has leeway 0, /api the default 60: past exp, /api still accepts the
     // token, and only the store entry refused it
@@ -231,6 +245,59 @@ ${k}  AuthJWTRevocation On
     assert.ok(took <= 2500, `refused after ${took} ms`);
     await sleep(2100);
     for (let i = 0; i < 10; i++) A.expectInvalidToken(await api(t, '/interval/ok.txt'), 'interval', t, 'revoked');
+  });
+});
+
+describe('DPoP replay marks beside a small shmcb revocation cache', () => {
+  let keys; let srv; let dpop; let kp;
+  const HTU = () => `${srv.base}/dpop/ok.txt`;
+  before(async () => {
+    dpop = await import('dpop');
+    kp = await dpop.generateKeyPair('ES256');
+    keys = generateKeys({ only: ['rsa'] });
+    const k = `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n`;
+    srv = await startHttpd({
+      name: 'revocation-dpop',
+      modules: ['socache_shmcb'],
+      // 8192 bytes: shmcb's smallest, a few dozen entries; full, it drops the oldest
+      conf: `AuthJWTRevocationCache "shmcb:rev-small.shmcb(8192)"
+${F.location('/api', 'api', `${k}  AuthJWTRevocation On\n  Require valid-user`)}
+${F.location('/dpop', 'dpop', `${k}  AuthJWTBinding dpop\n  Require valid-user`)}
+<Location /auth/revoke>
+  SetHandler jwt-revoke-handler
+${k}</Location>
+`,
+    });
+  });
+  after(async () => { await srv?.stop(); keys?.cleanup(); });
+  const send = (token, proof) => request(srv.base, '/dpop/ok.txt', { headers: { Authorization: `DPoP ${token}`, DPoP: proof } });
+
+  test('a flood of fresh DPoP proofs does not push a revocation out', async () => {
+    const revoked = jsonwebtoken.sign({ sub: 'rita', iat: now(), exp: now() + 600, jti: crypto.randomUUID() },
+      keys.rsa.privateKey, { algorithm: 'RS256' });
+    const r = await request(srv.base, '/auth/revoke', { method: 'POST', headers: FORM, body: form({ token: revoked }) });
+    assert.equal(r.status, 200, r.body);
+    A.expectInvalidToken(await request(srv.base, '/api/ok.txt', { headers: F.bearer(revoked) }), 'api', revoked, 'revoked');
+    const bound = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, payload: T.claims({ cnf: { jkt: await dpop.calculateThumbprint(kp.publicKey) } }) });
+    for (let i = 0; i < 400; i++) {
+      const res = await send(bound, await dpop.generateProof(kp, HTU(), 'GET', undefined, bound));
+      assert.equal(res.status, 200, `proof ${i}: ${res.status}`);
+    }
+    A.expectInvalidToken(await request(srv.base, '/api/ok.txt', { headers: F.bearer(revoked) }), 'api', revoked, 'revoked');
+  });
+
+  test('one proof in 20 parallel requests: exactly one 200, the others refused as replays', async () => {
+    const bound = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, payload: T.claims({ cnf: { jkt: await dpop.calculateThumbprint(kp.publicKey) } }) });
+    for (let round = 0; round < 3; round++) {
+      const p = await dpop.generateProof(kp, HTU(), 'GET', undefined, bound);
+      const all = await Promise.all(Array.from({ length: 20 }, () => send(bound, p)));
+      const codes = all.map((x) => x.status);
+      assert.equal(codes.filter((c) => c === 200).length, 1, `round ${round}: ${codes.join(' ')}`);
+      for (const x of all.filter((y) => y.status !== 200)) {
+        assert.equal(x.status, 401);
+        assert.equal(A.parseChallenge(x.header('WWW-Authenticate')[0]).params.error_description, 'DPoP proof replayed');
+      }
+    }
   });
 });
 
@@ -273,6 +340,9 @@ describe('revocation configuration', () => {
       ['<Location /x>\n  AuthJWTRevocationOnError maybe\n</Location>', /neither deny nor allow/],
       ['<Location /x>\n  AuthJWTRevocationCheckInterval -1\n</Location>', /not a whole number/],
       ['<Location /x>\n  AuthJWTRevocationCache shmcb\n</Location>', /AuthJWTRevocationCache/],
+      // a dead server's entries would read as absent from the next one: one address only
+      ['AuthJWTRevocationCache memcache:127.0.0.1:11211,127.0.0.1:11212', /more than one memcache server; give one store address/],
+      ['AuthJWTRevocationCache redis:127.0.0.1:6379,127.0.0.1:6380', /more than one redis server; give one store address/],
     ]) {
       const r = await configtest(conf, { modules: ['socache_shmcb'] });
       assert.notEqual(r.code, 0, conf);
