@@ -208,6 +208,7 @@ static void revocation_child_init(apr_pool_t *pchild, server_rec *s)
 void jwt_revocation_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    jwt_revocation_conf_register_hooks(p);
     ap_hook_child_init(revocation_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(jwt_revocation_check_config, NULL, NULL, APR_HOOK_MIDDLE);
 }

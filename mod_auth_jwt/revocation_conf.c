@@ -38,6 +38,52 @@ jwt_revocation_conf_t *jwt_revocation_merge(apr_pool_t *p, jwt_revocation_conf_t
     return c;
 }
 
+/* AuthJWTRevocationOperators: main-server only, like AuthJWTRevocationCache, so no
+ * .htaccess or <Location> can widen who revokes by name. Reset when the configuration is
+ * read again (the array lives in that configuration's pool). */
+static apr_array_header_t *operators_g;
+
+static int operators_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)pconf; (void)plog; (void)ptemp;
+    operators_g = NULL;
+    return OK;
+}
+
+const char *jwt_cmd_revocation_operators(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)mconfig;
+    if (err)
+        return err;
+    if (!*arg)
+        return apr_psprintf(cmd->pool, "%s: an empty user name", cmd->cmd->name);
+    if (!operators_g)
+        operators_g = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    APR_ARRAY_PUSH(operators_g, const char *) = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+int jwt_revocation_is_operator(const char *user)
+{
+    int i;
+
+    if (!user || !*user || !operators_g)
+        return 0;
+    for (i = 0; i < operators_g->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(operators_g, i, const char *), user))
+            return 1;
+    }
+    return 0;
+}
+
+void jwt_revocation_conf_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(operators_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
 int jwt_revocation_on(const jwt_revocation_conf_t *rc)
 {
     return rc && rc->on;

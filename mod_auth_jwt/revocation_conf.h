@@ -7,6 +7,7 @@
  *   AuthJWTRevocationCheckInterval SECONDS     default 0: ask the store on every request
  *   AuthJWTRevocationHorizon SECONDS           how long a subject cut-off is kept when the
  *                                              location has no AuthJWTMaxLifetime
+ *   AuthJWTRevocationOperators USER...         main server: who may revoke by jti= / sub=
  */
 #ifndef JWT_REVOCATION_CONF_H
 #define JWT_REVOCATION_CONF_H
@@ -32,6 +33,11 @@ typedef struct jwt_revocation_conf {
 jwt_revocation_conf_t *jwt_revocation_merge(apr_pool_t *p, jwt_revocation_conf_t *base,
                                             jwt_revocation_conf_t *add);
 
+/* Is user named by AuthJWTRevocationOperators (main server; none named: nobody)? */
+int jwt_revocation_is_operator(const char *user);
+/* Its pre_config hook (forgets the list before the configuration is read again). */
+void jwt_revocation_conf_register_hooks(apr_pool_t *p);
+
 /* Is revocation on for this part (NULL: off)? */
 int jwt_revocation_on(const jwt_revocation_conf_t *rc);
 
@@ -45,6 +51,7 @@ const char *jwt_cmd_revocation(cmd_parms *cmd, void *mconfig, int on);
 const char *jwt_cmd_revocation_on_error(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_revocation_interval(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_revocation_horizon(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *jwt_cmd_revocation_operators(cmd_parms *cmd, void *mconfig, const char *arg);
 
 #define JWT_REVOCATION_CMDS \
     AP_INIT_TAKE1("AuthJWTRevocationCache", jwt_cmd_revocation_cache, NULL, RSRC_CONF, \
@@ -60,6 +67,9 @@ const char *jwt_cmd_revocation_horizon(cmd_parms *cmd, void *mconfig, const char
         "(default 0: ask on every request); the propagation bound"), \
     AP_INIT_TAKE1("AuthJWTRevocationHorizon", jwt_cmd_revocation_horizon, NULL, \
         RSRC_CONF | ACCESS_CONF, "seconds a subject cut-off is kept when AuthJWTMaxLifetime " \
-        "is not set (default 86400)")
+        "is not set (default 86400)"), \
+    AP_INIT_ITERATE("AuthJWTRevocationOperators", jwt_cmd_revocation_operators, NULL, \
+        RSRC_CONF, "USER...: the authenticated users (r->user) jwt-revoke-handler lets " \
+        "revoke by jti= or sub=; main server config only (default: nobody)")
 
 #endif

@@ -11,6 +11,7 @@
 #include "login_answer.h"
 #include "login_guard.h"
 #include "jwt_json.h"
+#include "binding_conf.h"
 
 #include <string.h>
 #include <errno.h>
@@ -177,12 +178,17 @@ static int answer(request_rec *r, const char *what)
     return jwt_login_send_json(r, HTTP_OK, body);
 }
 
-/* An operator is whoever this location authenticated (any AuthType, its Require rules
- * passed): the location decides who may revoke by name. A location for token holders
- * revoking their own token has no AuthType. */
-static const char *operator_name(const request_rec *r)
+/* An operator is a user this location authenticated (any AuthType, its Require rules
+ * passed) whom AuthJWTRevocationOperators names: not merely any r->user, which under
+ * AuthType jwt is every token holder and, with AuthJWTOptional, the anonymous user of a
+ * tokenless request. The anonymous name is never an operator, even if listed. */
+static const char *operator_name(const request_rec *r, const jwt_dir_conf_t *conf)
 {
-    return r->user && *r->user ? r->user : NULL;
+    const char *anon = jwt_optional_user(conf);
+
+    if (!r->user || !*r->user || (anon && !strcmp(anon, r->user)))
+        return NULL;
+    return jwt_revocation_is_operator(r->user) ? r->user : NULL;
 }
 
 static int nonempty_plain(const char *s)
@@ -264,6 +270,16 @@ int jwt_revoke_handler(request_rec *r)
         || (type[33] && type[33] != ';' && type[33] != ' '))
         return jwt_login_send_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE, "invalid_request",
                                     "send application/x-www-form-urlencoded");
+    /* A form POST needs no CORS preflight, and operators log in with Basic auth in
+     * browsers, which send those credentials to any page's form: without this check
+     * another site could revoke in an operator's name (CSRF). Same rule as form logins. */
+    if (!jwt_login_same_origin(r, &why)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, JWT_LOGNO(1151)
+                      "%s: cross-origin form refused (%s); nothing was revoked",
+                      REVOKE_HANDLER, why);
+        return jwt_login_send_error(r, HTTP_FORBIDDEN, "access_denied",
+                                    "cross-origin request refused");
+    }
     form = apr_table_make(r->pool, 4);
     if ((rc = read_form(r, form)) != OK) {
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)
@@ -274,12 +290,13 @@ int jwt_revoke_handler(request_rec *r)
     }
     if (!jwt_shared_store_configured())
         return unavailable(r, APR_ENOTIMPL);
-    who = op = operator_name(r);
+    who = op = operator_name(r, conf);
     token = apr_table_get(form, "token");
     if (!token) {
         if (!who)
             return jwt_login_send_error(r, HTTP_FORBIDDEN, "access_denied",
-                                        "revoking by jti or sub needs an operator login");
+                                        "revoking by jti or sub needs an operator login "
+                                        "(a user named by AuthJWTRevocationOperators)");
         return operator_revoke(r, conf, form, apr_pstrcat(r->pool, "operator ",
                                ap_escape_logitem(r->pool, who), NULL));
     }

@@ -109,6 +109,7 @@ ScriptAlias /admin "${adminCgi()}"
 </Location>
 
 AuthJWTRevocationCache shmcb
+AuthJWTRevocationOperators opsadmin
 AuthJWTRevocationAuditLog "${st.revocations}"
 <Location /admin-revoke>
   SetHandler jwt-revoke-handler

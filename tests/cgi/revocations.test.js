@@ -69,6 +69,7 @@ test.before(async () => {
   srv = await startHttpd({
     name: 'cgi-revocations', modules: ['socache_shmcb', 'auth_basic', 'authn_file'],
     conf: `AuthJWTRevocationCache shmcb
+AuthJWTRevocationOperators ops
 AuthJWTRevocationAuditLog "${logFile}"
 ${F.location('/api', 'api', `${k}  AuthJWTRevocation On\n  Require valid-user`)}
 <Location /ops/revoke>
@@ -145,6 +146,13 @@ test('refusals: no CSRF token, no operator credentials, an invalid token, nothin
   A.expectOk(await api(t));
   const none = revoke({ do: 'jti', jti: '' });
   assert.equal(none.status, 400);
+  // without the issuer nothing would match (entries are keyed by iss): refused before asking
+  for (const f of [{ do: 'jti', jti: JSON.parse(Buffer.from(t.split('.')[1], 'base64url')).jti }, { do: 'sub', sub: 'alice', iss: '' }]) {
+    const noIss = revoke(f);
+    assert.equal(noIss.status, 400, JSON.stringify(f));
+    assert.match(noticeText(noIss.body), /Give the issuer \(iss\)/);
+  }
+  A.expectOk(await api(t));
   const unset = revoke({ do: 'token', token: t }, { JWT_ADMIN_REVOKE_URL: '' });
   assert.equal(unset.status, 500);
   assert.match(noticeText(unset.body), /Set JWT_ADMIN_REVOKE_URL/);

@@ -48,13 +48,14 @@ describe('revocation, one server (shmcb)', () => {
 
   before(async () => {
     keys = generateKeys({ only: ['ec256', 'rsa'] });
-    users = L.makeUsers(keys.dir, [{ user: 'ops', password: 'ops-pass', hash: 'B' }]);
+    users = L.makeUsers(keys.dir, [{ user: 'ops', password: 'ops-pass', hash: 'B' }, { user: 'viewer', password: 'viewer-pass', hash: 'B' }]);
     const k = `  AuthJWTKeyFile "${keys.ec256.pubPath}"\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTIssuer ${ISS}\n`;
     srv = await startHttpd({
       name: 'revocation',
       modules: ['socache_shmcb', 'auth_basic', 'authn_file'],
       conf: `AuthJWTRevocationCache shmcb
 AuthJWTRevocationAuditLog "${keys.dir}/revocations.log"
+AuthJWTRevocationOperators ops anonymous
 ${F.location('/api', 'api', `${k}  AuthJWTRevocation On\n  Require valid-user`)}
 ${F.location('/norev', 'norev', `${k}  Require valid-user`)}
 ${F.location('/interval', 'interval', `${k}  AuthJWTRevocation On\n  AuthJWTRevocationCheckInterval 2\n  Require valid-user`)}
@@ -71,6 +72,19 @@ ${k}  AuthJWTRevocationHorizon 3
   AuthName ops
   AuthBasicProvider file
   AuthUserFile "${users}"
+  Require valid-user
+</Location>
+<Location /jwt/revoke>
+  SetHandler jwt-revoke-handler
+  AuthType jwt
+  AuthName jwtrev
+${k}  Require valid-user
+</Location>
+<Location /anon/revoke>
+  SetHandler jwt-revoke-handler
+  AuthType jwt
+  AuthName anonrev
+${k}  AuthJWTOptional anonymous
   Require valid-user
 </Location>
 <Location /auth/logout>
@@ -194,6 +208,47 @@ ${k}  AuthJWTRevocation On
     A.expectInvalidToken(await api(t), 'api', t, 'revoked');
     await sleep(4500);                            // AuthJWTRevocationHorizon 3, leeway 0
     A.expectOk(await api(t));
+  });
+
+  test('operators are the users AuthJWTRevocationOperators names: another Basic user, a token holder, the AuthJWTOptional user get 403', async () => {
+    const jti = crypto.randomUUID();
+    const t = sign({ jti });
+    const refused = async (res, what) => {
+      assert.equal(res.status, 403, `${what}: ${res.body}`);
+      assert.match(JSON.parse(res.body).error_description, /AuthJWTRevocationOperators/, what);
+    };
+    await refused(await revoke({ jti, iss: ISS }, basic('viewer', 'viewer-pass'), '/ops/revoke'), 'viewer');
+    await refused(await revoke({ sub: 'alice', iss: ISS }, basic('viewer', 'viewer-pass'), '/ops/revoke'), 'viewer by sub');
+    // AuthType jwt: r->user is every token holder's sub
+    await refused(await revoke({ jti, iss: ISS }, F.bearer(sign()), '/jwt/revoke'), 'token holder');
+    // the anonymous user of a tokenless request, even though the list names it
+    await refused(await revoke({ jti, iss: ISS }, {}, '/anon/revoke'), 'anonymous');
+    A.expectOk(await api(t));
+    // RFC 7009: a token holder revokes its own token there
+    const own = sign();
+    const res = await revoke({ token: own }, F.bearer(own), '/jwt/revoke');
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { revoked: 'jti' });
+    A.expectInvalidToken(await api(own), 'api', own, 'revoked');
+  });
+
+  test('CSRF: a cross-origin Origin, or Sec-Fetch-Site cross-site without Origin, gets 403 and revokes nothing', async () => {
+    const jti = crypto.randomUUID();
+    const t = sign({ jti });
+    for (const h of [{ Origin: 'https://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+      const res = await revoke({ jti, iss: ISS }, { ...basic('ops', 'ops-pass'), ...h }, '/ops/revoke');
+      assert.equal(res.status, 403, `${JSON.stringify(h)}: ${res.body}`);
+      assert.match(JSON.parse(res.body).error_description, /cross-origin/);
+      const byToken = await revoke({ token: t }, h);
+      assert.equal(byToken.status, 403, JSON.stringify(h));
+    }
+    A.expectOk(await api(t));
+    assert.match(srv.errorLog(), /AH-JWT-1151: jwt-revoke-handler: cross-origin form refused \(Origin https:\/\/evil\.example is not this server's\)/);
+    assert.match(srv.errorLog(), /AH-JWT-1151: .*Sec-Fetch-Site is cross-site/);
+    // the page's own origin, or a same-origin fetch, passes
+    const res = await revoke({ jti, iss: ISS }, { ...basic('ops', 'ops-pass'), Origin: srv.base, 'Sec-Fetch-Site': 'same-origin' }, '/ops/revoke');
+    assert.equal(res.status, 200, res.body);
+    A.expectInvalidToken(await api(t), 'api', t, 'revoked');
   });
 
   test('by jti or sub an operator must name the issuer: 400 invalid_request, nothing stored', async () => {
