@@ -231,7 +231,7 @@ static int stage_revocation(request_rec *r, const jwt_dir_conf_t *conf,
 
     if (rc == HTTP_UNAUTHORIZED) {
         jwt_metrics_note(r, JWT_OUT_REVOKED);
-        jwt_set_challenge(r, "invalid_token", JWT_REVOCATION_DESCRIPTION, NULL);
+        jwt_set_challenge(r, "invalid_token", jwt_revocation_description(r), NULL);
     }
     else if (rc == HTTP_SERVICE_UNAVAILABLE)
         jwt_metrics_note(r, JWT_OUT_REVOCATION_UNAVAILABLE);

@@ -107,6 +107,31 @@ static void memo_put(const unsigned char key[32], apr_int64_t now)
 
 /* ---------------------------------------------------------------- the stage */
 
+#define NOTE_DESCRIPTION "auth_jwt-revocation-description"
+
+const char *jwt_revocation_description(const request_rec *r)
+{
+    const char *d = apr_table_get(r->notes, NOTE_DESCRIPTION);
+    return d ? d : JWT_REVOCATION_DESCRIPTION;
+}
+
+/* Could this token be accepted after every entry that revokes it is gone? Entries last
+ * AuthJWTRevocationHorizon (revoke.c); a token accepted up to exp + leeway must end within
+ * the horizon from now and from its issue time (so one issued before a revocation ends
+ * before the entry). NULL when it cannot; else why. */
+static const char *beyond_horizon(const jwt_rev_claims_t *c, apr_int64_t now, apr_int64_t leeway)
+{
+    apr_int64_t horizon = jwt_revocation_horizon(), end = c->exp + leeway;
+
+    if (c->exp < 0)
+        return "it has no exp, and a revocation location needs every token to end";
+    if (end > now + horizon)
+        return "its exp lies beyond now + AuthJWTRevocationHorizon";
+    if (c->issued >= 0 && end - c->issued > horizon)
+        return "it lives longer than AuthJWTRevocationHorizon from its iat/nbf";
+    return NULL;
+}
+
 static int refuse_revoked(request_rec *r, const jwt_rev_claims_t *c, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(1110)
@@ -149,6 +174,12 @@ int jwt_revocation_stage(request_rec *r, const jwt_dir_conf_t *conf,
         return OK;
     jwt_revocation_claims(st->claims, &c);
     now = apr_time_sec(apr_time_now());
+    if ((why = beyond_horizon(&c, now, conf->leeway))) {
+        apr_table_setn(r->notes, NOTE_DESCRIPTION, JWT_REVOCATION_BEYOND_HORIZON);
+        return refuse_revoked(r, &c, apr_psprintf(r->pool, "it could outlive its revocation "
+                              "(%" APR_INT64_T_FMT " s kept): %s", jwt_revocation_horizon(),
+                              why));
+    }
     use_memo = rc->interval > 0 && memo_key(&c, r->pool, key) == 0;
     if (use_memo && memo_fresh(key, now, rc->interval)) {
         jwt_explain_stage(r, "revocation", "pass", "not revoked (answer reused)");

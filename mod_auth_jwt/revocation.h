@@ -6,6 +6,9 @@
  *   revoked (iss+jti, or issued at or before its iss+sub cut-off)  -> 401 invalid_token,
  *       error_description="token revoked"
  *   a cut-off exists and the token has neither iat nor nbf         -> the same 401
+ *   no exp, or exp + leeway beyond now + AuthJWTRevocationHorizon, or exp + leeway more
+ *   than the horizon after iat/nbf: it could outlive its revocation  -> 401 invalid_token,
+ *       error_description=JWT_REVOCATION_BEYOND_HORIZON
  *   the store cannot be asked: AuthJWTRevocationOnError deny       -> 503 + Retry-After
  *                              AuthJWTRevocationOnError allow      -> accepted
  *   (either logged once per streak of failures, and once when it answers again)
@@ -25,6 +28,9 @@
 /* OK, or the answer: HTTP_UNAUTHORIZED (the caller, authn.c, writes the invalid_token
  * challenge with JWT_REVOCATION_DESCRIPTION) or HTTP_SERVICE_UNAVAILABLE (Retry-After set). */
 #define JWT_REVOCATION_DESCRIPTION "token revoked"
+#define JWT_REVOCATION_BEYOND_HORIZON "token lives longer than revocations are kept"
+/* The error_description of this request's 401 from the stage. */
+const char *jwt_revocation_description(const request_rec *r);
 int jwt_revocation_stage(request_rec *r, const jwt_dir_conf_t *conf,
                          const jwt_request_state_t *st);
 

@@ -34,7 +34,6 @@ jwt_revocation_conf_t *jwt_revocation_merge(apr_pool_t *p, jwt_revocation_conf_t
     REV_MERGE(on);
     REV_MERGE(allow_on_error);
     REV_MERGE(interval);
-    REV_MERGE(horizon);
     return c;
 }
 
@@ -42,12 +41,21 @@ jwt_revocation_conf_t *jwt_revocation_merge(apr_pool_t *p, jwt_revocation_conf_t
  * .htaccess or <Location> can widen who revokes by name. Reset when the configuration is
  * read again (the array lives in that configuration's pool). */
 static apr_array_header_t *operators_g;
+/* AuthJWTRevocationHorizon: one value for every entry and every location, so an entry
+ * made by any handler outlasts every token any revocation location accepts. 0: default. */
+static apr_int64_t horizon_g;
 
 static int operators_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     (void)pconf; (void)plog; (void)ptemp;
     operators_g = NULL;
+    horizon_g = 0;
     return OK;
+}
+
+apr_int64_t jwt_revocation_horizon(void)
+{
+    return horizon_g > 0 ? horizon_g : JWT_REVOCATION_DEFAULT_HORIZON;
 }
 
 const char *jwt_cmd_revocation_operators(cmd_parms *cmd, void *mconfig, const char *arg)
@@ -131,11 +139,12 @@ const char *jwt_cmd_revocation_interval(cmd_parms *cmd, void *mconfig, const cha
 
 const char *jwt_cmd_revocation_horizon(cmd_parms *cmd, void *mconfig, const char *arg)
 {
-    jwt_revocation_conf_t *rc = part(cmd, mconfig);
-    const char *err = jwt_parse_seconds(cmd, arg, 1, 366 * 86400, &rc->horizon);
-    if (!err)
-        rc->horizon_set = 1;
-    return err;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)mconfig;
+    if (err)
+        return err;
+    return jwt_parse_seconds(cmd, arg, 1, 366 * 86400, &horizon_g);
 }
 
 /* ---------------------------------------------------------------- configtest */
@@ -183,7 +192,7 @@ static int claims_name_jti(apr_pool_t *p, const ap_directive_t *sec)
  * not merged in). */
 static void check_tree(apr_pool_t *p, server_rec *s, const ap_directive_t *tree, int *errors)
 {
-    const ap_directive_t *sec, *on, *req;
+    const ap_directive_t *sec, *on, *req, *life;
 
     for (sec = tree; sec; sec = sec->next) {
         if (!sec->first_child)
@@ -197,6 +206,23 @@ static void check_tree(apr_pool_t *p, server_rec *s, const ap_directive_t *tree,
                          "AuthJWTRevocation On (line %d of %s) needs AuthJWTRevocationCache "
                          "in the main server config", on->line_num, on->filename);
             (*errors)++;
+        }
+        /* tokens living longer than the horizon are refused there anyway: a larger
+         * AuthJWTMaxLifetime says the author expects tokens that every request refuses */
+        life = find_line(sec, "AuthJWTMaxLifetime");
+        if (life) {
+            char *end = NULL;
+            apr_int64_t v = apr_strtoi64(life->args, &end, 10);
+            if (end && end != life->args && v > jwt_revocation_horizon()) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1152)
+                             "AuthJWTMaxLifetime %s (line %d of %s) exceeds "
+                             "AuthJWTRevocationHorizon %" APR_INT64_T_FMT " in a section with "
+                             "AuthJWTRevocation On: revocations would expire before the "
+                             "tokens they revoke; raise the horizon or lower the lifetime",
+                             life->args, life->line_num, life->filename,
+                             jwt_revocation_horizon());
+                (*errors)++;
+            }
         }
         req = find_line(sec, "AuthJWTRequireClaims");
         if (req && !claims_name_jti(p, sec))
@@ -214,5 +240,15 @@ int jwt_revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t 
 
     (void)pconf; (void)plog;
     check_tree(ptemp, s, ap_conftree, &errors);
+    if (!strncmp(jwt_shared_store_describe(), "memcache:", 9)
+        && jwt_revocation_horizon() > JWT_REVOCATION_MEMCACHE_MAX_HORIZON) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1153)
+                     "AuthJWTRevocationHorizon %" APR_INT64_T_FMT " with AuthJWTRevocationCache "
+                     "%s: memcached reads an expiry over 30 days as a unix time (an entry "
+                     "already expired); keep the horizon at or below %d seconds, or use redis",
+                     jwt_revocation_horizon(), jwt_shared_store_describe(),
+                     JWT_REVOCATION_MEMCACHE_MAX_HORIZON);
+        errors++;
+    }
     return errors ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }

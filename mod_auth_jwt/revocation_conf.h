@@ -5,8 +5,9 @@
  *   AuthJWTRevocation On|Off                   per location, default Off
  *   AuthJWTRevocationOnError deny|allow        default deny: 503 + Retry-After
  *   AuthJWTRevocationCheckInterval SECONDS     default 0: ask the store on every request
- *   AuthJWTRevocationHorizon SECONDS           how long a subject cut-off is kept when the
- *                                              location has no AuthJWTMaxLifetime
+ *   AuthJWTRevocationHorizon SECONDS           main server: how long every entry is kept
+ *                                              (default 86400); revocation locations refuse
+ *                                              tokens that could live longer
  *   AuthJWTRevocationOperators USER...         main server: who may revoke by jti= / sub=
  */
 #ifndef JWT_REVOCATION_CONF_H
@@ -25,13 +26,18 @@ typedef struct jwt_revocation_conf {
     int allow_on_error_set;
     apr_int64_t interval;        /* AuthJWTRevocationCheckInterval */
     int interval_set;
-    apr_int64_t horizon;         /* AuthJWTRevocationHorizon */
-    int horizon_set;
 } jwt_revocation_conf_t;
 
 /* The merged part: NULL when neither sets anything, else a new one (or one of the two). */
 jwt_revocation_conf_t *jwt_revocation_merge(apr_pool_t *p, jwt_revocation_conf_t *base,
                                             jwt_revocation_conf_t *add);
+
+/* AuthJWTRevocationHorizon (main server), seconds; the default when not given. */
+apr_int64_t jwt_revocation_horizon(void);
+
+/* memcached reads an expiry over 30 days as a unix time: the horizon (plus an hour for
+ * leeway) must stay below it with memcache. */
+#define JWT_REVOCATION_MEMCACHE_MAX_HORIZON (30 * 86400 - 3600)
 
 /* Is user named by AuthJWTRevocationOperators (main server; none named: nobody)? */
 int jwt_revocation_is_operator(const char *user);
@@ -66,8 +72,8 @@ const char *jwt_cmd_revocation_operators(cmd_parms *cmd, void *mconfig, const ch
         RSRC_CONF | ACCESS_CONF, "seconds a child may reuse a 'not revoked' answer " \
         "(default 0: ask on every request); the propagation bound"), \
     AP_INIT_TAKE1("AuthJWTRevocationHorizon", jwt_cmd_revocation_horizon, NULL, \
-        RSRC_CONF | ACCESS_CONF, "seconds a subject cut-off is kept when AuthJWTMaxLifetime " \
-        "is not set (default 86400)"), \
+        RSRC_CONF, "seconds every revocation entry is kept (default 86400); locations with " \
+        "AuthJWTRevocation On refuse tokens that could live longer; main server only"), \
     AP_INIT_ITERATE("AuthJWTRevocationOperators", jwt_cmd_revocation_operators, NULL, \
         RSRC_CONF, "USER...: the authenticated users (r->user) jwt-revoke-handler lets " \
         "revoke by jti= or sub=; main server config only (default: nobody)")

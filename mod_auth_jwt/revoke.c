@@ -31,13 +31,13 @@ static void audit(request_rec *r, const char *who, const char *iss, const char *
     jwt_revocation_audit(r, who, iss, strncmp(what, "jti", 3) ? "sub" : "jti", value, until);
 }
 
-/* How long a subject cut-off must last: the longest a token can still be valid. */
+/* How long every entry lasts: the server-wide horizon (+ this location's leeway). Each
+ * revocation location refuses tokens whose exp + leeway lies beyond now + horizon or more
+ * than the horizon after their iat/nbf (revocation.c), so a token issued before the entry
+ * was made stops being accepted before the entry goes. */
 static apr_int64_t cut_lifetime(const jwt_dir_conf_t *conf)
 {
-    const jwt_revocation_conf_t *rc = conf->revocation;
-    apr_int64_t life = conf->max_lifetime_set && conf->max_lifetime > 0 ? conf->max_lifetime
-                     : rc && rc->horizon_set ? rc->horizon : JWT_REVOCATION_DEFAULT_HORIZON;
-    return life + conf->leeway;
+    return jwt_revocation_horizon() + conf->leeway;
 }
 
 /* Revoke a verified token: its jti until exp + leeway, else its subject up to its iat. */
@@ -50,9 +50,10 @@ static apr_status_t revoke_token(request_rec *r, const jwt_dir_conf_t *conf,
 
     jwt_revocation_claims(claims, &c);
     if (c.jti) {
-        until = (c.exp >= 0 ? c.exp : now + cut_lifetime(conf)) + conf->leeway;
-        if (until <= now)
-            until = now + 1;
+        /* not exp + this leeway: another location may accept it with a larger leeway */
+        until = now + cut_lifetime(conf);
+        if (c.exp >= 0 && c.exp + conf->leeway > until)
+            until = c.exp + conf->leeway;
         rv = jwt_revocation_revoke_jti(r->server, r->pool, c.iss, c.jti, until);
         if (rv == APR_SUCCESS)
             audit(r, who, c.iss, "jti", c.jti, until);

@@ -176,6 +176,10 @@ static apr_status_t put_in(ap_socache_instance_t *inst, server_rec *s, const uns
         return APR_ENOTIMPL;
     if (len > JWT_SHARED_STORE_MAX_VALUE)
         return APR_EINVAL;
+    /* memcached would read a relative expiry over 30 days as a unix time (long past: the
+     * entry gone at once); configtest refuses such horizons, this keeps it an error */
+    if (!strcmp(store_g.name, "memcache") && expiry - apr_time_now() > apr_time_from_sec(30 * 86400))
+        return APR_EINVAL;
     if ((rv = lock()) != APR_SUCCESS)
         return rv;
     rv = store_g.provider->store(inst, s, id, JWT_SHARED_STORE_ID_LEN, expiry,
