@@ -1,7 +1,8 @@
 /* dpop_replay.h -- the DPoP proof replay store (dpop_replay.c): each proof's jti is
  * accepted once within its window, server-wide, in an httpd socache (shmcb, shared by
- * every child, as mod_ssl keeps its sessions), or in AuthJWTRevocationCache's shared
- * store when one is configured (shared_store.h: across a fleet with redis / memcache). */
+ * every child, as mod_ssl keeps its sessions); with AuthJWTRevocationCache redis /
+ * memcache also in that store's DPoP-only instance (shared_store.h), across a fleet. Never
+ * in the revocation instance itself: fresh proof jtis would push revocations out. */
 #ifndef JWT_DPOP_REPLAY_H
 #define JWT_DPOP_REPLAY_H
 
