@@ -55,6 +55,22 @@ function value(samples, name, labels = {}) {
   return hit.reduce((s, [, , v]) => s + v, 0);
 }
 
+// A request is counted in log_transaction, after its response has reached the client, so
+// a scrape sent at once can be served (by another thread) before the last request is
+// counted; under ASan that gap is long enough to see. Scrape until two scrapes 150 ms apart
+// agree on every counter (ages and timestamps move with the clock, not with requests).
+async function settledScrape(scrapeOnce) {
+  const counters = (body) => body.split('\n').filter((l) => !/^#|_seconds|_timestamp/.test(l)).join('\n');
+  let last = await scrapeOnce();
+  for (let i = 0; i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 150));
+    const next = await scrapeOnce();
+    if (counters(next) === counters(last)) return next;
+    last = next;
+  }
+  throw new Error('the counters did not settle in 6 s');
+}
+
 describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
   let keys; let srv; let jwks; let ecJwk;
   const ISS = 'https://issuer.example/';
@@ -93,12 +109,12 @@ describe('metrics: shared counters, jwt-metrics-handler, mod_status', () => {
   const es = () => new jose.SignJWT(T.claims({ jti: `e${++n}` }))
     .setProtectedHeader({ alg: 'ES256', kid: 'remote-1' }).sign(keys.ec256.privateKey);
   const get = (p, t) => request(srv.base, p, { headers: t ? F.bearer(t) : {} });
-  const scrape = async () => {
+  const scrape = () => settledScrape(async () => {
     const res = await request(srv.base, '/metrics');
     assert.equal(res.status, 200);
     assert.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/);
     return res.body;
-  };
+  });
 
   let samples; let text; let oneConnection;
   test('a scripted mix of requests, served by several children', async () => {
@@ -291,7 +307,7 @@ describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
     keys?.cleanup();
   });
 
-  const scrape = async () => parseExposition((await request(srv.base, '/metrics')).body);
+  const scrape = async () => parseExposition(await settledScrape(async () => (await request(srv.base, '/metrics')).body));
   const hs = (s) => T.jwtSign({ alg: 'HS256', key: s.k, header: { kid: s.kid }, payload: T.claims() });
 
   test('secrets file: a good change and a broken one are one reload each, ok and failed', async () => {
