@@ -246,6 +246,33 @@ static const char *request_url(request_rec *r)
     return ap_construct_url(r->pool, path, r);
 }
 
+/* Is the host of the URL we expect in htu a name of this server (ServerName, ServerAlias,
+ * wildcard aliases as httpd's vhost matching, case-insensitive)? With UseCanonicalName Off
+ * (the default) ap_construct_url takes the client's Host header, and a request whose Host
+ * names another server lands in the default vhost: a proof and token captured at
+ * rs-b.example would then verify here, with Host: rs-b.example, and this server's replay
+ * store has never seen that jti. Only a name we answer for may be in htu. */
+static int host_is_ours(request_rec *r)
+{
+    const server_rec *s = r->server;
+    const char *host = ap_get_server_name(r);
+    int i;
+
+    if (!host || !*host)
+        return 0;
+    if (s->server_hostname && !strcasecmp(host, s->server_hostname))
+        return 1;
+    for (i = 0; s->names && i < s->names->nelts; i++) {
+        if (!strcasecmp(host, APR_ARRAY_IDX(s->names, i, const char *)))
+            return 1;
+    }
+    for (i = 0; s->wild_names && i < s->wild_names->nelts; i++) {
+        if (!ap_strcasecmp_match(host, APR_ARRAY_IDX(s->wild_names, i, const char *)))
+            return 1;
+    }
+    return 0;
+}
+
 #define DPOP_NOTE "auth_jwt_dpop_proof"
 
 /* A proof is used once per client request: the first section that checks it records it
@@ -298,6 +325,12 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
         return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof",
                       count ? "more than one DPoP proof" : "no DPoP proof",
                       count ? "more than one DPoP header" : "no DPoP header");
+    if (!host_is_ours(client_request(r)))
+        return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof", "invalid DPoP proof",
+                      apr_pstrcat(r->pool, "the request's host '",
+                                  ap_get_server_name(client_request(r)), "' is not this "
+                                  "server's ServerName or a ServerAlias: no htu can match",
+                                  NULL));
     memset(&req, 0, sizeof(req));
     req.method = client_request(r)->method;
     req.url = request_url(client_request(r));
@@ -338,14 +371,35 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
     return OK;
 }
 
+/* No AuthJWTBinding for the section: a token with a cnf claim is sender-constrained (RFC
+ * 7800 / 8705 / 9449), and accepting it as a plain bearer token would make its binding
+ * worthless (RFC 9449 7.2, RFC 8705 3: it MUST NOT be). The section checks no binding, so
+ * the token is refused; the Bearer challenge (the only scheme taken here) says
+ * invalid_token. AuthJWTBinding none is the explicit opt-out. */
+static int unbound(request_rec *r, const jwt_request_state_t *st, jwt_binding_refusal_t *no)
+{
+    json_object *cnf;
+
+    if (!json_object_object_get_ex(st->claims, "cnf", &cnf))
+        return OK;
+    return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token",
+                  "a sender-constrained token is not accepted here",
+                  jwt_dpop_token_jkt(st->claims)
+                      ? "a DPoP-bound token (cnf.jkt) where no AuthJWTBinding is set"
+                      : "a token with a cnf claim where no AuthJWTBinding is set "
+                        "(AuthJWTBinding none accepts it as a bearer token)");
+}
+
 int jwt_stage_binding(request_rec *r, const jwt_dir_conf_t *conf,
                       const jwt_request_state_t *st, const token_hunt_t *hunt,
                       jwt_binding_refusal_t *no)
 {
     const jwt_binding_conf_t *b = conf->binding;
 
-    if (!b || !b->modes)
-        return OK;
+    if (!b || !b->modes_set)
+        return unbound(r, st, no);
+    if (!b->modes)
+        return OK;                     /* AuthJWTBinding none: cnf or not, a bearer token */
     if (b->modes & JWT_BIND_MTLS)
         return check_mtls(r, b, st, no);
     if (b->modes & JWT_BIND_DPOP)

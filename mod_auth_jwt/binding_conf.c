@@ -92,10 +92,8 @@ const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, con
     else if (!strcasecmp(mode, "mtls"))
         b->modes = JWT_BIND_MTLS;
     else if (!strcasecmp(mode, "dpop")) {
-        /* its replay store is made at startup, for the sections read then */
-        if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_RUN_MPM)
-            return "AuthJWTBinding dpop is not allowed in .htaccess (the replay store of its "
-                   "proofs is made at startup)";
+        /* its replay store is made at startup, for the sections read then; the directive
+         * is not allowed in .htaccess (binding_conf.h) */
         b->modes = JWT_BIND_DPOP;
         dpop_sections++;
     }

@@ -42,6 +42,9 @@ jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *b
 /* The user a request without any token is authenticated as (AuthJWTOptional), or NULL
  * when a token is required. */
 const char *jwt_optional_user(const jwt_dir_conf_t *conf);
+/* In r->notes of a request let in as AuthJWTOptional's user: it has no claims of its own,
+ * and must not borrow those of the request it is a subrequest or redirect of (expr.c). */
+#define JWT_ANON_NOTE "auth_jwt_anonymous"
 
 const char *jwt_cmd_optional(cmd_parms *cmd, void *mconfig, const char *name);
 const char *jwt_cmd_binding(cmd_parms *cmd, void *mconfig, const char *mode, const char *opt);
@@ -50,20 +53,23 @@ const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *a
 const char *jwt_cmd_dpop_window(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_dpop_nonce(cmd_parms *cmd, void *mconfig, const char *arg);
 
-/* AuthJWTOptional and AuthJWTBinding are OR_AUTHCFG like AuthJWTUserClaim: they trust no
- * key. Which addresses may speak for a client's certificate is a server's decision: never
- * in .htaccess. */
+/* Every one of these is a server's decision, never .htaccess's (RSRC_CONF | ACCESS_CONF):
+ * an .htaccess could otherwise weaken the section it sits in (AuthJWTBinding none or
+ * ... optional, AuthJWTDPoPNonce off, a longer AuthJWTDPoPWindow, AuthJWTOptional letting
+ * tokenless requests in), as it could say which addresses speak for a client's
+ * certificate. httpd refuses them there ("not allowed here", naming the file). */
 #define JWT_BINDING_CMDS \
-    AP_INIT_TAKE1("AuthJWTOptional", jwt_cmd_optional, NULL, RSRC_CONF | OR_AUTHCFG, \
+    AP_INIT_TAKE1("AuthJWTOptional", jwt_cmd_optional, NULL, RSRC_CONF | ACCESS_CONF, \
         "NAME: a request without a token is let through as user NAME (no claims); a bad " \
         "token is still refused"), \
-    AP_INIT_TAKE12("AuthJWTBinding", jwt_cmd_binding, NULL, RSRC_CONF | OR_AUTHCFG, \
+    AP_INIT_TAKE12("AuthJWTBinding", jwt_cmd_binding, NULL, RSRC_CONF | ACCESS_CONF, \
         "mtls [optional] | dpop [optional] | none: tokens must be bound to the TLS client " \
         "certificate (RFC 8705 cnf x5t#S256) or to a DPoP key (RFC 9449 cnf jkt); optional " \
-        "lets a token without cnf through as a bearer token"), \
-    AP_INIT_TAKE1("AuthJWTDPoPWindow", jwt_cmd_dpop_window, NULL, RSRC_CONF | OR_AUTHCFG, \
+        "lets a token without cnf through as a bearer token; none (explicitly) accepts a " \
+        "token with cnf as a bearer token, refused where no AuthJWTBinding is set"), \
+    AP_INIT_TAKE1("AuthJWTDPoPWindow", jwt_cmd_dpop_window, NULL, RSRC_CONF | ACCESS_CONF, \
         "seconds a DPoP proof is accepted after its iat, and its jti remembered (default 60)"), \
-    AP_INIT_TAKE1("AuthJWTDPoPNonce", jwt_cmd_dpop_nonce, NULL, RSRC_CONF | OR_AUTHCFG, \
+    AP_INIT_TAKE1("AuthJWTDPoPNonce", jwt_cmd_dpop_nonce, NULL, RSRC_CONF | ACCESS_CONF, \
         "SECONDS | off: DPoP proofs must carry a server nonce (DPoP-Nonce) of this lifetime " \
         "(RFC 9449 8; default off)"), \
     AP_INIT_TAKE1("AuthJWTClientCertHeader", jwt_cmd_cert_header, NULL, \

@@ -36,6 +36,11 @@ describe('AuthJWTBinding dpop', () => {
         F.location('/inner', 'inner', `${key}  AuthJWTBinding dpop\n  AuthJWTUserClaim email\n  Require valid-user`),
         '<Directory "/tmp/jwt-it-dpop-*/htdocs/ht">\n  AllowOverride AuthConfig\n</Directory>\n',
         F.location('/nonce', 'nonce', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPNonce 300\n  Require valid-user`),
+        F.location('/plain', 'plain', `${key}  Require valid-user`),
+        F.location('/unbound', 'unbound', `${key}  AuthJWTBinding none\n  Require valid-user`),
+        // every request lands here (the only vhost): a Host naming another server is
+        // answered by this default vhost, as in a real deployment
+        '<VirtualHost *:*>\n  ServerName 127.0.0.1\n  ServerAlias api.example *.wild.example\n</VirtualHost>\n',
       ].join('\n'),
     });
   });
@@ -216,16 +221,49 @@ describe('AuthJWTBinding dpop', () => {
     }
   });
 
-  test('AuthJWTBinding dpop in .htaccess is refused (500, the reason logged): the replay store is made at startup', async () => {
+  test('binding directives and AuthJWTOptional in .htaccess are refused (500, the file named in the error log): an .htaccess may not weaken its section', async () => {
     const fs = require('node:fs');
     const path = require('node:path');
     const dir = path.join(srv.dir, 'htdocs', 'ht');
+    const file = path.join(dir, '.htaccess');
     fs.mkdirSync(dir, { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, '.htaccess'), 'AuthType jwt\nAuthJWTBinding dpop\nRequire valid-user\n', { mode: 0o644 });
     fs.writeFileSync(path.join(dir, 'x.txt'), 'x\n', { mode: 0o644 });
-    const res = await request(srv.base, '/ht/x.txt');
-    assert.equal(res.status, 500);
-    assert.match(srv.errorLog(), /AuthJWTBinding dpop is not allowed in \.htaccess/);
+    const esc = (x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const line of ['AuthJWTBinding dpop', 'AuthJWTBinding none', 'AuthJWTBinding mtls optional', 'AuthJWTDPoPNonce off',
+      'AuthJWTDPoPWindow 3600', 'AuthJWTOptional anonymous']) {
+      fs.writeFileSync(file, `AuthType jwt\nAuthName ht\n${line}\nRequire valid-user\n`, { mode: 0o644 });
+      const before = srv.errorLog().length;
+      const res = await request(srv.base, '/ht/x.txt');
+      assert.equal(res.status, 500, `${line}: ${res.status}`);
+      assert.match(srv.errorLog().slice(before), new RegExp(`${esc(file)}: ${line.split(' ')[0]} not allowed here`), line);
+    }
+  });
+
+  test('the host of htu must be this server\'s ServerName or a ServerAlias: a proof for another server, replayed with its Host, is refused', async () => {
+    const t = await boundTo(alice);
+    const at = (host) => `http://${host}:${srv.port}/dpop/ok.txt`;
+    for (const host of ['rs-b.example', 'localhost', 'wild.example']) {
+      const p = await dpop.generateProof(alice, at(host), 'GET', undefined, t);
+      expectDpopError(await send('/dpop/ok.txt', t, p, { headers: ['Host', `${host}:${srv.port}`] }), 'dpop', 'invalid_dpop_proof');
+      assert.match(srv.errorLog(), new RegExp(`the request's host '${host.replace(/\./g, '\\.')}' is not this server's ServerName`));
+    }
+    for (const host of ['api.example', 'API.Example', 'eu.wild.example', '127.0.0.1']) {
+      const p = await dpop.generateProof(alice, at(host), 'GET', undefined, t);
+      A.expectOk(await send('/dpop/ok.txt', t, p, { headers: ['Host', `${host}:${srv.port}`] }));
+    }
+  });
+
+  test('without AuthJWTBinding a DPoP-bound token is refused as a bearer token (RFC 9449 7.2); AuthJWTBinding none takes it', async () => {
+    const t = await boundTo(alice);
+    const res = await send('/plain/ok.txt', t, [], { scheme: 'Bearer' });
+    A.expectInvalidToken(res, 'plain', t);
+    assert.equal(A.parseChallenge(res.header('WWW-Authenticate')[0]).params.error_description,
+      'a sender-constrained token is not accepted here');
+    assert.match(srv.errorLog(), /a DPoP-bound token \(cnf\.jkt\) where no AuthJWTBinding is set/);
+    // a proof alongside changes nothing: this section checks none
+    A.expectInvalidToken(await send('/plain/ok.txt', t, await proof(alice, '/plain/ok.txt', t), { scheme: 'Bearer' }), 'plain', t);
+    A.expectOk(await send('/plain/ok.txt', tok({}), [], { scheme: 'Bearer' }));
+    A.expectOk(await send('/unbound/ok.txt', t, [], { scheme: 'Bearer' }));
   });
 
   test('AuthJWTDPoPNonce: no nonce or a wrong one is 401 use_dpop_nonce with a DPoP-Nonce; npm dpop with that nonce is 200', async () => {

@@ -77,8 +77,18 @@ describe('AuthJWTBinding mtls', () => {
     }
   });
 
-  test('without AuthJWTBinding a bound token is a bearer token (RFC 8705 3: the resource opts in); none turns it off', async () => {
-    A.expectOk(await get('/plain/ok.txt', bound('alice'), undefined));
+  test('without AuthJWTBinding a certificate-bound token is refused (its binding would go unchecked); AuthJWTBinding none takes it as a bearer token', async () => {
+    const t = bound('alice');
+    for (const cert of [undefined, pki.clients.alice]) {
+      const res = await get('/plain/ok.txt', t, cert);
+      A.expectInvalidToken(res, 'plain', t);
+      assert.equal(A.parseChallenge(res.header('WWW-Authenticate')[0]).params.error_description,
+        'a sender-constrained token is not accepted here');
+    }
+    assert.match(srv.errorLog(), /a token with a cnf claim where no AuthJWTBinding is set/);
+    A.expectOk(await get('/plain/ok.txt', tok({}), undefined));
+    // the explicit opt-out
+    A.expectOk(await get('/mtls/off/ok.txt', t, undefined));
     A.expectOk(await get('/mtls/off/ok.txt', tok({}), undefined));
   });
 
