@@ -133,6 +133,7 @@ static int refuse_invalid_token(request_rec *r, const jwt_err_t *err, const char
 static int let_anonymous_in(request_rec *r, const char *user)
 {
     r->user = (char *)user;
+    apr_table_setn(r->notes, JWT_ANON_NOTE, "1");   /* no claims, not even a parent's */
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(1301)
                   "no token in the request to %s: anonymous user '%s' (AuthJWTOptional)",
                   r->uri, user);

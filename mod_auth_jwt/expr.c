@@ -8,9 +8,11 @@
  *                            split at spaces (an RFC 8693 "scope"); empty otherwise
  *
  * They read the claims authn.c left in the request state, never a token: what an expression
- * sees is what was verified. A subrequest or internal redirect (which httpd does not
- * authenticate again when its configuration is the same, and which may run in a section
- * without AuthType jwt) sees the claims of the request it came from. An unknown claim is
+ * sees is what was verified. A subrequest or internal redirect sees the claims of the
+ * request it came from only when it authenticates the same way (the same section of ours,
+ * the same AuthType: httpd then does not authenticate it again); in any other section,
+ * an open one, another AuthType, AuthJWTOptional's anonymous user, it sees only what its
+ * own authentication verified. An unknown claim is
  * empty, never an error: an expression must not fail a request because a token lacks a
  * claim. The argument is a constant string in every real use, but ap_expr also passes
  * computed ones at request time; both work, since nothing is compiled from it.
@@ -26,6 +28,7 @@
 #include "env.h"
 #include "jwt_claims.h"
 #include "explain.h"
+#include "binding_conf.h"
 
 #include "mod_auth.h"
 
@@ -33,17 +36,50 @@
 #include <apr_strings.h>
 #include "ap_expr.h"
 #include "http_request.h"
+#include "http_core.h"
 
-/* The claims this request may use: its own state, or that of the request it is a
- * subrequest (r->main) or internal redirect (r->prev) of. NULL when none was verified. */
-static json_object *request_claims(const request_rec *r)
+/* Does q authenticate as p does? The same section of ours (the merged jwt_dir_conf_t is
+ * one pointer for one merge result, as httpd reuses its walk caches) under the same
+ * AuthType. httpd itself skips authentication for a subrequest or redirect whose whole
+ * per-dir config is its parent's; that cannot be asked while <If> is being walked (the
+ * config is still being built), hence the auth-relevant part. */
+static int same_auth(request_rec *q, request_rec *p)
 {
-    const request_rec *q;
+    const char *tq, *tp;
 
-    for (q = r; q; q = q->main ? q->main : q->prev) {
+    if (ap_get_module_config(q->per_dir_config, &auth_jwt_module)
+        != ap_get_module_config(p->per_dir_config, &auth_jwt_module))
+        return 0;
+    tq = ap_auth_type(q);
+    tp = ap_auth_type(p);
+    return tq && tp && !strcasecmp(tq, tp);
+}
+
+/* The request q inherits its authentication from: its internal redirect's origin
+ * (r->prev) or its subrequest's parent (r->main), in httpd's order, when that one
+ * authenticated the same way; else NULL. */
+static request_rec *inherits_from(request_rec *q)
+{
+    if (q->prev && same_auth(q, q->prev))
+        return q->prev;
+    if (q->main && same_auth(q, q->main))
+        return q->main;
+    return NULL;
+}
+
+/* The claims this request may use: its own state, or that of the request it inherited
+ * authentication from. A request in another section (AuthJWTOptional's anonymous user, an
+ * open location, another AuthType) uses only its own: NULL when none was verified. */
+static json_object *request_claims(request_rec *r)
+{
+    request_rec *q;
+
+    for (q = r; q; q = inherits_from(q)) {
         const jwt_request_state_t *st = jwt_request_state(q);
         if (st && st->claims)
             return st->claims;
+        if (apr_table_get(q->notes, JWT_ANON_NOTE))
+            return NULL;               /* let in without a token: no claims at all */
     }
     return NULL;
 }

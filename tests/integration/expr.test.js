@@ -3,9 +3,9 @@
 // through a real httpd: Require expr inside <RequireAll> after Require valid-user, standing
 // alone (httpd authenticates first only when the expression names %{REMOTE_USER}), Header
 // and RequestHeader expr=, per-directory RewriteCond expr, and <If> / SetEnvIfExpr, which
-// httpd evaluates before authentication: they see the claims of a request that inherited
-// them (an internal redirect: an ErrorDocument here), and nothing (never an error) in the request that carries the
-// token. Tokens are made by npm jsonwebtoken / jose.
+// httpd evaluates before authentication: they see nothing (never an error) in the request
+// that carries the token, nor in an internal redirect (an ErrorDocument here) into a
+// section that authenticates otherwise (open, or AuthJWTOptional's anonymous user). Tokens are made by npm jsonwebtoken / jose.
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startHttpd, request, parseEnv } = require('./lib/httpd');
@@ -60,6 +60,16 @@ describe('claims in httpd expressions', () => {
           "  <If \"jwt_claim('tenant') == 'blue'\">\n    SetEnv IF_TENANT blue\n  </If>\n" +
           "  SetEnvIfExpr \"'orders:read' -in jwt_claim_list('scope')\" CAN_READ=yes\n" +
           '</Location>\n',
+        // a token in the query (not carried into an ErrorDocument's redirect) whose 404s go
+        // to AuthJWTOptional sections: there the redirect is the anonymous user's, whose
+        // expressions must not see the claims of the request it came from
+        F.location('/qredir', 'qredir', `${key}  AuthJWTTokenFrom query=access_token\n  Require valid-user\n` +
+          '  ErrorDocument 404 /anon/env.cgi'),
+        F.location('/qredir-expr', 'qredir-expr', `${key}  AuthJWTTokenFrom query=access_token\n  Require valid-user\n` +
+          '  ErrorDocument 404 /anon-expr/env.cgi'),
+        F.location('/anon', 'anon', `${key}  AuthJWTOptional anonymous\n  Require valid-user\n` +
+          '  Header always set X-Tenant "expr=[%{jwt_claim:tenant}]"'),
+        F.location('/anon-expr', 'anon-expr', `${key}  AuthJWTOptional anonymous\n  Require jwt-expr "jwt_claim('tenant') == 'blue'"`),
         // the same <If> in the request that carries the token: evaluated before authn
         F.location('/ifmain', 'ifmain', `${key}  Require valid-user\n` +
           "  <If \"jwt_claim('tenant') == 'blue'\">\n    SetEnv IF_TENANT blue\n  </If>\n" +
@@ -151,22 +161,37 @@ describe('claims in httpd expressions', () => {
     assert.equal(parseEnv(red.body).RW_TENANT, undefined);
   });
 
-  test('<If> and SetEnvIfExpr in an internal redirect see the claims of the request it came from', async () => {
+  test('<If> and SetEnvIfExpr in an internal redirect into an open section see no claims (it does not authenticate as its origin)', async () => {
     const res = await get('/redir/anything', tok({ tenant: 'blue', scope: 'orders:read', sub: 'carol' }));
     assert.equal(res.status, 404, res.body.slice(0, 300));
     const env = parseEnv(res.body);
     assert.equal(env.REDIRECT_URL, '/redir/anything', 'not the internal redirect this test means');
-    assert.equal(env.IF_TENANT, 'blue');
-    assert.equal(env.CAN_READ, 'yes');
-    const other = parseEnv((await get('/redir/anything', tok({ tenant: 'red', scope: 'orders:write' }))).body);
-    assert.equal(other.IF_TENANT, undefined);
-    assert.equal(other.CAN_READ, undefined);
+    assert.equal(env.IF_TENANT, undefined);
+    assert.equal(env.CAN_READ, undefined);
+    assert.doesNotMatch(srv.errorLog(), /AH-JWT-1302/, 'an expression error was logged');
     // the same section reached directly, with no token: empty claims, no error
     const direct = await get('/inner/env.cgi', null);
     assert.equal(direct.status, 200);
     const d = parseEnv(direct.body);
     assert.equal(d.IF_TENANT, undefined);
     assert.equal(d.CAN_READ, undefined);
+  });
+
+  test('a redirect into an AuthJWTOptional section, let in as the anonymous user: jwt_claim() and Require jwt-expr see none of its origin\'s claims', async () => {
+    const t = tok({ tenant: 'blue', sub: 'carol' });
+    const res = await request(srv.base, `/qredir/missing?access_token=${t}`);
+    assert.equal(res.status, 404, res.body.slice(0, 300));
+    const env = parseEnv(res.body);
+    assert.equal(env.REDIRECT_URL, '/qredir/missing', 'not the internal redirect this test means');
+    assert.equal(env.REMOTE_USER, 'anonymous', 'the redirect was not let in as the anonymous user');
+    assert.equal(res.header('X-Tenant')[0], '[]', 'jwt_claim() in the anonymous redirect saw its origin\'s claims');
+    // Require jwt-expr there: no claims of its own, so no user of ours, and the ErrorDocument
+    // is not served (httpd answers the 404 with its own page)
+    const ex = await request(srv.base, `/qredir-expr/missing?access_token=${t}`);
+    assert.equal(ex.status, 404);
+    assert.doesNotMatch(ex.body, /REMOTE_USER=/, 'Require jwt-expr granted the anonymous redirect with its origin\'s claims');
+    // the same sections with the token in the request itself still work
+    A.expectOk(await request(srv.base, `/qredir/ok.txt?access_token=${t}`));
   });
 
   test('<If> and SetEnvIfExpr in the request carrying the token: evaluated before authentication, so empty', async () => {
