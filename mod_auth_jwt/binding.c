@@ -240,9 +240,11 @@ static request_rec *client_request(request_rec *r)
 /* The request's URL as the client addressed it (RFC 9449 4.3: htu): this server's scheme,
  * the name and port the client used (UseCanonicalName decides, as for every URL httpd
  * makes about itself) and the path as sent, not decoded. */
-static const char *request_url(request_rec *r)
+static const char *request_url(request_rec *r, const jwt_binding_conf_t *b)
 {
     const char *path = r->parsed_uri.path && *r->parsed_uri.path ? r->parsed_uri.path : "/";
+    if (b->dpop_url)                   /* AuthJWTDPoPURL: the public origin, set by config */
+        return apr_pstrcat(r->pool, b->dpop_url, path, NULL);
     return ap_construct_url(r->pool, path, r);
 }
 
@@ -325,7 +327,7 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
         return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof",
                       count ? "more than one DPoP proof" : "no DPoP proof",
                       count ? "more than one DPoP header" : "no DPoP header");
-    if (!host_is_ours(client_request(r)))
+    if (!b->dpop_url && !host_is_ours(client_request(r)))
         return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof", "invalid DPoP proof",
                       apr_pstrcat(r->pool, "the request's host '",
                                   ap_get_server_name(client_request(r)), "' is not this "
@@ -333,7 +335,7 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
                                   NULL));
     memset(&req, 0, sizeof(req));
     req.method = client_request(r)->method;
-    req.url = request_url(client_request(r));
+    req.url = request_url(client_request(r), b);
     req.access_token = hunt->token;
     req.token_len = hunt->len;
     req.jkt = jkt;

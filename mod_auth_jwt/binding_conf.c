@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_network_io.h>
+#include <apr_uri.h>
 #include "http_core.h"
 
 #define BINDING_MERGE(f) do { \
@@ -29,6 +30,7 @@ jwt_binding_conf_t *jwt_binding_merge(apr_pool_t *p, const jwt_binding_conf_t *b
     BINDING_MERGE(trusted);
     BINDING_MERGE(dpop_window);
     BINDING_MERGE(dpop_nonce);
+    BINDING_MERGE(dpop_url);
     return c;
 }
 
@@ -165,5 +167,31 @@ const char *jwt_cmd_dpop_nonce(cmd_parms *cmd, void *mconfig, const char *arg)
     else if ((msg = jwt_parse_seconds(cmd, arg, 10, 86400, &b->dpop_nonce)))
         return msg;
     b->dpop_nonce_set = 1;
+    return NULL;
+}
+
+/* The origin only (scheme, host, port): the path of htu is always the request's own. A
+ * default port is dropped, as RFC 9449 4.3's normalisation does on the proof's side. */
+const char *jwt_cmd_dpop_url(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    jwt_binding_conf_t *b = binding_of(cmd, mconfig);
+    apr_uri_t u;
+    int https;
+
+    if (apr_uri_parse(cmd->temp_pool, arg, &u) != APR_SUCCESS || !u.scheme || !u.hostname
+        || !*u.hostname || u.user || u.password || u.query || u.fragment
+        || (u.path && *u.path && strcmp(u.path, "/"))
+        || (strcasecmp(u.scheme, "https") && strcasecmp(u.scheme, "http")))
+        return apr_psprintf(cmd->pool, "AuthJWTDPoPURL: '%s' is not http[s]://HOST[:PORT] "
+                            "(an origin, no path, query or user)", arg);
+    https = !strcasecmp(u.scheme, "https");
+    if (u.port_str && !u.port)
+        return apr_psprintf(cmd->pool, "AuthJWTDPoPURL: '%s' has a bad port", arg);
+    b->dpop_url = apr_psprintf(cmd->pool, "%s://%s%s%s", https ? "https" : "http",
+                               apr_pstrdup(cmd->pool, u.hostname),
+                               u.port && u.port != (https ? 443 : 80) ? ":" : "",
+                               u.port && u.port != (https ? 443 : 80)
+                                   ? apr_psprintf(cmd->pool, "%u", (unsigned)u.port) : "");
+    b->dpop_url_set = 1;
     return NULL;
 }

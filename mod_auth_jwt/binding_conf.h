@@ -25,6 +25,8 @@ typedef struct jwt_binding_conf {
     int dpop_window_set;
     apr_int64_t dpop_nonce;          /* AuthJWTDPoPNonce: a nonce's lifetime, 0 = no nonces */
     int dpop_nonce_set;
+    const char *dpop_url;            /* AuthJWTDPoPURL: scheme://host[:port], no slash */
+    int dpop_url_set;
 } jwt_binding_conf_t;
 
 #define JWT_DPOP_DEFAULT_WINDOW 60
@@ -52,6 +54,7 @@ const char *jwt_cmd_cert_header(cmd_parms *cmd, void *mconfig, const char *name)
 const char *jwt_cmd_trusted_proxies(cmd_parms *cmd, void *mconfig, const char *addr);
 const char *jwt_cmd_dpop_window(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *jwt_cmd_dpop_nonce(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *jwt_cmd_dpop_url(cmd_parms *cmd, void *mconfig, const char *arg);
 
 /* Every one of these is a server's decision, never .htaccess's (RSRC_CONF | ACCESS_CONF):
  * an .htaccess could otherwise weaken the section it sits in (AuthJWTBinding none or
@@ -72,6 +75,9 @@ const char *jwt_cmd_dpop_nonce(cmd_parms *cmd, void *mconfig, const char *arg);
     AP_INIT_TAKE1("AuthJWTDPoPNonce", jwt_cmd_dpop_nonce, NULL, RSRC_CONF | ACCESS_CONF, \
         "SECONDS | off: DPoP proofs must carry a server nonce (DPoP-Nonce) of this lifetime " \
         "(RFC 9449 8; default off)"), \
+    AP_INIT_TAKE1("AuthJWTDPoPURL", jwt_cmd_dpop_url, NULL, RSRC_CONF | ACCESS_CONF, \
+        "http[s]://HOST[:PORT]: the public origin DPoP proofs' htu must name (behind a " \
+        "TLS-terminating proxy); default: this vhost's URL, its host a ServerName/ServerAlias"), \
     AP_INIT_TAKE1("AuthJWTClientCertHeader", jwt_cmd_cert_header, NULL, \
         RSRC_CONF | ACCESS_CONF, "NAME: request header holding the client certificate as " \
         "RFC 9440 Client-Cert (:base64 DER:), trusted only from AuthJWTClientCertTrustedProxies"), \

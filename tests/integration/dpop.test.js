@@ -36,6 +36,7 @@ describe('AuthJWTBinding dpop', () => {
         F.location('/inner', 'inner', `${key}  AuthJWTBinding dpop\n  AuthJWTUserClaim email\n  Require valid-user`),
         '<Directory "/tmp/jwt-it-dpop-*/htdocs/ht">\n  AllowOverride AuthConfig\n</Directory>\n',
         F.location('/nonce', 'nonce', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPNonce 300\n  Require valid-user`),
+        F.location('/pub', 'pub', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPURL HTTPS://API.example:443/\n  Require valid-user`),
         F.location('/plain', 'plain', `${key}  Require valid-user`),
         F.location('/unbound', 'unbound', `${key}  AuthJWTBinding none\n  Require valid-user`),
         // every request lands here (the only vhost): a Host naming another server is
@@ -250,6 +251,24 @@ describe('AuthJWTBinding dpop', () => {
     for (const host of ['api.example', 'API.Example', 'eu.wild.example', '127.0.0.1']) {
       const p = await dpop.generateProof(alice, at(host), 'GET', undefined, t);
       A.expectOk(await send('/dpop/ok.txt', t, p, { headers: ['Host', `${host}:${srv.port}`] }));
+    }
+  });
+
+  test('AuthJWTDPoPURL: htu must name the configured public origin, whatever the Host; a bad URL is a config error', async () => {
+    const t = await boundTo(alice);
+    const pub = (host) => dpop.generateProof(alice, `https://${host}/pub/ok.txt`, 'GET', undefined, t);
+    A.expectOk(await send('/pub/ok.txt', t, await pub('api.example')));
+    A.expectOk(await send('/pub/ok.txt', t, await pub('api.example:443')));
+    A.expectOk(await send('/pub/ok.txt', t, await pub('api.example'), { headers: ['Host', 'rs-b.example'] }));
+    expectDpopError(await send('/pub/ok.txt', t, await proof(alice, '/pub/ok.txt', t)), 'pub', 'invalid_dpop_proof');
+    expectDpopError(await send('/pub/ok.txt', t, await pub('rs-b.example'), { headers: ['Host', 'rs-b.example'] }), 'pub', 'invalid_dpop_proof');
+    expectDpopError(await send('/pub/ok.txt', t, await dpop.generateProof(alice, 'http://api.example/pub/ok.txt', 'GET', undefined, t)), 'pub', 'invalid_dpop_proof');
+    const { configtest } = require('./lib/httpd');
+    for (const u of ['ftp://api.example', 'https://api.example/base', 'https://api.example/?q=1', 'api.example', 'https://u@api.example', 'https://api.example:x']) {
+      const bad = await configtest(F.location('/x', 'x', `  AuthJWTDPoPURL ${u}\n  Require valid-user`), { name: 'dpop-url' });
+      assert.notEqual(bad.code, 0, u);
+      assert.match(bad.output, /AuthJWTDPoPURL: .* is not http\[s\]:\/\/HOST\[:PORT\]|has a bad port/, `${u}: ${bad.output}`);
+      assert.match(bad.output, new RegExp(`line ${bad.lineOf('AuthJWTDPoPURL')} of`), bad.output);
     }
   });
 
