@@ -187,8 +187,10 @@ const char *jwt_cmd_dpop_url(cmd_parms *cmd, void *mconfig, const char *arg)
     https = !strcasecmp(u.scheme, "https");
     if (u.port_str && !u.port)
         return apr_psprintf(cmd->pool, "AuthJWTDPoPURL: '%s' has a bad port", arg);
-    b->dpop_url = apr_psprintf(cmd->pool, "%s://%s%s%s", https ? "https" : "http",
-                               apr_pstrdup(cmd->pool, u.hostname),
+    /* apr_uri_parse drops an IPv6 literal's brackets; a URL needs them back */
+    b->dpop_url = apr_psprintf(cmd->pool, "%s://%s%s%s%s%s", https ? "https" : "http",
+                               strchr(u.hostname, ':') ? "[" : "", u.hostname,
+                               strchr(u.hostname, ':') ? "]" : "",
                                u.port && u.port != (https ? 443 : 80) ? ":" : "",
                                u.port && u.port != (https ? 443 : 80)
                                    ? apr_psprintf(cmd->pool, "%u", (unsigned)u.port) : "");

@@ -37,6 +37,7 @@ describe('AuthJWTBinding dpop', () => {
         '<Directory "/tmp/jwt-it-dpop-*/htdocs/ht">\n  AllowOverride AuthConfig\n</Directory>\n',
         F.location('/nonce', 'nonce', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPNonce 300\n  Require valid-user`),
         F.location('/pub', 'pub', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPURL HTTPS://API.example:443/\n  Require valid-user`),
+        F.location('/pub6', 'pub6', `${key}  AuthJWTBinding dpop\n  AuthJWTDPoPURL https://[2001:db8::1]:8443\n  Require valid-user`),
         F.location('/plain', 'plain', `${key}  Require valid-user`),
         F.location('/unbound', 'unbound', `${key}  AuthJWTBinding none\n  Require valid-user`),
         // every request lands here (the only vhost): a Host naming another server is
@@ -263,6 +264,9 @@ describe('AuthJWTBinding dpop', () => {
     expectDpopError(await send('/pub/ok.txt', t, await proof(alice, '/pub/ok.txt', t)), 'pub', 'invalid_dpop_proof');
     expectDpopError(await send('/pub/ok.txt', t, await pub('rs-b.example'), { headers: ['Host', 'rs-b.example'] }), 'pub', 'invalid_dpop_proof');
     expectDpopError(await send('/pub/ok.txt', t, await dpop.generateProof(alice, 'http://api.example/pub/ok.txt', 'GET', undefined, t)), 'pub', 'invalid_dpop_proof');
+    // an IPv6 literal keeps its brackets, and a port that is not the default
+    A.expectOk(await send('/pub6/ok.txt', t, await dpop.generateProof(alice, 'https://[2001:db8::1]:8443/pub6/ok.txt', 'GET', undefined, t)));
+    expectDpopError(await send('/pub6/ok.txt', t, await dpop.generateProof(alice, 'https://[2001:db8::1]/pub6/ok.txt', 'GET', undefined, t)), 'pub6', 'invalid_dpop_proof');
     const { configtest } = require('./lib/httpd');
     for (const u of ['ftp://api.example', 'https://api.example/base', 'https://api.example/?q=1', 'api.example', 'https://u@api.example', 'https://api.example:x']) {
       const bad = await configtest(F.location('/x', 'x', `  AuthJWTDPoPURL ${u}\n  Require valid-user`), { name: 'dpop-url' });
