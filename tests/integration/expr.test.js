@@ -67,6 +67,10 @@ describe('claims in httpd expressions', () => {
           '  ErrorDocument 404 /anon/env.cgi'),
         F.location('/qredir-expr', 'qredir-expr', `${key}  AuthJWTTokenFrom query=access_token\n  Require valid-user\n` +
           '  ErrorDocument 404 /anon-expr/env.cgi'),
+        // and one whose 404 stays in the same section: the redirect authenticates as its
+        // origin (httpd does not authenticate it again) and keeps the claims
+        F.location('/sameq', 'sameq', `${key}  AuthJWTTokenFrom query=access_token\n  Require valid-user\n` +
+          '  ErrorDocument 404 /sameq/ok.txt\n  Header always set X-Tenant "expr=[%{jwt_claim:tenant}]"'),
         F.location('/anon', 'anon', `${key}  AuthJWTOptional anonymous\n  Require valid-user\n` +
           '  Header always set X-Tenant "expr=[%{jwt_claim:tenant}]"'),
         F.location('/anon-expr', 'anon-expr', `${key}  AuthJWTOptional anonymous\n  Require jwt-expr "jwt_claim('tenant') == 'blue'"`),
@@ -192,6 +196,11 @@ describe('claims in httpd expressions', () => {
     assert.doesNotMatch(ex.body, /REMOTE_USER=/, 'Require jwt-expr granted the anonymous redirect with its origin\'s claims');
     // the same sections with the token in the request itself still work
     A.expectOk(await request(srv.base, `/qredir/ok.txt?access_token=${t}`));
+    // a redirect within the same section still sees its origin's claims
+    const same = await request(srv.base, `/sameq/missing?access_token=${t}`);
+    assert.equal(same.status, 404);
+    assert.equal(same.body, 'ok\n', 'the ErrorDocument was not served');
+    assert.equal(same.header('X-Tenant')[0], '[blue]');
   });
 
   test('<If> and SetEnvIfExpr in the request carrying the token: evaluated before authentication, so empty', async () => {
