@@ -449,10 +449,14 @@ void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token
 {
     jwt_conn_t *cs = memo_of(r);
 
-    if (!cs || !cache_g.slots || !t->payload || !slot_fits(t))
+    if (!cs || !cache_g.slots || !t->payload)
         return;
+    /* served from the memo: nothing new. Asked before slot_fits, whose three strlen calls
+     * every memo hit (the same token again on the connection) would otherwise pay */
     if (cs->memo.used && cs->memo_obj == t->payload && memcmp(cs->memo.key, key, 32) == 0)
-        return;                        /* served from the memo: nothing new */
+        return;
+    if (!slot_fits(t))
+        return;
     memo_clear(cs);
     fill_slot(&cs->memo, key, t, versions, valid_from, expires);
     cs->memo_obj = json_object_get(t->payload);
