@@ -71,7 +71,10 @@ static token_find_t from_header(request_rec *r, const jwt_dir_conf_t *conf, toke
     size_t scheme;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && !ap_cstr_casecmp(e[i].key, "Authorization")) {
+        /* the first letter first: most headers (Host, Accept, ...) are passed over
+         * without an ap_cstr_casecmp call each */
+        if (e[i].key && (e[i].key[0] | 0x20) == 'a'
+            && !ap_cstr_casecmp(e[i].key, "Authorization")) {
             count++;
             value = e[i].val;
         }
