@@ -19,7 +19,8 @@
  * hits: the module's share of a request's user-space instructions, the drift-free side of the
  * same-token target (the kernel's part of a request, most of its CPU on a loopback benchmark,
  * is not counted by callgrind).
- * Env: JWT_BUILD_DIR (default build/); INSTR_REQUESTS (default 2000); INSTR_WHOLE=0 skips the
+ * Env: JWT_BUILD_DIR (default build/); INSTR_REQUESTS (default 2000); INSTR_RUNS (servers
+ * for the longer run, default 3: the median is reported); INSTR_WHOLE=0 skips the
  * whole-request table; INSTR_DECRYPTION_KEY=PEM adds AuthJWTDecryptionKey PEM
  * to the location (encryption optional: the decrypt stage then looks at every plain JWS, to
  * show what it costs one, issue 24); INSTR_KEEP=DIR keeps each case's callgrind file in
@@ -36,8 +37,9 @@ process.env.JWT_BUILD_DIR = process.env.JWT_BUILD_DIR || path.join(top, 'build')
 const { startHttpd } = require(path.join(top, 'tests/integration/lib/httpd'));
 
 const REQUESTS = Number(process.env.INSTR_REQUESTS || 2000);
-if (!Number.isInteger(REQUESTS) || REQUESTS < 1) {
-  console.error('instructions: INSTR_REQUESTS must be a positive integer');
+const RUNS = Number(process.env.INSTR_RUNS || 3);
+if (!Number.isInteger(REQUESTS) || REQUESTS < 1 || !Number.isInteger(RUNS) || RUNS < 1) {
+  console.error('instructions: INSTR_REQUESTS and INSTR_RUNS must be positive integers');
   process.exit(2);
 }
 const state = path.resolve(process.argv[2] || process.env.BENCH_STATE || path.join(top, '.state/bench'));
@@ -120,7 +122,7 @@ async function run(label, count, header, { toggle, loc }) {
     await new Promise((res) => setTimeout(res, 100));
   }
   const instr = Math.max(...files.map(totalInstructions));   // the -X process's file
-  if (process.env.INSTR_KEEP && count > 1) {  // for callgrind_annotate: where they go
+  if (process.env.INSTR_KEEP && count > 1) {  // for callgrind_annotate (the last run's)
     const keep = path.join(process.env.INSTR_KEEP, label.replace(/\W+/g, '-') + '.out');
     fs.mkdirSync(process.env.INSTR_KEEP, { recursive: true });
     fs.copyFileSync(files.find((f) => totalInstructions(f) === instr), keep);
@@ -133,10 +135,23 @@ async function run(label, count, header, { toggle, loc }) {
  * the first and REQUESTS more; (Ir(1 + REQUESTS) - Ir(1)) / REQUESTS leaves out what only
  * the first request pays (the connection's state, the first miss of the same-token case,
  * lazy OpenSSL fetches) and does not depend on how fast the machine is. */
+/* json-c seeds its string hash per process (and the cache's sets follow a per-start
+ * generation), so a process's hash collisions, and with them the distinct-token figure, move
+ * by a few hundred instructions from one server to the next: the longer run is made in
+ * INSTR_RUNS servers (default 3) and the median slope is the figure, the range beside it. */
 async function measure(label, header, { toggle = 'jwt_check_authn', loc = '/hs/' } = {}) {
   const first = await run(label, 1, header, { toggle, loc });
-  const all = await run(label, 1 + REQUESTS, header, { toggle, loc });
-  return { label, requests: REQUESTS, first, perRequest: (all - first) / REQUESTS };
+  const slopes = [];
+  for (let i = 0; i < RUNS; i++)
+    slopes.push((await run(label, 1 + REQUESTS, header, { toggle, loc }) - first) / REQUESTS);
+  slopes.sort((a, b) => a - b);
+  return { label, requests: REQUESTS, first, perRequest: slopes[(RUNS - 1) >> 1],
+    lo: slopes[0], hi: slopes[RUNS - 1] };
+}
+
+function spread(rows) {
+  console.log(`(slope over ${REQUESTS} requests after the first, median of ${RUNS} servers; range: `
+    + rows.map((r) => `${Math.round(r.lo)}..${Math.round(r.hi)}`).join(', ') + ')');
 }
 
 (async () => {
@@ -154,6 +169,7 @@ async function measure(label, header, { toggle = 'jwt_check_authn', loc = '/hs/'
   console.log('| HS256, one keep-alive connection | requests | instructions per request in jwt_check_authn |');
   console.log('|---|---:|---:|');
   for (const r of rows) console.log(`| ${r.label} | ${r.requests} | ${Math.round(r.perRequest)} |`);
+  spread(rows);
 
   if (process.env.INSTR_WHOLE === '0') return;
   // /open/ has no <Location>: no auth, and no section to merge (which any auth module's
@@ -167,4 +183,5 @@ async function measure(label, header, { toggle = 'jwt_check_authn', loc = '/hs/'
   for (const r of [open, hits]) console.log(`| ${r.label} | ${r.requests} | ${Math.round(r.perRequest)} |`);
   const d = hits.perRequest - open.perRequest;
   console.log(`| module's hit over /open/ | | +${Math.round(d)} (+${(100 * d / open.perRequest).toFixed(0)} %) |`);
+  spread([open, hits]);
 })().catch((e) => { console.error(e); process.exit(1); });
