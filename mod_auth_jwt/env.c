@@ -233,8 +233,12 @@ void jwt_export_claims_env(request_rec *r, const jwt_dir_conf_t *conf, json_obje
         return;
     }
     n = drafts_make(r->pool, claims, &d);
-    for (i = 0; i < n; i++)
-        add_var(r, preset, d[i].claim, d[i].var, d[i].value);
+    for (i = 0; i < n; i++) {
+        if (!preset && d[i].value)     /* as above: the usual case straight to the table */
+            apr_table_addn(r->subprocess_env, d[i].var, d[i].value);
+        else
+            add_var(r, preset, d[i].claim, d[i].var, d[i].value);
+    }
     if (repeat && n > 0) {             /* a token seen once (a miss) keeps nothing */
         pk = pack_make(r->pool, d, n);
         jwt_env_memo_keep(r, claims, pk, pk->size);
