@@ -341,12 +341,21 @@ static slot_t *find_locked(apr_uint64_t set, const unsigned char key[32])
 /* The hit from a slot (the shared table's, under its lock, or the memo). */
 static void hit_from_slot(request_rec *r, const slot_t *s, jwt_cache_hit_t *hit)
 {
-    hit->payload_json = apr_pstrmemdup(r->pool, s->payload, s->payload_len);
+    /* payload, kid and typ copied into one allocation of r->pool (the slot may be reused
+     * before the request's pool goes): one apr_palloc instead of three on every hit */
+    size_t klen = s->has_kid ? strlen(s->kid) + 1 : 0, tlen = s->has_typ ? strlen(s->typ) + 1 : 0;
+    char *o = apr_palloc(r->pool, (apr_size_t)s->payload_len + 1 + klen + tlen);
+
+    memcpy(o, s->payload, s->payload_len);
+    o[s->payload_len] = '\0';
+    hit->payload_json = o;
+    o += s->payload_len + 1;
+    hit->kid = s->has_kid ? memcpy(o, s->kid, klen) : NULL;
+    o += klen;
+    hit->typ = s->has_typ ? memcpy(o, s->typ, tlen) : NULL;
     hit->payload_len = s->payload_len;
     hit->payload_obj = NULL;
     hit->alg = (jwt_alg_t)s->alg;
-    hit->kid = s->has_kid ? apr_pstrdup(r->pool, s->kid) : NULL;
-    hit->typ = s->has_typ ? apr_pstrdup(r->pool, s->typ) : NULL;
     hit->valid_from = s->valid_from;
     hit->expires = s->expires;
     memcpy(hit->versions, s->versions, 32);
@@ -449,10 +458,14 @@ void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token
 {
     jwt_conn_t *cs = memo_of(r);
 
-    if (!cs || !cache_g.slots || !t->payload || !slot_fits(t))
+    if (!cs || !cache_g.slots || !t->payload)
         return;
+    /* served from the memo: nothing new. Asked before slot_fits, whose three strlen calls
+     * every memo hit (the same token again on the connection) would otherwise pay */
     if (cs->memo.used && cs->memo_obj == t->payload && memcmp(cs->memo.key, key, 32) == 0)
-        return;                        /* served from the memo: nothing new */
+        return;
+    if (!slot_fits(t))
+        return;
     memo_clear(cs);
     fill_slot(&cs->memo, key, t, versions, valid_from, expires);
     cs->memo_obj = json_object_get(t->payload);

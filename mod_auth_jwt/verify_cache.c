@@ -154,7 +154,9 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
         || memcmp(now_versions, hit->versions, 32) != 0)
         return CACHED_STALE;
     t->compact = apr_pstrmemdup(r->pool, compact, len);
-    dot = strrchr(t->compact, '.');
+    /* the signature is the last segment, so the last dot is near the end: memrchr looks
+     * from there instead of strrchr's walk over the whole token */
+    dot = memrchr(t->compact, '.', len);
     t->signing_input_len = dot ? (size_t)(dot - t->compact) : len;
     t->payload_json = hit->payload_json;
     t->alg = hit->alg;
