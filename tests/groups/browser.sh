@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Group "browser": the admin page in Debian's chromium (playwright-core), against a real
-# httpd with the built module, mod_cgid, jwt-admin.cgi and the login endpoint.
+# httpd with the built module, mod_cgid, jwt-admin.cgi and the login endpoint; the encrypted
+# login cookie (AuthJWTDelivery cookie NAME encrypt) end to end (jwe-cookie.test.js).
 # Env: JWT_BUILD_DIR. Screenshots: tests/out/screenshots/. Last line: "N passed, N failed, N skipped".
 set -uo pipefail
 : "${JWT_BUILD_DIR:?JWT_BUILD_DIR must name a configured build directory}"
