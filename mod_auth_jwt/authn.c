@@ -194,7 +194,8 @@ static int stage_verify(request_rec *r, const jwt_dir_conf_t *conf, const token_
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     jwt_err_clear(&err);
-    if (jwt_location_verify_unwrap(r, conf, hunt->token, hunt->len, u, &t, &st->key, &err)
+    if (jwt_location_verify_unwrap(r, conf, hunt->token, hunt->len, u, &t, &st->key,
+                                   &st->has_cnf, &err)
         != JWT_OK) {
         jwt_explain_refused(r, &err);
         if (err.code == JWT_ERR_FETCH) {      /* remote keys unavailable: not the token's fault */
@@ -291,7 +292,7 @@ int jwt_check_authn(request_rec *r)
     const char *type = ap_auth_type(r);
     const jwt_dir_conf_t *conf;
     token_hunt_t hunt = { NULL, 0, NULL, NULL, 0 };
-    jwt_request_state_t st = { NULL, NULL, NULL, NULL };
+    jwt_request_state_t st = { NULL, NULL, NULL, NULL, 0 };
     jwt_unwrap_t *unwrap;
     int rc;
 

@@ -380,9 +380,7 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
  * invalid_token. AuthJWTBinding none is the explicit opt-out. */
 static int unbound(request_rec *r, const jwt_request_state_t *st, jwt_binding_refusal_t *no)
 {
-    json_object *cnf;
-
-    if (!json_object_object_get_ex(st->claims, "cnf", &cnf))
+    if (!st->has_cnf)                  /* verify_cache's answer: no json-c lookup on a hit */
         return OK;
     return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_token",
                   "a sender-constrained token is not accepted here",

@@ -40,7 +40,7 @@ typedef struct {
     unsigned char used;
     unsigned char ref;                 /* CLOCK: hit since the hand last passed */
     unsigned char alg;
-    unsigned char has_kid, has_typ;
+    unsigned char has_kid, has_typ, has_cnf;
     uint16_t payload_len;
     char kid[JWT_CACHE_MAX_KID + 1];
     char typ[JWT_CACHE_MAX_TYP + 1];
@@ -353,6 +353,7 @@ static void hit_from_slot(request_rec *r, const slot_t *s, jwt_cache_hit_t *hit)
     hit->kid = s->has_kid ? memcpy(o, s->kid, klen) : NULL;
     o += klen;
     hit->typ = s->has_typ ? memcpy(o, s->typ, tlen) : NULL;
+    hit->has_cnf = s->has_cnf;
     hit->payload_len = s->payload_len;
     hit->payload_obj = NULL;
     hit->alg = (jwt_alg_t)s->alg;
@@ -432,7 +433,7 @@ static int slot_fits(const jwt_token_t *t)
 
 static void fill_slot(slot_t *s, const unsigned char key[32], const jwt_token_t *t,
                       const unsigned char versions[32], apr_int64_t valid_from,
-                      apr_int64_t expires)
+                      apr_int64_t expires, int has_cnf)
 {
     size_t plen = strlen(t->payload_json);
     memcpy(s->key, key, 32);
@@ -442,6 +443,7 @@ static void fill_slot(slot_t *s, const unsigned char key[32], const jwt_token_t 
     s->alg = (unsigned char)t->alg;
     s->has_kid = t->kid != NULL;
     s->has_typ = t->typ != NULL;
+    s->has_cnf = has_cnf != 0;
     if (t->kid)
         memcpy(s->kid, t->kid, strlen(t->kid) + 1);
     if (t->typ)
@@ -454,7 +456,7 @@ static void fill_slot(slot_t *s, const unsigned char key[32], const jwt_token_t 
 
 void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
                     const unsigned char versions[32], apr_int64_t valid_from,
-                    apr_int64_t expires)
+                    apr_int64_t expires, int has_cnf)
 {
     jwt_conn_t *cs = memo_of(r);
 
@@ -467,7 +469,7 @@ void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token
     if (!slot_fits(t))
         return;
     memo_clear(cs);
-    fill_slot(&cs->memo, key, t, versions, valid_from, expires);
+    fill_slot(&cs->memo, key, t, versions, valid_from, expires, has_cnf);
     cs->memo_obj = json_object_get(t->payload);
     if (cs->key_digest_valid && memcmp(cs->key_digest, key, 32) == 0) {
         /* this request's key input is the memo's: take the buffer (the key hash gets
@@ -486,7 +488,7 @@ void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token
 
 void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
                    const unsigned char versions[32], apr_int64_t valid_from,
-                   apr_int64_t expires)
+                   apr_int64_t expires, int has_cnf)
 {
     apr_int64_t now = (apr_int64_t)apr_time_sec(r->request_time);
     apr_uint64_t set;
@@ -495,9 +497,9 @@ void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_
         return;
     set = set_of(key);
     lock_set(set);
-    fill_slot(victim_locked(set, key, now), key, t, versions, valid_from, expires);
+    fill_slot(victim_locked(set, key, now), key, t, versions, valid_from, expires, has_cnf);
     unlock_set(set);
-    jwt_cache_memo(r, key, t, versions, valid_from, expires);
+    jwt_cache_memo(r, key, t, versions, valid_from, expires, has_cnf);
 }
 
 void jwt_cache_drop(request_rec *r, const unsigned char key[32])

@@ -64,6 +64,8 @@ typedef struct {
     jwt_alg_t alg;
     const char *kid;                 /* NULL when the token had none */
     const char *typ;                 /* NULL when the token had none */
+    int has_cnf;                     /* the payload has a cnf member (noted at the put, so
+                                        a hit asks json-c nothing for binding.c) */
     unsigned char versions[32];      /* key versions it was verified with */
 } jwt_cache_hit_t;
 
@@ -102,13 +104,13 @@ int jwt_cache_get(request_rec *r, const unsigned char key[32], apr_int64_t now,
  * does not fit. */
 void jwt_cache_put(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
                    const unsigned char versions[32], apr_int64_t valid_from,
-                   apr_int64_t expires);
+                   apr_int64_t expires, int has_cnf);
 
 /* Remember t as this connection's last verified token (the memo: see cache.c), after a
  * hit from the shared table was validated. jwt_cache_put does it for fresh tokens. */
 void jwt_cache_memo(request_rec *r, const unsigned char key[32], const jwt_token_t *t,
                     const unsigned char versions[32], apr_int64_t valid_from,
-                    apr_int64_t expires);
+                    apr_int64_t expires, int has_cnf);
 
 /* Drop the entry for key, if any (its keys changed), from the table and the memo. */
 void jwt_cache_drop(request_rec *r, const unsigned char key[32]);

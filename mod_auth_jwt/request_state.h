@@ -14,6 +14,7 @@ typedef struct {
     json_object *claims;             /* token->payload, owned by r->pool */
     const jwt_key_t *key;            /* the key that verified */
     const char *scope_missed;        /* set by jwt-scope on a miss: scopes it wanted */
+    int has_cnf;                     /* claims has a cnf member (from verify_cache) */
 } jwt_request_state_t;
 
 /* This request's state (authn.c), or NULL before authentication stored one. */

@@ -179,7 +179,8 @@ static cached_t verify_cached(request_rec *r, const jwt_dir_conf_t *conf, const 
  * hit saves the opening too), and what open() gives is what is verified. */
 static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
                                   const char *compact, size_t len, jwt_unwrap_t *u,
-                                  jwt_token_t **token, const jwt_key_t **used, jwt_err_t *err)
+                                  jwt_token_t **token, const jwt_key_t **used, int *has_cnf,
+                                  jwt_err_t *err)
 {
     const char *inner = compact;
     size_t inner_len = len;
@@ -190,7 +191,7 @@ static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
     jwt_err_t cached_err;
     int64_t valid_from, valid_until;
     unsigned char key[32], before[32], after[32], opened_before[32];
-    int cacheable = 0, versioned, opened_versioned = 1;
+    int cacheable = 0, versioned, opened_versioned = 1, cnf;
     cached_t found;
     jwt_code_t rc;
 
@@ -206,8 +207,10 @@ static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
         if (found != CACHED_NONE) {
             switch (found) {
             case CACHED_OK:
-                jwt_cache_memo(r, key, *token, hit.versions, hit.valid_from, hit.expires);
+                jwt_cache_memo(r, key, *token, hit.versions, hit.valid_from, hit.expires,
+                               hit.has_cnf);
                 *used = NULL;
+                *has_cnf = hit.has_cnf;
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, JWT_LOGNO(0208)
                               "cache hit: %s token verified earlier at this location with "
                               "the same keys", jwt_alg_name(hit.alg));
@@ -251,11 +254,13 @@ static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
     rc = jwt_claims_validate_window(t, &pol, &valid_from, &valid_until, err);
     if (rc != JWT_OK)
         return rc;
+    cnf = json_object_object_get_ex(t->payload, "cnf", NULL);
     if (versioned && opened_versioned && key_versions(r, conf, t->payload, after)
         && memcmp(before, after, 32) == 0
         && (!u || (key_versions(r, conf, NULL, after) && memcmp(opened_before, after, 32) == 0)))
-        jwt_cache_put(r, key, t, after, valid_from, valid_until);
+        jwt_cache_put(r, key, t, after, valid_from, valid_until, cnf);
     *token = t;
+    *has_cnf = cnf;
     return JWT_OK;
 }
 
@@ -266,15 +271,18 @@ static jwt_code_t location_verify(request_rec *r, const jwt_dir_conf_t *conf,
 jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf,
                                       const char *compact, size_t len, jwt_unwrap_t *u,
                                       jwt_token_t **token, const jwt_key_t **used,
-                                      jwt_err_t *err)
+                                      int *has_cnf, jwt_err_t *err)
 {
     apr_time_t t0;
     jwt_code_t rc;
+    int cnf_ignored;
 
+    if (!has_cnf)
+        has_cnf = &cnf_ignored;
     if (conf->metrics.off || jwt_explaining(r))
-        return location_verify(r, conf, compact, len, u, token, used, err);
+        return location_verify(r, conf, compact, len, u, token, used, has_cnf, err);
     t0 = apr_time_now();
-    rc = location_verify(r, conf, compact, len, u, token, used, err);
+    rc = location_verify(r, conf, compact, len, u, token, used, has_cnf, err);
     jwt_metrics_verify_time(apr_time_now() - t0);
     return rc;
 }
@@ -283,5 +291,5 @@ jwt_code_t jwt_location_verify(request_rec *r, const jwt_dir_conf_t *conf,
                                const char *compact, size_t len, jwt_token_t **token,
                                const jwt_key_t **used, jwt_err_t *err)
 {
-    return jwt_location_verify_unwrap(r, conf, compact, len, NULL, token, used, err);
+    return jwt_location_verify_unwrap(r, conf, compact, len, NULL, token, used, NULL, err);
 }

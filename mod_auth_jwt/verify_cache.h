@@ -27,10 +27,12 @@ struct jwt_unwrap {
 };
 
 /* jwt_location_verify through an unwrapping layer (u may be NULL: the same as
- * jwt_location_verify). */
+ * jwt_location_verify). On success *has_cnf (when not NULL) says whether the verified
+ * claims have a cnf member: noted in the cache entry at the put, so a hit gives it without
+ * a json-c lookup (binding.c asks it of every token). */
 jwt_code_t jwt_location_verify_unwrap(request_rec *r, const jwt_dir_conf_t *conf,
                                       const char *compact, size_t len, jwt_unwrap_t *u,
                                       jwt_token_t **token, const jwt_key_t **used,
-                                      jwt_err_t *err);
+                                      int *has_cnf, jwt_err_t *err);
 
 #endif

@@ -12,6 +12,7 @@ const { generateKeys } = require('./lib/keys');
 const T = require('./lib/tokens');
 const A = require('./lib/assertions');
 const F = require('./lib/fixture');
+const { connection, hitsOf } = require('./lib/keepalive');
 
 const ALGS = 'RS256 ES256 EdDSA';
 
@@ -287,6 +288,21 @@ describe('AuthJWTBinding dpop', () => {
     A.expectInvalidToken(await send('/plain/ok.txt', t, await proof(alice, '/plain/ok.txt', t), { scheme: 'Bearer' }), 'plain', t);
     A.expectOk(await send('/plain/ok.txt', tok({}), [], { scheme: 'Bearer' }));
     A.expectOk(await send('/unbound/ok.txt', t, [], { scheme: 'Bearer' }));
+  });
+
+  test('a DPoP-bound token stays refused where no AuthJWTBinding is set when it is a cache hit (the cnf note is kept in the cache entry)', async () => {
+    const t = await boundTo(alice);
+    const c = connection(srv.base);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await c.get('/plain/ok.txt', t);
+        A.expectInvalidToken(res, 'plain', t);
+        assert.equal(A.parseChallenge(res.header('WWW-Authenticate')[0]).params.error_description,
+          'a sender-constrained token is not accepted here', `request ${i + 1}`);
+      }
+      // the first request verified and cached it; the next two were hits, refused all the same
+      assert.ok(hitsOf(srv, c.port()) >= 2, `expected cache hits, saw ${hitsOf(srv, c.port())}`);
+    } finally { c.close(); }
   });
 
   test('AuthJWTDPoPNonce: no nonce or a wrong one is 401 use_dpop_nonce with a DPoP-Nonce; npm dpop with that nonce is 200', async () => {
