@@ -13,4 +13,8 @@ const char *jwsi_safe_text(char *buf, size_t size, const char *s);
 /* "kid=rs" or "without kid", for messages (no pool on the request path's error text). */
 const char *jwsi_key_label(char *buf, size_t size, const jwt_key_t *key);
 
+/* Frees a verification context jwt_jws_raw.c made for key->ready[alg] (jwt_key.c calls
+ * it when the key's pool goes). */
+void jwt_jws_ready_free(jwt_alg_t alg, void *ready);
+
 #endif

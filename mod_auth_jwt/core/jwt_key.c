@@ -29,6 +29,7 @@
 #include <openssl/err.h>
 #include "jwt_key.h"
 #include "jwt_key_int.h"
+#include "jwt_jws_int.h"
 #include "jwt_b64.h"
 #include "jwt_json.h"
 
@@ -174,10 +175,7 @@ static apr_status_t ready_cleanup(void *data)
     for (int a = 0; a < JWT_ALG__COUNT; a++) {
         if (key->ready[a] == NULL)
             continue;
-        if (JWT_ALGSET(a) & JWT_ALGSET_HMAC)
-            EVP_MAC_CTX_free(key->ready[a]);
-        else
-            EVP_MD_CTX_free(key->ready[a]);
+        jwt_jws_ready_free((jwt_alg_t)a, key->ready[a]);
         key->ready[a] = NULL;
     }
     return APR_SUCCESS;

@@ -44,7 +44,7 @@ typedef struct jwt_key {
     const char *issuer;         /* when set, this key only verifies tokens whose iss is
                                    exactly this (RFC 8725 3.8); NULL = any */
     void *ready[JWT_ALG__COUNT];/* jwt_jws.c's verification context per algorithm, made on
-                                   first use and copied per token (an EVP_MAC_CTX for HS*,
+                                   first use and copied per token (for HS* the RFC 2104 pad states,
                                    else an EVP_MD_CTX); set atomically, freed with the key */
 } jwt_key_t;
 

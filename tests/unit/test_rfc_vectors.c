@@ -1,8 +1,10 @@
 /* Unit tests: the worked examples of RFC 7515 (Appendix A.1-A.4), RFC 8037 (A.4, Ed25519)
  * and RFC 7520 (section 4.1-4.4), verified through the core exactly as published, and
- * re-signed where the algorithm is deterministic (HS256, RS256, Ed25519).
+ * re-signed where the algorithm is deterministic (HS256, RS256, Ed25519); and RFC 4231's
+ * HMAC cases with keys longer than the hash block.
  * The data lives in tests/fixtures/rfc/ (see its README). The RFC payloads have exp in
  * 2011 or are plain text: only signatures are checked here, never claims. */
+#include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
 #include "test_suites.h"
@@ -192,6 +194,85 @@ START_TEST(test_rfc7520_4_4_hs256)
 }
 END_TEST
 
+/* RFC 4231 4.7 and 4.8 (test cases 6 and 7): a 131-byte key, longer than every hash's
+ * block, is hashed first (RFC 2104 2). Keys of exactly one block and one byte more check
+ * the boundary; those tags were computed with Python's hmac module, another implementation
+ * than OpenSSL's. Each tag is produced by jwt_sign_raw, verified by jwt_verify_raw, and
+ * refused with one bit flipped. */
+typedef struct {
+    jwt_alg_t alg;
+    size_t key_len;                    /* 131: 0xaa repeated (RFC 4231); else i*7+3 */
+    const char *data, *tag_hex;
+} hmac_vector_t;
+
+static const char rfc4231_6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+static const char rfc4231_7[] = "This is a test using a larger than block-size key and a larger "
+                                "than block-size data. The key needs to be hashed before being "
+                                "used by the HMAC algorithm.";
+
+static const hmac_vector_t hmac_vectors[] = {
+    { JWT_ALG_HS256, 131, rfc4231_6,
+      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+    { JWT_ALG_HS256, 131, rfc4231_7,
+      "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2" },
+    { JWT_ALG_HS384, 131, rfc4231_6,
+      "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+      "0c2ef6ab4030fe8296248df163f44952" },
+    { JWT_ALG_HS384, 131, rfc4231_7,
+      "6617178e941f020d351e2f254e8fd32c602420feb0b8fb9adccebb82461e99c5"
+      "a678cc31e799176d3860e6110c46523e" },
+    { JWT_ALG_HS512, 131, rfc4231_6,
+      "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+      "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598" },
+    { JWT_ALG_HS512, 131, rfc4231_7,
+      "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944"
+      "b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58" },
+    { JWT_ALG_HS256, 64, "block boundary",
+      "c96815486d45f0a945bee66b325e1065836cd41c0530331c47a7f05d26af3785" },
+    { JWT_ALG_HS256, 65, "block boundary",
+      "2f45d6bdd6c9db6eb09375b7c4d0bb84ef8cd5e1b20a5045c831f73c977031a3" },
+    { JWT_ALG_HS384, 128, "block boundary",
+      "5a121d9c624cc114793404e2b347e6e802c7a67d3dca7d829f6b42c5f532690a"
+      "531843da25df49b548ac9f642c062736" },
+    { JWT_ALG_HS384, 129, "block boundary",
+      "9c56eafa1a97832aad0be21e7341a20ed22c88713f069bb44c7c69e884a096e6"
+      "8576982117be196ce48ffeb30c334e8c" },
+    { JWT_ALG_HS512, 128, "block boundary",
+      "c9b895f34f7d51622e848dd6e21d08c1353ca87714734ca963d7d3de32abef5d"
+      "bf326eed76e671b20ff91b3706954d27a789d9f279957cc193cc4d76f1149fa3" },
+    { JWT_ALG_HS512, 129, "block boundary",
+      "1be4024278478da6b96cfe9b6ca911e3f60fc9ccbf688e66073cc1d9e003a383"
+      "2fd9785bb63bc5ea0e03c0dc9ac5e7eee2e5bbeb931e94ab72429b123ebe7e41" },
+};
+
+START_TEST(test_rfc4231_long_keys)
+{
+    const hmac_vector_t *v = &hmac_vectors[_i];
+    unsigned char k[131], want[64], *sig = NULL;
+    size_t sig_len = 0, want_len = strlen(v->tag_hex) / 2;
+    for (size_t i = 0; i < v->key_len; i++)
+        k[i] = v->key_len == 131 ? 0xaa : (unsigned char)((i * 7 + 3) & 0xff);
+    for (size_t i = 0; i < want_len; i++) {
+        unsigned int byte;
+        ck_assert_int_eq(sscanf(v->tag_hex + 2 * i, "%2x", &byte), 1);
+        want[i] = (unsigned char)byte;
+    }
+    jwt_key_t *key = NULL;
+    jwt_err_t e;
+    ck_assert_code(jwt_key_from_secret(tp, k, v->key_len, NULL, "rfc4231", &key, &e), JWT_OK);
+    const unsigned char *data = (const unsigned char *)v->data;
+    size_t len = strlen(v->data);
+    ck_assert_code(jwt_sign_raw(tp, v->alg, key, data, len, &sig, &sig_len, &e), JWT_OK);
+    ck_assert_uint_eq(sig_len, want_len);
+    ck_assert_msg(memcmp(sig, want, want_len) == 0, "vector %d: tag differs", _i);
+    /* twice: the second tag comes from the ready pad states the first one made */
+    ck_assert_code(jwt_verify_raw(v->alg, key, data, len, want, want_len, &e), JWT_OK);
+    ck_assert_code(jwt_verify_raw(v->alg, key, data, len, want, want_len, &e), JWT_OK);
+    want[want_len - 1] ^= 1;
+    ck_assert_code(jwt_verify_raw(v->alg, key, data, len, want, want_len, &e), JWT_ERR_SIGNATURE);
+}
+END_TEST
+
 /* The same keys through the whole token path with the wrong alg allowed: refused. */
 START_TEST(test_rfc_alg_allow_list)
 {
@@ -218,6 +299,8 @@ Suite *suite_rfc_vectors(void)
     tcase_add_test(tc, test_rfc7520_4_3_es512);
     tcase_add_test(tc, test_rfc7520_4_4_hs256);
     tcase_add_test(tc, test_rfc_alg_allow_list);
+    tcase_add_loop_test(tc, test_rfc4231_long_keys, 0,
+                        (int)(sizeof(hmac_vectors) / sizeof(hmac_vectors[0])));
     suite_add_tcase(s, tc);
     return s;
 }
