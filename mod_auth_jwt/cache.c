@@ -119,7 +119,7 @@ typedef struct {
     unsigned char *memo_in;            /* the memo key's input (memo_in_len 0: not kept) */
     size_t memo_in_len, memo_in_cap;
     json_object *memo_obj;             /* the parsed payload; one reference held here */
-    jwt_json_memo_t *header_memo;      /* the last token header parsed on the connection */
+    jwt_header_memo_t *header_memo;    /* the last token header checked on the connection */
 } jwt_conn_t;
 
 static void memo_clear(jwt_conn_t *cs)
@@ -136,7 +136,7 @@ static apr_status_t free_conn_state(void *data)
 {
     jwt_conn_t *cs = data;
     memo_clear(cs);
-    jwt_json_memo_free(cs->header_memo);
+    jwt_header_memo_free(cs->header_memo);
     EVP_MD_CTX_free(cs->md);
     free(cs->key.buf);
     free(cs->versions.buf);
@@ -181,15 +181,16 @@ static jwt_conn_t *memo_of(request_rec *r)
 
 /* Tokens on one connection usually share their header (one issuer, one key), also when
  * they are all different (a gateway relaying many users' tokens): the header's JSON is
- * then parsed once per connection. Same rule as the memo: HTTP/1 connections only. */
-jwt_json_memo_t *jwt_cache_header_memo(request_rec *r)
+ * then decoded, parsed and checked once per connection (jwt_jws_memo.c). Same rule as
+ * the memo: HTTP/1 connections only. */
+jwt_header_memo_t *jwt_cache_header_memo(request_rec *r)
 {
     jwt_conn_t *cs;
 
     if (r->connection->master || !(cs = jwt_conn(r)))
         return NULL;
     if (!cs->header_memo)
-        cs->header_memo = jwt_json_memo_new();
+        cs->header_memo = jwt_header_memo_new();
     return cs->header_memo;
 }
 

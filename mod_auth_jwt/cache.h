@@ -73,7 +73,7 @@ int jwt_cache_enabled(void);
 
 /* The connection's memo of the last token header parsed (jwt_json.h), or NULL: HTTP/2
  * streams, out of memory. */
-jwt_json_memo_t *jwt_cache_header_memo(request_rec *r);
+jwt_header_memo_t *jwt_cache_header_memo(request_rec *r);
 
 /* SHA-256 over several inputs, for the lookup key and the key-versions digest: begin
  * (NULL when the cache is off or the digest is unavailable), add any number of times,

@@ -1,7 +1,7 @@
 /* jwt_json.c -- JSON parsing with limits: json-c builds the objects, after the strict
  * pre-scan of jwt_json_scan.c has passed the input (duplicate names, NaN, \u0000 and
  * anything else outside RFC 8259 never reach json-c); pool ownership of json-c objects,
- * per-thread tokener reuse, the parse memo and serialisation.
+ * per-thread tokener reuse and serialisation.
  */
 #include <limits.h>
 #include <locale.h>
@@ -153,51 +153,6 @@ jwt_code_t jwt_json_parse_object(apr_pool_t *p, const char *buf, size_t len,
     return JWT_OK;
 }
 
-struct jwt_json_memo_s {
-    json_object *obj;                  /* one reference held; NULL: empty */
-    size_t len;
-    size_t max_bytes;                  /* the limits it was parsed under */
-    int max_depth;
-    char text[JWT_JSON_MEMO_MAX_BYTES];
-};
-
-jwt_json_memo_t *jwt_json_memo_new(void)
-{
-    return calloc(1, sizeof(jwt_json_memo_t));
-}
-
-void jwt_json_memo_free(jwt_json_memo_t *memo)
-{
-    if (memo == NULL)
-        return;
-    json_object_put(memo->obj);
-    free(memo);
-}
-
-jwt_code_t jwt_json_parse_object_memo(apr_pool_t *p, const char *buf, size_t len,
-                                      const jwt_json_limits_t *lim, jwt_json_memo_t *memo,
-                                      json_object **out, jwt_err_t *err)
-{
-    size_t max_bytes = jsoni_max_bytes(lim);
-    int max_depth = jsoni_max_depth(lim);
-
-    if (memo != NULL && memo->obj != NULL && p != NULL && out != NULL && buf != NULL
-        && len == memo->len && max_bytes == memo->max_bytes && max_depth == memo->max_depth
-        && memcmp(buf, memo->text, len) == 0) {
-        *out = jwt_json_pool_own(p, json_object_get(memo->obj));
-        return JWT_OK;
-    }
-    jwt_code_t rc = jwt_json_parse_object(p, buf, len, lim, out, err);
-    if (rc == JWT_OK && memo != NULL && len <= sizeof(memo->text)) {
-        json_object_put(memo->obj);
-        memo->obj = json_object_get(*out);
-        memcpy(memo->text, buf, len);
-        memo->len = len;
-        memo->max_bytes = max_bytes;
-        memo->max_depth = max_depth;
-    }
-    return rc;
-}
 
 const char *jwt_json_to_string(apr_pool_t *p, json_object *obj)
 {

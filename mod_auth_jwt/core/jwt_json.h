@@ -24,26 +24,6 @@ jwt_code_t jwt_json_parse_object(apr_pool_t *p, const char *buf, size_t len,
                                  const jwt_json_limits_t *lim, json_object **out,
                                  jwt_err_t *err);
 
-/* A memo of the last object parsed, for a caller that parses the same small document
- * over and over: every token from one issuer and key has the same header. Identical bytes
- * under identical limits parse to the identical object, so the memo hands out another
- * reference to that object instead of parsing again (objects from the parser are only
- * ever read). Not thread-safe: each memo belongs to one connection or thread at a time. */
-typedef struct jwt_json_memo_s jwt_json_memo_t;
-
-/* Documents up to this size are remembered. */
-#define JWT_JSON_MEMO_MAX_BYTES 512
-
-jwt_json_memo_t *jwt_json_memo_new(void);           /* NULL when out of memory */
-void jwt_json_memo_free(jwt_json_memo_t *memo);     /* NULL is a no-op; outstanding
-                                                       references stay valid */
-
-/* jwt_json_parse_object, answered from memo when it holds the same text parsed under the
- * same limits, and remembered in it otherwise. memo may be NULL (plain parse). */
-jwt_code_t jwt_json_parse_object_memo(apr_pool_t *p, const char *buf, size_t len,
-                                      const jwt_json_limits_t *lim, jwt_json_memo_t *memo,
-                                      json_object **out, jwt_err_t *err);
-
 /* Validate only (no json-c objects made). Accepts any JSON value at top level when
  * object_only is 0. Used by the parser above and by fuzz targets. */
 jwt_code_t jwt_json_validate(const char *buf, size_t len, const jwt_json_limits_t *lim,

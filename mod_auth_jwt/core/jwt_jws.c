@@ -81,12 +81,11 @@ static jwt_code_t decode_segment(apr_pool_t *p, const char *what, const char *s,
 
 static jwt_code_t parse_json_segment(apr_pool_t *p, const char *what, const unsigned char *buf,
                                      size_t len, const jwt_json_limits_t *lim,
-                                     jwt_json_memo_t *memo, json_object **out, jwt_err_t *err)
+                                     json_object **out, jwt_err_t *err)
 {
     jwt_err_t inner;
     jwt_err_clear(&inner);
-    jwt_code_t rc = jwt_json_parse_object_memo(p, (const char *)buf, len, lim, memo, out,
-                                               &inner);
+    jwt_code_t rc = jwt_json_parse_object(p, (const char *)buf, len, lim, out, &inner);
     if (rc != JWT_OK)
         return JWT_ERR(err, rc, "token %s: %s", what, inner.message);
     return JWT_OK;
@@ -207,19 +206,24 @@ jwt_code_t jwt_token_parse(apr_pool_t *p, const char *compact, size_t len,
         return rc;
     const jwt_json_limits_t *lim = opts ? &opts->json : NULL;
     jwt_token_t *t = apr_pcalloc(p, sizeof(*t));
-    unsigned char *hbuf, *pbuf;
+    unsigned char *hbuf = NULL, *pbuf;
     size_t hlen, plen;
 
-    if ((rc = decode_segment(p, "header", compact, (size_t)(d1 - compact), &hbuf, &hlen, err)) != JWT_OK
-        || (rc = parse_json_segment(p, "header", hbuf, hlen, lim,
-                                    opts ? opts->header_memo : NULL, &t->header, err)) != JWT_OK
-        || (rc = check_header(p, t, err)) != JWT_OK)
-        return rc;
+    jwt_header_memo_t *memo = opts ? opts->header_memo : NULL;
+    size_t hb64 = (size_t)(d1 - compact);
+
+    if (!jwsi_memo_answer(p, memo, compact, hb64, lim, t)) {
+        if ((rc = decode_segment(p, "header", compact, hb64, &hbuf, &hlen, err)) != JWT_OK
+            || (rc = parse_json_segment(p, "header", hbuf, hlen, lim, &t->header, err)) != JWT_OK
+            || (rc = check_header(p, t, err)) != JWT_OK)
+            return rc;
+        t->header_json = (const char *)hbuf;
+        jwsi_memo_keep(memo, compact, hb64, lim, t, hlen);
+    }
     if ((rc = decode_segment(p, "payload", d1 + 1, (size_t)(d2 - d1 - 1), &pbuf, &plen, err)) != JWT_OK)
         return rc;
     if (!(opts && opts->payload_any)
-        && (rc = parse_json_segment(p, "payload", pbuf, plen, lim, NULL, &t->payload,
-                                    err)) != JWT_OK)
+        && (rc = parse_json_segment(p, "payload", pbuf, plen, lim, &t->payload, err)) != JWT_OK)
         return rc;
     if (d2 + 1 == end)
         return JWT_ERR(err, JWT_ERR_MALFORMED, "token has an empty signature");
@@ -229,7 +233,6 @@ jwt_code_t jwt_token_parse(apr_pool_t *p, const char *compact, size_t len,
 
     t->compact = apr_pstrmemdup(p, compact, len);
     t->signing_input_len = (size_t)(d2 - compact);
-    t->header_json = (const char *)hbuf;
     t->payload_json = (const char *)pbuf;
     *out = t;
     return JWT_OK;

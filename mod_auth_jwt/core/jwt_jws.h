@@ -24,15 +24,25 @@
 
 #define JWT_DEFAULT_MAX_TOKEN_LEN 8000
 
+/* A memo of the last protected header that passed every header check (jwt_jws_memo.c):
+ * tokens from one issuer and key share it byte for byte, so a parse that finds the same
+ * encoded header under the same JSON limits takes the checked result instead of decoding,
+ * parsing and checking it again. Not thread-safe: each memo belongs to one connection or
+ * thread at a time. */
+typedef struct jwt_header_memo_s jwt_header_memo_t;
+jwt_header_memo_t *jwt_header_memo_new(void);           /* NULL when out of memory */
+void jwt_header_memo_free(jwt_header_memo_t *memo);     /* NULL is a no-op; tokens parsed
+                                                           with it stay valid */
+
 typedef struct {
     size_t max_token_len;       /* 0 = JWT_DEFAULT_MAX_TOKEN_LEN */
     jwt_json_limits_t json;     /* for header and payload */
     int payload_any;            /* 1: the payload need not be JSON (generic JWS, test
                                    vectors); t->payload is then NULL. 0 (default): a JWT,
                                    the payload must be a JSON object. */
-    jwt_json_memo_t *header_memo; /* optional: remembers the last header parsed (see
-                                   jwt_json.h); for a caller that sees many tokens with
-                                   one header on one connection or thread */
+    jwt_header_memo_t *header_memo; /* optional: remembers the last header that passed its
+                                   checks (below); for a caller that sees many tokens
+                                   with one header on one connection or thread */
 } jwt_parse_opts_t;
 
 typedef struct {

@@ -22,7 +22,7 @@ static const char fuzz_ec_jwk[] =
 
 static apr_pool_t *ring_pool;
 static jwt_keyring_t *ring;
-static jwt_json_memo_t *header_memo;
+static jwt_header_memo_t *header_memo;
 
 static void add_or_die(const char *jwk, size_t len)
 {
@@ -37,7 +37,7 @@ static void add_or_die(const char *jwk, size_t len)
 
 static void destroy_ring(void)
 {
-    jwt_json_memo_free(header_memo);
+    jwt_header_memo_free(header_memo);
     apr_pool_destroy(ring_pool);
 }
 
@@ -47,7 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     apr_pool_create(&ring_pool, NULL);
     atexit(destroy_ring);
     ring = jwt_keyring_make(ring_pool);
-    header_memo = jwt_json_memo_new();
+    header_memo = jwt_header_memo_new();
     if (header_memo == NULL)
         abort();
     add_or_die(fuzz_hs_jwk, sizeof(fuzz_hs_jwk) - 1);
@@ -77,6 +77,7 @@ static void check_memo_agrees(apr_pool_t *p, const uint8_t *data, size_t size,
         FUZZ_ASSERT(t->alg == plain->alg && same_text(t->alg_name, plain->alg_name));
         FUZZ_ASSERT(same_text(t->kid, plain->kid) && same_text(t->typ, plain->typ));
         FUZZ_ASSERT(json_object_equal(t->header, plain->header));
+        FUZZ_ASSERT(same_text(t->header_json, plain->header_json));
         FUZZ_ASSERT(json_object_equal(t->payload, plain->payload));
     }
 }

@@ -46,7 +46,7 @@ rm -f "$probe" "$probe.c"
 
 # Core sources every target links, and what some targets need on top (the fetcher needs
 # libcurl, the form target the admin CGI's parser).
-core_srcs=(jwt_err.c jwt_b64.c jwt_alg.c jwt_json.c jwt_json_scan.c jwt_key.c jwt_key_jwk.c jwt_key_pem.c jwt_jws.c jwt_jws_raw.c jwt_claims.c jwt_wipe.c)
+core_srcs=(jwt_err.c jwt_b64.c jwt_alg.c jwt_json.c jwt_json_scan.c jwt_key.c jwt_key_jwk.c jwt_key_pem.c jwt_jws.c jwt_jws_raw.c jwt_jws_memo.c jwt_claims.c jwt_wipe.c)
 srcs=()
 for f in "${core_srcs[@]}"; do srcs+=("$core/$f"); done
 extra_srcs() {

@@ -327,64 +327,6 @@ START_TEST(test_duplicates_every_small_size)
 }
 END_TEST
 
-/* The memo hands out the same object for the same text under the same limits, and
- * parses anything else: other text, other limits, text too long to remember. */
-START_TEST(test_memo)
-{
-    jwt_json_memo_t *m = jwt_json_memo_new();
-    json_object *a = NULL, *b = NULL, *c = NULL;
-    jwt_err_t e;
-    const char *h = "{\"alg\":\"ES256\",\"kid\":\"k1\",\"n\":{\"x\":[1]}}";
-    apr_pool_t *p1, *p2;
-
-    ck_assert_ptr_nonnull(m);
-    apr_pool_create(&p1, tp);
-    apr_pool_create(&p2, tp);
-    ck_assert_code(jwt_json_parse_object_memo(p1, h, strlen(h), NULL, m, &a, &e), JWT_OK);
-    ck_assert_code(jwt_json_parse_object_memo(p2, h, strlen(h), NULL, m, &b, &e), JWT_OK);
-    ck_assert_ptr_eq(a, b);                          /* served from the memo */
-    /* one character different: parsed, and remembered instead */
-    const char *h2 = "{\"alg\":\"ES256\",\"kid\":\"k2\",\"n\":{\"x\":[1]}}";
-    ck_assert_code(jwt_json_parse_object_memo(p2, h2, strlen(h2), NULL, m, &c, &e), JWT_OK);
-    ck_assert_ptr_ne(c, a);
-    ck_assert_str_eq(json_object_get_string(json_object_object_get(c, "kid")), "k2");
-    /* the first object outlives the memo's change and the first pool's cleanup */
-    apr_pool_destroy(p1);
-    ck_assert_str_eq(json_object_get_string(json_object_object_get(b, "kid")), "k1");
-    /* same text as remembered, stricter limits: the limits decide, not the memo */
-    jwt_json_limits_t shallow = { 0, 1 };
-    ck_assert_code(jwt_json_parse_object_memo(tp, h2, strlen(h2), &shallow, m, &a, &e),
-                   JWT_ERR_JSON_DEPTH);
-    jwt_json_limits_t small = { 8, 0 };
-    ck_assert_code(jwt_json_parse_object_memo(tp, h2, strlen(h2), &small, m, &a, &e),
-                   JWT_ERR_TOO_LARGE);
-    ck_assert_code(jwt_json_parse_object_memo(tp, h2, strlen(h2), NULL, m, &a, &e), JWT_OK);
-    ck_assert_ptr_eq(a, c);
-    /* a refused document is refused every time and leaves the memo as it was */
-    const char *dup = "{\"alg\":\"ES256\",\"alg\":\"none\"}";
-    for (int i = 0; i < 2; i++)
-        ck_assert_code(jwt_json_parse_object_memo(tp, dup, strlen(dup), NULL, m, &a, &e),
-                       JWT_ERR_JSON_DUPLICATE);
-    ck_assert_code(jwt_json_parse_object_memo(tp, h2, strlen(h2), NULL, m, &a, &e), JWT_OK);
-    ck_assert_ptr_eq(a, c);
-    /* longer than JWT_JSON_MEMO_MAX_BYTES: correct, never remembered */
-    size_t len;
-    char *big = many_members(100, -1, &len);
-    ck_assert_uint_gt(len, JWT_JSON_MEMO_MAX_BYTES);
-    ck_assert_code(jwt_json_parse_object_memo(tp, big, len, NULL, m, &a, &e), JWT_OK);
-    ck_assert_code(jwt_json_parse_object_memo(tp, big, len, NULL, m, &b, &e), JWT_OK);
-    ck_assert_ptr_ne(a, b);
-    ck_assert_int_eq(json_object_object_length(b), 100);
-    /* freed with references still out: those stay valid until their pools go */
-    jwt_json_memo_free(m);
-    ck_assert_str_eq(json_object_get_string(json_object_object_get(c, "alg")), "ES256");
-    apr_pool_destroy(p2);
-    jwt_json_memo_free(NULL);
-    /* no memo: a plain parse */
-    ck_assert_code(jwt_json_parse_object_memo(tp, h, strlen(h), NULL, NULL, &a, &e), JWT_OK);
-}
-END_TEST
-
 START_TEST(test_parse_object_values_and_ownership)
 {
     json_object *o = NULL, *x = NULL;
@@ -455,7 +397,6 @@ Suite *suite_json(void)
     tcase_add_test(tc, test_not_duplicates);
     tcase_add_test(tc, test_many_members_fast);
     tcase_add_test(tc, test_duplicates_every_small_size);
-    tcase_add_test(tc, test_memo);
     tcase_add_test(tc, test_parse_object_values_and_ownership);
     tcase_add_test(tc, test_pool_own_and_to_string);
     tcase_add_test(tc, test_null_buffer);

@@ -247,7 +247,7 @@ START_TEST(test_parse_header_memo)
     char *tok1 = raw_token(h, "{\"sub\":\"one\"}", "AAAA");
     char *tok2 = raw_token(h, "{\"sub\":\"two\"}", "AAAB");
 
-    o.header_memo = jwt_json_memo_new();
+    o.header_memo = jwt_header_memo_new();
     ck_assert_ptr_nonnull(o.header_memo);
     ck_assert_code(jwt_token_parse(tp, tok1, strlen(tok1), &o, &t1, &e), JWT_OK);
     ck_assert_code(jwt_token_parse(tp, tok2, strlen(tok2), &o, &t2, &e), JWT_OK);
@@ -282,7 +282,68 @@ START_TEST(test_parse_header_memo)
     }
     ck_assert_code(jwt_token_parse(tp, tok2, strlen(tok2), &o, &t, &e), JWT_OK);
     ck_assert_code(jwt_token_verify(t, ring, JWT_ALGSET(JWT_ALG_HS256), NULL, &e), JWT_ERR_SIGNATURE);
-    jwt_json_memo_free(o.header_memo);
+    jwt_header_memo_free(o.header_memo);
+}
+END_TEST
+
+/* The memo answers only for the same encoded header under the same limits, and checks
+ * anything else: other limits, a refused header, a header too long to remember. What it
+ * hands out outlives the pool of the token that filled it and the memo itself. */
+START_TEST(test_header_memo_limits)
+{
+    jwt_parse_opts_t o = { 0 };
+    jwt_token_t *a = NULL, *b = NULL, *t = NULL;
+    jwt_err_t e;
+    apr_pool_t *p1;
+    const char *h = "{\"alg\":\"ES256\",\"kid\":\"k1\",\"n\":{\"x\":[1]}}";
+    char *tok = raw_token(h, "{}", "AAAA");
+
+    o.header_memo = jwt_header_memo_new();
+    ck_assert_ptr_nonnull(o.header_memo);
+    apr_pool_create(&p1, tp);
+    ck_assert_code(jwt_token_parse(p1, tok, strlen(tok), &o, &a, &e), JWT_OK);
+    ck_assert_code(jwt_token_parse(tp, tok, strlen(tok), &o, &b, &e), JWT_OK);
+    ck_assert_ptr_eq(a->header, b->header);          /* served from the memo */
+    ck_assert_str_eq(b->header_json, h);
+    ck_assert_str_eq(b->alg_name, "ES256");
+    apr_pool_destroy(p1);
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(b->header, "kid")), "k1");
+    ck_assert_str_eq(b->kid, "k1");
+    /* the same header under stricter limits: the limits decide, not the memo */
+    o.json.max_depth = 1;
+    ck_assert_code(jwt_token_parse(tp, tok, strlen(tok), &o, &t, &e), JWT_ERR_JSON_DEPTH);
+    o.json.max_depth = 0;
+    o.json.max_bytes = 8;
+    ck_assert_code(jwt_token_parse(tp, tok, strlen(tok), &o, &t, &e), JWT_ERR_TOO_LARGE);
+    o.json.max_bytes = 0;
+    ck_assert_code(jwt_token_parse(tp, tok, strlen(tok), &o, &t, &e), JWT_OK);
+    ck_assert_ptr_eq(t->header, b->header);
+    /* a refused header is refused every time and leaves the memo as it was */
+    char *dup = raw_token("{\"alg\":\"ES256\",\"alg\":\"none\"}", "{}", "AAAA");
+    for (int i = 0; i < 2; i++)
+        ck_assert_code(jwt_token_parse(tp, dup, strlen(dup), &o, &t, &e), JWT_ERR_JSON_DUPLICATE);
+    char *num = raw_token("{\"alg\":\"ES256\",\"kid\":5}", "{}", "AAAA");
+    for (int i = 0; i < 2; i++)
+        ck_assert_code(jwt_token_parse(tp, num, strlen(num), &o, &t, &e), JWT_ERR_HEADER);
+    ck_assert_code(jwt_token_parse(tp, tok, strlen(tok), &o, &t, &e), JWT_OK);
+    ck_assert_ptr_eq(t->header, b->header);
+    /* a header too long to remember: checked every time, never remembered */
+    char kid[700];
+    memset(kid, 'k', sizeof(kid) - 1);
+    kid[sizeof(kid) - 1] = '\0';
+    char *big = raw_token(apr_psprintf(tp, "{\"alg\":\"HS256\",\"kid\":\"%s\"}", kid), "{}", "AAAA");
+    ck_assert_code(jwt_token_parse(tp, big, strlen(big), &o, &a, &e), JWT_OK);
+    ck_assert_code(jwt_token_parse(tp, big, strlen(big), &o, &t, &e), JWT_OK);
+    ck_assert_ptr_ne(a->header, t->header);
+    ck_assert_str_eq(t->kid, kid);
+    ck_assert_int_eq(t->alg, JWT_ALG_HS256);
+    /* the memo still holds the first header; freed with tokens still out, they stay valid */
+    ck_assert_code(jwt_token_parse(tp, tok, strlen(tok), &o, &t, &e), JWT_OK);
+    ck_assert_ptr_eq(t->header, b->header);
+    jwt_header_memo_free(o.header_memo);
+    ck_assert_str_eq(json_object_get_string(json_object_object_get(t->header, "alg")), "ES256");
+    ck_assert_str_eq(t->typ == NULL ? "none" : t->typ, "none");
+    jwt_header_memo_free(NULL);
 }
 END_TEST
 
@@ -809,6 +870,7 @@ Suite *suite_jws(void)
     tcase_add_test(tc, test_parse_shape);
     tcase_add_test(tc, test_parse_length_cap);
     tcase_add_test(tc, test_parse_header_memo);
+    tcase_add_test(tc, test_header_memo_limits);
     tcase_add_test(tc, test_parse_json);
     tcase_add_test(tc, test_parse_payload_any);
     tcase_add_test(tc, test_alg_none_spellings);
