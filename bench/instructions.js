@@ -23,7 +23,9 @@
  * for the longer run, default 3: the median is reported); INSTR_WHOLE=0 skips the
  * whole-request table; INSTR_DECRYPTION_KEY=PEM adds AuthJWTDecryptionKey PEM
  * to the location (encryption optional: the decrypt stage then looks at every plain JWS, to
- * show what it costs one, issue 24); INSTR_KEEP=DIR keeps each case's callgrind file in
+ * show what it costs one, issue 24); INSTR_DPOP=1 adds a row for a DPoP-bound RS256 token
+ * (RFC 9449, issue 28) sent with a fresh ES256 proof per request (token and proofs minted
+ * here with jose and npm dpop); INSTR_KEEP=DIR keeps each case's callgrind file in
  * DIR, from the run with 1 + INSTR_REQUESTS requests (callgrind_annotate --inclusive=yes
  * DIR/same-token-hits-.out). Under valgrind OpenSSL
  * does not use the CPU's SHA instructions, so SHA-256 and HMAC count several times what they
@@ -60,7 +62,19 @@ const conf = `LogLevel warn
   AuthJWTAudience bench
 ${process.env.INSTR_DECRYPTION_KEY ? `  AuthJWTDecryptionKey "${process.env.INSTR_DECRYPTION_KEY}"\n` : ''}  Require valid-user
 </Location>
-`;
+${process.env.INSTR_DPOP === '1' ? `<Location /rs-dpop/>
+  AuthType jwt
+  AuthName bench
+  AuthJWTKeyFile "${state}/rs256.pub.pem" kid=bench-rs
+  AuthJWTAlgorithms RS256 ES256
+  AuthJWTIssuer https://bench.example/
+  AuthJWTAudience bench
+  AuthJWTBinding dpop
+  AuthJWTDPoPURL https://api.example
+  AuthJWTDPoPWindow 3600
+  Require valid-user
+</Location>
+` : ''}`;
 
 /* Total Ir of the callgrind output (collected inside jwt_check_authn only). */
 function totalInstructions(file) {
@@ -76,7 +90,9 @@ function totalInstructions(file) {
 async function send(url, count, header) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const one = (i) => new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers: { Authorization: header(i) } }, (res) => {
+    const h = header(i);
+    const headers = typeof h === 'string' ? { Authorization: h } : h;
+    const req = http.get(url, { agent, headers }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve()
         : reject(new Error(`request ${i}: ${res.statusCode}`))));
@@ -93,6 +109,7 @@ async function run(label, count, header, { toggle, loc }) {
   fs.chmodSync(out, 0o777);                     // the child runs as www-data
   const srv = await startHttpd({
     conf, mpm: 'event', name: `instr-${label}-${count}`, args: ['-X'],
+    modules: process.env.INSTR_DPOP === '1' ? ['socache_shmcb'] : [],
     startTimeoutMs: 120000, stopTimeoutMs: 120000,
     wrapper: ['valgrind', '--tool=callgrind', `--toggle-collect=${toggle}`,
       `--callgrind-out-file=${out}/cg.%p.out`],
@@ -170,6 +187,31 @@ function spread(rows) {
   console.log('|---|---:|---:|');
   for (const r of rows) console.log(`| ${r.label} | ${r.requests} | ${Math.round(r.perRequest)} |`);
   spread(rows);
+
+  if (process.env.INSTR_DPOP === '1') {
+    // one bound token, 1 + REQUESTS proofs of its key (each server is new: its replay store
+    // is empty, so every server takes the same proofs)
+    const crypto = require('node:crypto');
+    const { SignJWT } = require(path.join(top, 'tests/node_modules/jose'));
+    const dpop = await import(path.join(top, 'tests/node_modules/dpop/build/index.js'));
+    const kp = await dpop.generateKeyPair('ES256');
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ scope: 'read', cnf: { jkt: await dpop.calculateThumbprint(kp.publicKey) } })
+      .setProtectedHeader({ alg: 'RS256', kid: 'bench-rs', typ: 'JWT' })
+      .setSubject('user0').setIssuer('https://bench.example/').setAudience('bench')
+      .setIssuedAt(now).setExpirationTime(now + 6 * 3600)
+      .sign(crypto.createPrivateKey(fs.readFileSync(path.join(state, 'rs256.pem'))));
+    const proofs = [];
+    for (let i = 0; i < 1 + REQUESTS; i++)
+      proofs.push(await dpop.generateProof(kp, 'https://api.example/rs-dpop/ok.txt', 'GET', undefined, token));
+    const bound = await measure('DPoP-bound RS256, a fresh proof each',
+      (i) => ({ Authorization: `DPoP ${token}`, DPoP: proofs[i] }), { loc: '/rs-dpop/' });
+    console.log('');
+    console.log('| DPoP, one keep-alive connection | requests | instructions per request in jwt_check_authn |');
+    console.log('|---|---:|---:|');
+    console.log(`| ${bound.label} | ${bound.requests} | ${Math.round(bound.perRequest)} |`);
+    spread([bound]);
+  }
 
   if (process.env.INSTR_WHOLE === '0') return;
   // /open/ has no <Location>: no auth, and no section to merge (which any auth module's

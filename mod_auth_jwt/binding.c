@@ -15,6 +15,7 @@
 #include "jwt_dpop.h"
 #include "dpop_replay.h"
 #include "dpop_nonce.h"
+#include "conn_state.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -296,6 +297,20 @@ static jwt_dpop_use_t use_proof(request_rec *r, const jwt_dpop_proof_t *got, apr
     return use;
 }
 
+/* The connection's proof-key memo (core/jwt_dpop.h), made on its first proof. HTTP/1
+ * connections only, as the token cache's memo: an HTTP/2 stream is a connection of its
+ * own that lives for one request. */
+static jwt_dpop_memo_t *dpop_memo(conn_rec *c)
+{
+    jwt_conn_parts_t *parts;
+
+    if (c->master || !(parts = jwt_conn_parts(c)))
+        return NULL;
+    if (!parts->dpop)
+        parts->dpop = jwt_dpop_memo_make(c->pool);
+    return parts->dpop;
+}
+
 static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_binding_conf_t *b,
                       const jwt_request_state_t *st, const token_hunt_t *hunt,
                       jwt_binding_refusal_t *no)
@@ -343,6 +358,7 @@ static int check_dpop(request_rec *r, const jwt_dir_conf_t *conf, const jwt_bind
     req.now = (int64_t)apr_time_sec(r->request_time);
     req.max_age = window;
     req.leeway = JWT_DPOP_FUTURE_LEEWAY;
+    req.memo = dpop_memo(r->connection);
     jwt_err_clear(&err);
     if (jwt_dpop_verify(r->pool, proof, strlen(proof), &req, &got, &err) != JWT_OK)
         return refuse(r, no, HTTP_UNAUTHORIZED, "invalid_dpop_proof", "invalid DPoP proof",

@@ -2,7 +2,7 @@
  *
  * httpd gives a module one slot in c->conn_config. Each unit with connection state (the
  * verified-token cache's memo and digest contexts, cache.c; the exported variables' reuse,
- * env_memo.c) keeps its own struct behind its own member here and registers its own
+ * env_memo.c; the last DPoP proof key, binding.c) keeps its own struct behind its own member here and registers its own
  * cleanup on c->pool, so no unit stores another's data. A new part is one member.
  */
 #ifndef MOD_AUTH_JWT_CONN_STATE_H
@@ -13,6 +13,7 @@
 typedef struct {
     void *cache;                      /* cache.c's jwt_conn_t */
     void *env;                        /* env_memo.c's env_memo_t */
+    void *dpop;                       /* binding.c's jwt_dpop_memo_t (core/jwt_dpop.h) */
 } jwt_conn_parts_t;
 
 jwt_conn_parts_t *jwt_conn_parts_make(conn_rec *c);

@@ -4,7 +4,8 @@
  * nothing and must not teach us to accept one) that verifies the signature; jti, htm, htu,
  * iat present and of the right type; htm and htu those of the request; iat in the window;
  * ath the hash of the token; the jwk's thumbprint the token's cnf.jkt. Replay of the jti
- * is the caller's (it needs shared state). */
+ * is the caller's (it needs shared state). The key and thumbprint may come from the
+ * connection's memo (jwt_dpop.h); nothing else does. */
 #include "jwt_dpop.h"
 #include "jwt_b64.h"
 #include "jwt_jws.h"
@@ -125,6 +126,46 @@ const char *jwt_dpop_htu(apr_pool_t *p, const char *url)
     return out;
 }
 
+/* ---------------------------------------------------------------- the key memo */
+
+struct jwt_dpop_memo_s {
+    apr_pool_t *pool;                  /* the key, its thumbprint and b64; cleared on a change */
+    jwt_header_memo_t *header;         /* the proof header's checks (jwt_jws_memo.c) */
+    const char *b64;                   /* the encoded header the key came from; NULL: empty */
+    size_t b64_len;
+    const jwt_key_t *key;
+    const char *jkt;                   /* its RFC 7638 thumbprint */
+};
+
+static apr_status_t memo_cleanup(void *data)
+{
+    jwt_dpop_memo_t *m = data;
+    jwt_header_memo_free(m->header);
+    m->header = NULL;
+    return APR_SUCCESS;
+}
+
+jwt_dpop_memo_t *jwt_dpop_memo_make(apr_pool_t *parent)
+{
+    jwt_dpop_memo_t *m = apr_pcalloc(parent, sizeof(*m));
+    if (m == NULL || apr_pool_create(&m->pool, parent) != APR_SUCCESS)
+        return NULL;
+    if ((m->header = jwt_header_memo_new()) == NULL)
+        return NULL;
+    apr_pool_cleanup_register(parent, m, memo_cleanup, apr_pool_cleanup_null);
+    return m;
+}
+
+/* The memo's key when it came from exactly this encoded header, else NULL. */
+static const jwt_key_t *memo_key(const jwt_dpop_memo_t *m, const char *proof, size_t b64_len,
+                                 const char **jkt)
+{
+    if (m == NULL || m->b64 == NULL || b64_len != m->b64_len || memcmp(proof, m->b64, b64_len))
+        return NULL;
+    *jkt = m->jkt;
+    return m->key;
+}
+
 /* ---------------------------------------------------------------- the proof */
 
 static const char *const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k", NULL };
@@ -148,6 +189,38 @@ static jwt_code_t proof_key(apr_pool_t *p, const jwt_token_t *t, const jwt_key_t
         return err ? err->code : JWT_ERR_KEY_INVALID;
     if (k->kty == JWT_KTY_OCT || !k->pkey)
         return JWT_ERR(err, JWT_ERR_HEADER, "DPoP proof: the jwk is not an asymmetric key");
+    *key = k;
+    return JWT_OK;
+}
+
+/* The proof's key and its thumbprint: the memo's when it holds this header's, else
+ * imported (into the memo, replacing what it held, when there is one). */
+static jwt_code_t proof_key_memo(apr_pool_t *p, const char *proof, const jwt_token_t *t,
+                                 jwt_dpop_memo_t *m, const jwt_key_t **key, const char **jkt,
+                                 jwt_err_t *err)
+{
+    size_t b64_len = (size_t)((const char *)memchr(proof, '.', t->signing_input_len) - proof);
+    const jwt_key_t *k = memo_key(m, proof, b64_len, jkt);
+    jwt_code_t rc;
+
+    if (k == NULL) {
+        apr_pool_t *kp = p;
+        if (m != NULL) {
+            apr_pool_clear(m->pool);   /* the old key goes; the memo is empty until the end */
+            m->b64 = NULL;
+            kp = m->pool;
+        }
+        if ((rc = proof_key(kp, t, &k, err)) != JWT_OK)
+            return rc;
+        if (!(*jkt = jwt_key_thumbprint(kp, k, err)))
+            return err ? err->code : JWT_ERR_CRYPTO;
+        if (m != NULL) {
+            m->key = k;
+            m->jkt = *jkt;
+            m->b64 = apr_pstrmemdup(m->pool, proof, b64_len);
+            m->b64_len = b64_len;
+        }
+    }
     if (!(k->algs & JWT_ALGSET(t->alg)))
         return JWT_ERR(err, JWT_ERR_KEY_USAGE, "DPoP proof: a %s jwk cannot verify %s",
                        jwt_key_describe(p, k), t->alg_name);
@@ -237,6 +310,7 @@ jwt_code_t jwt_dpop_verify(apr_pool_t *p, const char *proof, size_t len,
     memset(out, 0, sizeof(*out));
     memset(&opts, 0, sizeof(opts));
     opts.max_token_len = JWT_DPOP_MAX_PROOF;
+    opts.header_memo = req->memo ? req->memo->header : NULL;
     if ((rc = jwt_token_parse(p, proof, len, &opts, &t, err)) != JWT_OK)
         return rc;
     if (!t->typ || strcasecmp(t->typ, "dpop+jwt") != 0)
@@ -245,15 +319,13 @@ jwt_code_t jwt_dpop_verify(apr_pool_t *p, const char *proof, size_t len,
     if (!(jwt_dpop_algs(req->algs) & JWT_ALGSET(t->alg)))
         return JWT_ERR(err, JWT_ERR_ALG_NOT_ALLOWED, "DPoP proof: alg %s is not an allowed "
                        "asymmetric algorithm", t->alg_name);
-    if ((rc = proof_key(p, t, &key, err)) != JWT_OK)
+    if ((rc = proof_key_memo(p, proof, t, req->memo, &key, &jkt, err)) != JWT_OK)
         return rc;
     if ((rc = jwt_verify_raw(t->alg, key, (const unsigned char *)t->compact,
                              t->signing_input_len, t->sig, t->sig_len, err)) != JWT_OK)
         return rc;
     if ((rc = check_claims(p, t, req, out, err)) != JWT_OK)
         return rc;
-    if (!(jkt = jwt_key_thumbprint(p, key, err)))
-        return err ? err->code : JWT_ERR_CRYPTO;
     if (!req->jkt || !same_secretless(jkt, req->jkt))
         return JWT_ERR(err, JWT_ERR_SIGNATURE, "DPoP proof: the jwk's thumbprint %s is not "
                        "the token's cnf.jkt", jkt);

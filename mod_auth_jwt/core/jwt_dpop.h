@@ -15,6 +15,19 @@
 #define JWT_DPOP_MAX_PROOF 4096   /* a proof with an RSA-4096 jwk is about 1.5 KB */
 #define JWT_DPOP_MAX_JTI 128
 
+/* A memo of the last proof key one connection presented. A client signs every proof with
+ * the same key, so every proof it sends has the same protected header byte for byte
+ * (typ, alg, jwk): importing and checking the jwk (the EC public check alone is a scalar
+ * multiplication) and its thumbprint were more than half of a proof's cost. The key and
+ * thumbprint are a function of the encoded header alone, so the memo keyed on exactly
+ * those bytes hands them out again; the signature, the claims and the jkt comparison are
+ * checked on every proof as before. Not thread-safe: one per connection. */
+typedef struct jwt_dpop_memo_s jwt_dpop_memo_t;
+
+/* Made in parent and freed with it (the key it holds lives in a subpool, replaced when
+ * another key comes). NULL without memory. */
+jwt_dpop_memo_t *jwt_dpop_memo_make(apr_pool_t *parent);
+
 typedef struct {
     const char *method;           /* the request's method, compared exactly (RFC 9110 9.1) */
     const char *url;              /* the request's absolute URL; query ignored */
@@ -25,6 +38,7 @@ typedef struct {
     int64_t now;                  /* seconds */
     int64_t max_age;              /* iat no older than now - max_age - leeway */
     int64_t leeway;               /* ... and no newer than now + leeway */
+    jwt_dpop_memo_t *memo;        /* optional: the connection's proof-key memo */
 } jwt_dpop_req_t;
 
 typedef struct {

@@ -305,6 +305,30 @@ describe('AuthJWTBinding dpop', () => {
     } finally { c.close(); }
   });
 
+  test('one keep-alive connection, two clients taking turns: each proof is checked with its own jwk (the connection remembers the last proof key), a forged signature under a remembered header is refused', async () => {
+    const ta = await boundTo(alice); const tb = await boundTo(bob);
+    const c = connection(srv.base);
+    const at = (token, pr) => c.get('/dpop/ok.txt', null, { Authorization: `DPoP ${token}`, DPoP: pr });
+    const fresh = (kp, token) => dpop.generateProof(kp, url('/dpop/ok.txt'), 'GET', undefined, token);
+    try {
+      for (let round = 0; round < 2; round++) {
+        A.expectOk(await at(ta, await fresh(alice, ta)));
+        A.expectOk(await at(tb, await fresh(bob, tb)));
+        A.expectOk(await at(ta, await fresh(alice, ta)));
+        // alice's exact header (the one just remembered) and a fresh payload, signed by bob
+        const genuine = await fresh(alice, ta);
+        const input = genuine.slice(0, genuine.lastIndexOf('.'));
+        const sig = crypto.sign('sha256', Buffer.from(input),
+          { key: crypto.KeyObject.from(bob.privateKey), dsaEncoding: 'ieee-p1363' }).toString('base64url');
+        expectDpopError(await at(ta, `${input}.${sig}`), 'dpop', 'invalid_dpop_proof');
+        A.expectOk(await at(ta, genuine));          // refused before it was remembered as used
+        expectDpopError(await at(ta, await fresh(bob, ta)), 'dpop', 'invalid_dpop_proof');
+        expectDpopError(await at(tb, await fresh(alice, tb)), 'dpop', 'invalid_dpop_proof');
+      }
+      c.port();                                     // all of it over one connection
+    } finally { c.close(); }
+  });
+
   test('AuthJWTDPoPNonce: no nonce or a wrong one is 401 use_dpop_nonce with a DPoP-Nonce; npm dpop with that nonce is 200', async () => {
     const t = await boundTo(alice);
     const first = await send('/nonce/ok.txt', t, await proof(alice, '/nonce/ok.txt', t));

@@ -78,13 +78,27 @@ static const char *payload(const char *htm, const char *htu, apr_int64_t iat, co
                         htm, htu, iat, ath);
 }
 
+/* valid_proof and hostile_proofs run twice: without a memo (_i 0) and with one memo that
+ * every check of the test goes through (_i 1), as the proofs of one connection do: every
+ * verdict and message must be the same. */
+static jwt_dpop_memo_t *memo_in_use;
+
+static void use_memo(int on)
+{
+    memo_in_use = on ? jwt_dpop_memo_make(tp) : NULL;
+    if (on)
+        ck_assert_ptr_nonnull(memo_in_use);
+}
+
 static jwt_code_t check(const char *proof, const jwt_dpop_req_t *r, const char *want_msg)
 {
     jwt_dpop_proof_t out;
+    jwt_dpop_req_t with = *r;
     jwt_err_t e;
     jwt_code_t rc;
     jwt_err_clear(&e);
-    rc = jwt_dpop_verify(tp, proof, strlen(proof), r, &out, &e);
+    with.memo = memo_in_use;
+    rc = jwt_dpop_verify(tp, proof, strlen(proof), &with, &out, &e);
     if (want_msg)
         ck_assert_msg(strstr(e.message, want_msg) != NULL, "message '%s' lacks '%s'", e.message, want_msg);
     return rc;
@@ -92,12 +106,14 @@ static jwt_code_t check(const char *proof, const jwt_dpop_req_t *r, const char *
 
 START_TEST(valid_proof)
 {
+    use_memo(_i);
     jwt_key_t *k = key_from("fixtures/keys/ec256.pem");
     jwt_dpop_req_t r = req_for(k);
     const char *hdr = apr_pstrcat(tp, "{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":", pub_jwk(k), "}", NULL);
     const char *proof = sign(JWT_ALG_ES256, k, hdr, payload("GET", URL, NOW, ath_of(TOKEN)));
     jwt_dpop_proof_t out;
     jwt_err_t e;
+    r.memo = memo_in_use;
     ck_assert_msg(jwt_dpop_verify(tp, proof, strlen(proof), &r, &out, &e) == JWT_OK, "%s", e.message);
     ck_assert_str_eq(out.jti, "j-1");
     ck_assert_int_eq(out.iat, NOW);
@@ -121,6 +137,7 @@ END_TEST
 
 START_TEST(hostile_proofs)
 {
+    use_memo(_i);
     jwt_key_t *k = key_from("fixtures/keys/ec256.pem"), *other = key_from("fixtures/keys/ec384.pem");
     jwt_key_t *hs;
     jwt_dpop_req_t r = req_for(k);
@@ -199,6 +216,39 @@ START_TEST(htu_normalised)
 }
 END_TEST
 
+/* One connection, two clients' keys taking turns (a gateway relaying several clients): each
+ * proof is checked with its own jwk, never with the one the memo held before; a proof
+ * whose header names key A but is signed by key B is refused even right after a good
+ * proof of A; a token bound to A refuses B's good proof. */
+START_TEST(memo_alternating_keys)
+{
+    jwt_key_t *a = key_from("fixtures/keys/ec256.pem"), *b = key_from("fixtures/keys/ed25519.pem");
+    jwt_dpop_req_t ra = req_for(a), rb = req_for(b);
+    const char *ha = apr_pstrcat(tp, "{\"typ\":\"dpop+jwt\",\"alg\":\"ES256\",\"jwk\":", pub_jwk(a), "}", NULL);
+    const char *hb = apr_pstrcat(tp, "{\"typ\":\"dpop+jwt\",\"alg\":\"EdDSA\",\"jwk\":", pub_jwk(b), "}", NULL);
+    const char *good = payload("GET", URL, NOW, ath_of(TOKEN));
+    const char *pa = sign(JWT_ALG_ES256, a, ha, good), *pb = sign(JWT_ALG_EDDSA, b, hb, good);
+    /* a's header, b's signature (the header says ES256: b cannot make that; so sign a
+     * header naming a's jwk with alg EdDSA by b: the jwk does not allow EdDSA) */
+    const char *forged = sign(JWT_ALG_EDDSA, b, apr_pstrcat(tp, "{\"typ\":\"dpop+jwt\",\"alg\":\"EdDSA\",\"jwk\":", pub_jwk(a), "}", NULL), good);
+    /* a's exact header with a signature by another P-256 key */
+    jwt_key_t *a2 = key_from("fixtures/keys/ec256-b.pem");
+    const char *spoof = sign(JWT_ALG_ES256, a2, ha, good);
+
+    use_memo(1);
+    for (int round = 0; round < 3; round++) {
+        ck_assert_int_eq(check(pa, &ra, NULL), JWT_OK);
+        ck_assert_int_eq(check(spoof, &ra, "signature"), JWT_ERR_SIGNATURE);
+        ck_assert_int_eq(check(pa, &ra, NULL), JWT_OK);
+        ck_assert_int_eq(check(pb, &rb, NULL), JWT_OK);
+        ck_assert_int_eq(check(pb, &ra, "cnf.jkt"), JWT_ERR_SIGNATURE);
+        ck_assert_int_eq(check(pa, &rb, "cnf.jkt"), JWT_ERR_SIGNATURE);
+        ck_assert_int_eq(check(forged, &ra, "cannot verify"), JWT_ERR_KEY_USAGE);
+        ck_assert_int_eq(check(forged, &ra, "cannot verify"), JWT_ERR_KEY_USAGE);
+    }
+}
+END_TEST
+
 START_TEST(nonces)
 {
     static const unsigned char key[32] = { 1, 2, 3 }, other[32] = { 9 };
@@ -223,8 +273,9 @@ Suite *suite_dpop(void)
     Suite *s = suite_create("dpop");
     TCase *tc = tcase_create("proof");
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, valid_proof);
-    tcase_add_test(tc, hostile_proofs);
+    tcase_add_loop_test(tc, valid_proof, 0, 2);
+    tcase_add_loop_test(tc, hostile_proofs, 0, 2);
+    tcase_add_test(tc, memo_alternating_keys);
     tcase_add_test(tc, htu_normalised);
     tcase_add_test(tc, nonces);
     suite_add_tcase(s, tc);
