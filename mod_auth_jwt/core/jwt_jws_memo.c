@@ -29,8 +29,8 @@ struct jwt_header_memo_s {
     int max_depth;
     jwt_alg_t alg;
     size_t b64_len;
-    size_t text_len;                   /* bytes of text in use */
-    size_t json_len;                   /* the decoded header: text[0..json_len) and a NUL */
+    size_t text_len;                   /* bytes of text in use: the decoded header and its
+                                          NUL first, then the strings */
     long alg_off, kid_off, typ_off;    /* where each string starts in text; -1: absent */
     char b64[MEMO_MAX_B64];            /* the encoded header as sent */
     char text[MEMO_MAX_TEXT];
@@ -94,7 +94,6 @@ void jwsi_memo_keep(jwt_header_memo_t *memo, const char *b64, size_t b64_len,
     memo->header = NULL;
     memcpy(memo->text, t->header_json, json_len);
     memo->text[json_len] = '\0';
-    memo->json_len = json_len;
     memo->text_len = json_len + 1;
     memo->alg_off = keep_string(memo, t->alg_name, &room);
     memo->kid_off = keep_string(memo, t->kid, &room);
