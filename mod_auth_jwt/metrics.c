@@ -26,7 +26,7 @@
 /* ---------------------------------------------------------------- names */
 
 static const char *const reasons[JWT_OUT__COUNT] = {
-    "none", "no_token", "bad_request", "malformed", "algorithm", "bad_signature",
+    "none", "anonymous", "no_token", "bad_request", "malformed", "algorithm", "bad_signature",
     "unknown_kid", "expired", "not_yet_valid", "issuer", "audience", "type", "lifetime",
     "claims", "revoked", "binding", "claim_rule", "scope", "other", "keys_unavailable", "no_keys",
     "revocation_unavailable"
@@ -39,7 +39,7 @@ const char *jwt_outcome_reason(jwt_outcome_t o)
 
 const char *jwt_outcome_class(jwt_outcome_t o)
 {
-    if (o == JWT_OUT_ALLOWED)
+    if (o == JWT_OUT_ALLOWED || o == JWT_OUT_ANONYMOUS)
         return "allowed";
     return o >= JWT_OUT_KEYS_UNAVAILABLE ? "unavailable" : "refused";
 }

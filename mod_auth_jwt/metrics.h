@@ -22,6 +22,7 @@
  * The order is the exposition's; names are label values (a contract once released). */
 typedef enum {
     JWT_OUT_ALLOWED = 0,
+    JWT_OUT_ANONYMOUS,         /* allowed without a token: AuthJWTOptional's user */
     JWT_OUT_NO_TOKEN,          /* refused: */
     JWT_OUT_BAD_REQUEST,       /* two tokens, a malformed Authorization */
     JWT_OUT_MALFORMED,

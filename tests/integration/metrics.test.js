@@ -295,6 +295,8 @@ describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
       'AuthJWTRevocationCache shmcb',
       F.location('/bound', 'bound', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTBinding dpop\n  Require valid-user`),
       F.location('/rev', 'rev', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTRevocation On\n  Require valid-user`),
+      F.location('/guest', 'guest', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTOptional guest\n  Require valid-user`),
+      F.location('/guest-admin', 'guest-admin', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTOptional guest\n  Require jwt-claim role=admin`),
       `<Location /auth/revoke>\n  SetHandler jwt-revoke-handler\n  AuthJWTKeyFile "${keys.rsa.pubPath}"\n</Location>`,
       '<Location /metrics>\n  SetHandler jwt-metrics-handler\n  Require ip 127.0.0.1\n</Location>',
     ].join('\n');
@@ -350,6 +352,22 @@ describe('metrics: secrets reloads, logins, JWKS failures, unavailable', () => {
     const s = await scrape();
     assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/bound', outcome: 'refused', reason: 'binding' }), 1);
     assert.equal(value(s, 'mod_auth_jwt_requests_total', { location: '/bound' }), 1);
+  });
+
+  test('AuthJWTOptional: the anonymous user is counted as allowed/anonymous, and as refused/no_token where a rule wants a token', async () => {
+    const t = T.jwtSign({ alg: 'RS256', key: keys.rsa.privateKey, payload: T.claims({ role: 'admin' }) });
+    for (let i = 0; i < 2; i++) A.expectOk(await request(srv.base, '/guest/ok.txt'));
+    A.expectOk(await request(srv.base, '/guest/ok.txt', { headers: F.bearer(t) }));
+    for (let i = 0; i < 3; i++) assert.equal((await request(srv.base, '/guest-admin/ok.txt')).status, 401);
+    A.expectOk(await request(srv.base, '/guest-admin/ok.txt', { headers: F.bearer(t) }));
+    const s = await scrape();
+    const req = (location, labels) => value(s, 'mod_auth_jwt_requests_total', { location, ...labels });
+    assert.equal(req('/guest', { outcome: 'allowed', reason: 'anonymous' }), 2);
+    assert.equal(req('/guest', { outcome: 'allowed', reason: 'none' }), 1);
+    assert.equal(req('/guest', {}), 3);
+    assert.equal(req('/guest-admin', { outcome: 'refused', reason: 'no_token' }), 3);
+    assert.equal(req('/guest-admin', { outcome: 'allowed', reason: 'none' }), 1);
+    assert.equal(req('/guest-admin', {}), 4);
   });
 
   test('a revoked token (issue 25) is counted as refused/revoked', async () => {
