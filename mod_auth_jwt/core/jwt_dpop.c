@@ -329,7 +329,7 @@ jwt_code_t jwt_dpop_verify(apr_pool_t *p, const char *proof, size_t len,
     if (!req->jkt || !same_secretless(jkt, req->jkt))
         return JWT_ERR(err, JWT_ERR_SIGNATURE, "DPoP proof: the jwk's thumbprint %s is not "
                        "the token's cnf.jkt", jkt);
-    out->jkt = jkt;
+    out->jkt = apr_pstrdup(p, jkt);   /* the memo's copy goes with the next key */
     return JWT_OK;
 }
 
