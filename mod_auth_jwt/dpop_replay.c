@@ -20,6 +20,7 @@
 #include "dpop_replay.h"
 #include "binding_conf.h"
 #include "shared_store.h"
+#include "store_canary.h"
 
 #include <string.h>
 #include "ap_provider.h"

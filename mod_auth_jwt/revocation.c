@@ -3,6 +3,7 @@
 #include "revocation_conf.h"
 #include "revocation_store.h"
 #include "shared_store.h"
+#include "store_canary.h"
 #include "explain.h"
 
 #include <stdlib.h>
@@ -43,7 +44,7 @@ void jwt_revocation_claims(json_object *claims, jwt_rev_claims_t *out)
     out->iss = string_claim(claims, "iss");
     out->jti = string_claim(claims, "jti");
     out->sub = string_claim(claims, "sub");
-    out->issued = time_claim(claims, "iat");
+    out->iat = out->issued = time_claim(claims, "iat");
     if (out->issued < 0)
         out->issued = time_claim(claims, "nbf");
     out->exp = time_claim(claims, "exp");
@@ -141,6 +142,26 @@ static int refuse_revoked(request_rec *r, const jwt_rev_claims_t *c, const char 
     return HTTP_UNAUTHORIZED;          /* authn.c writes the challenge */
 }
 
+/* The store lost its entries at T (store_canary.h): a token issued before T may have been
+ * revoked in what was lost. Only iat counts: an nbf may lie after the issue (and after a
+ * revocation). Until T + the horizon, since a token issued before T and accepted here ends
+ * by then (beyond_horizon). OK, or the 401. */
+static int lost_refusal(request_rec *r, const jwt_rev_claims_t *c, apr_int64_t now)
+{
+    apr_int64_t t = jwt_shared_store_lost_at(), until = t + jwt_revocation_horizon();
+
+    if (!t || now >= until || (c->iat >= 0 && c->iat >= t))
+        return OK;
+    apr_table_setn(r->notes, NOTE_DESCRIPTION, JWT_REVOCATION_STATE_LOST);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, JWT_LOGNO(1119)
+                  "token refused: %s before the revocation store lost its entries at %"
+                  APR_INT64_T_FMT " (refused until %" APR_INT64_T_FMT ")",
+                  c->iat < 0 ? "it has no iat, so it may be issued" : "issued", t, until);
+    jwt_explain_stage(r, "revocation", "fail", "issued before the revocation store lost its "
+                      "entries");
+    return HTTP_UNAUTHORIZED;
+}
+
 static int store_failed(request_rec *r, const jwt_revocation_conf_t *rc, const char *why)
 {
     /* once per streak per process: a dead store must not flood the log */
@@ -165,7 +186,7 @@ int jwt_revocation_stage(request_rec *r, const jwt_dir_conf_t *conf,
     const jwt_revocation_conf_t *rc = conf->revocation;
     jwt_rev_claims_t c;
     unsigned char key[32];
-    int use_memo, lost = 0;
+    int use_memo, lost = 0, rv;
     apr_int64_t now;
     const char *why = NULL;
     jwt_rev_verdict_t v;
@@ -180,17 +201,16 @@ int jwt_revocation_stage(request_rec *r, const jwt_dir_conf_t *conf,
                               "(%" APR_INT64_T_FMT " s kept): %s", jwt_revocation_horizon(),
                               why));
     }
+    /* before a reused answer too: it may predate the loss */
+    if ((rv = lost_refusal(r, &c, now)) != OK)
+        return rv;
     use_memo = rc->interval > 0 && memo_key(&c, r->pool, key) == 0;
     if (use_memo && memo_fresh(key, now, rc->interval)) {
         jwt_explain_stage(r, "revocation", "pass", "not revoked (answer reused)");
         return OK;
     }
     v = jwt_revocation_lookup(r->server, r->pool, c.iss, c.jti, c.sub, c.issued, &why, &lost);
-    if (lost)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, JWT_LOGNO(1112)
-                      "the revocation store %s had lost its entries (restarted empty, or "
-                      "full and evicting): revocations made before may be gone",
-                      jwt_shared_store_describe());
+    (void)lost;                         /* logged where it was found (AH-JWT-1112) */
     if (v != JWT_REV_ERROR && apr_atomic_cas32(&failing, 0, 1) == 1)
         ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, JWT_LOGNO(1113)
                       "revocation store %s answers again", jwt_shared_store_describe());
@@ -205,6 +225,9 @@ int jwt_revocation_stage(request_rec *r, const jwt_dir_conf_t *conf,
     default:
         break;
     }
+    /* the lookup read the canary (and the marker) if it was due: a loss it found now */
+    if ((rv = lost_refusal(r, &c, now)) != OK)
+        return rv;
     if (use_memo)
         memo_put(key, now);
     jwt_explain_stage(r, "revocation", "pass", "not revoked");

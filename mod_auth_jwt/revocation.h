@@ -9,6 +9,9 @@
  *   no exp, or exp + leeway beyond now + AuthJWTRevocationHorizon, or exp + leeway more
  *   than the horizon after iat/nbf: it could outlive its revocation  -> 401 invalid_token,
  *       error_description=JWT_REVOCATION_BEYOND_HORIZON
+ *   the store lost its entries at T (store_canary.h) and the token has no iat or an iat
+ *   before T, until T + AuthJWTRevocationHorizon               -> 401 invalid_token,
+ *       error_description=JWT_REVOCATION_STATE_LOST
  *   the store cannot be asked: AuthJWTRevocationOnError deny       -> 503 + Retry-After
  *                              AuthJWTRevocationOnError allow      -> accepted
  *   (either logged once per streak of failures, and once when it answers again)
@@ -29,6 +32,8 @@
  * challenge with JWT_REVOCATION_DESCRIPTION) or HTTP_SERVICE_UNAVAILABLE (Retry-After set). */
 #define JWT_REVOCATION_DESCRIPTION "token revoked"
 #define JWT_REVOCATION_BEYOND_HORIZON "token lives longer than revocations are kept"
+#define JWT_REVOCATION_STATE_LOST \
+    "revocation state was lost after this token was issued; get a new token"
 /* The error_description of this request's 401 from the stage. */
 const char *jwt_revocation_description(const request_rec *r);
 int jwt_revocation_stage(request_rec *r, const jwt_dir_conf_t *conf,
@@ -39,6 +44,7 @@ int jwt_revocation_stage(request_rec *r, const jwt_dir_conf_t *conf,
 typedef struct {
     const char *iss, *jti, *sub;
     apr_int64_t issued;
+    apr_int64_t iat;                  /* -1 without iat */
     apr_int64_t exp;                  /* -1 without exp */
 } jwt_rev_claims_t;
 void jwt_revocation_claims(json_object *claims, jwt_rev_claims_t *out);

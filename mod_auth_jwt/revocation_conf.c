@@ -2,6 +2,7 @@
 #include "revocation_conf.h"
 #include "dir_conf.h"
 #include "shared_store.h"
+#include "store_canary.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -240,6 +241,8 @@ int jwt_revocation_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t 
 
     (void)pconf; (void)plog;
     check_tree(ptemp, s, ap_conftree, &errors);
+    /* a "lost at T" marker is needed until no token issued before T can be accepted */
+    jwt_store_canary_keep_losses(jwt_revocation_horizon());
     if (!strncmp(jwt_shared_store_describe(), "memcache:", 9)
         && jwt_revocation_horizon() > JWT_REVOCATION_MEMCACHE_MAX_HORIZON) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1153)

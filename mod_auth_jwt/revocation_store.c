@@ -4,6 +4,7 @@
  */
 #include "revocation_store.h"
 #include "shared_store.h"
+#include "store_canary.h"
 
 #include <errno.h>
 #include <string.h>

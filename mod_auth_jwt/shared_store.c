@@ -4,6 +4,7 @@
  * directive is main-server only, like mod_ssl's SSLSessionCache.
  */
 #include "shared_store.h"
+#include "store_canary.h"
 #include "jwt_module.h"
 
 #include <string.h>
@@ -17,9 +18,6 @@
 #include "http_core.h"
 
 #define MUTEX_TYPE "auth_jwt-shared-store"
-#define CANARY_VALUE "mod_auth_jwt shared store canary v1"
-#define CANARY_LIFETIME apr_time_from_sec(86400)
-#define CANARY_REFRESH 3600             /* seconds: each child rewrites it this often */
 
 static struct {
     const ap_socache_provider_t *provider;
@@ -33,16 +31,8 @@ static struct {
     const char *name;                   /* the provider's name */
     apr_global_mutex_t *mutex;          /* only for AP_SOCACHE_FLAG_NOTMPSAFE providers */
     int ready;                          /* init() succeeded in this configuration */
-    volatile apr_uint32_t canary_at;    /* this child's last canary write, seconds */
-    volatile apr_uint32_t checked_at;   /* its last canary read that found it, seconds */
-    volatile apr_uint32_t failed_at;    /* its last failed store call, seconds */
-    unsigned char canary[JWT_SHARED_STORE_ID_LEN];   /* the canary's id */
+    volatile apr_uint32_t failed_at;    /* this child's last failed store call, seconds */
 } store_g;
-
-/* How long after a failed call every miss is confirmed with the canary: longer than the
- * 5 s after which apr_redis / apr_memcache try a dead server again (until then they answer
- * NOTFOUND without trying), and renewed by each failed confirmation. */
-#define SUSPECT_WINDOW 10
 
 static apr_uint32_t now_sec(void)
 {
@@ -54,6 +44,19 @@ static apr_status_t noted(apr_status_t rv, int notfound_is_failure)
     if (rv != APR_SUCCESS && (notfound_is_failure || rv != APR_NOTFOUND))
         apr_atomic_set32(&store_g.failed_at, now_sec());
     return rv;
+}
+
+apr_status_t jwt_shared_store_note_failure(apr_status_t rv)
+{
+    return noted(rv, 1);
+}
+
+/* The canary (store_canary.c) confirms every miss for a while after a failed call: longer
+ * than the 5 s after which apr_redis / apr_memcache try a dead server again (until then they
+ * answer NOTFOUND without trying), and renewed by each failed confirmation. */
+int jwt_shared_store_failed_within(apr_uint32_t seconds)
+{
+    return now_sec() - apr_atomic_read32(&store_g.failed_at) <= seconds;
 }
 
 /* ---------------------------------------------------------------- configuration */
@@ -240,65 +243,6 @@ apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr
     return noted(rv, 0);
 }
 
-/* ---------------------------------------------------------------- the canary */
-
-/* Made once in post_config, before any child or thread reads it. */
-static const unsigned char *canary_id(void)
-{
-    return store_g.canary;
-}
-
-static apr_status_t write_canary(server_rec *s, apr_pool_t *p)
-{
-    apr_time_t now = apr_time_now();
-    apr_status_t rv = jwt_shared_store_put(s, canary_id(), now + CANARY_LIFETIME,
-                                           (const unsigned char *)CANARY_VALUE,
-                                           sizeof(CANARY_VALUE) - 1, p);
-    if (rv == APR_SUCCESS)
-        apr_atomic_set32(&store_g.canary_at, (apr_uint32_t)apr_time_sec(now));
-    return rv;
-}
-
-apr_status_t jwt_shared_store_alive(server_rec *s, apr_pool_t *p, int *lost)
-{
-    unsigned char buf[64];
-    unsigned int len = sizeof(buf);
-    apr_uint32_t now = now_sec();
-    apr_status_t rv;
-
-    *lost = 0;
-    /* The canary costs a round trip: read it at most once a second, unless a call of this
-     * process failed lately. A client only marks a server dead after a call failed, and
-     * that failure was noted here, so misses in between come from a live server; within
-     * the second, an emptied store (a restart without a failed call, a FLUSHALL, an
-     * eviction) may go unnoticed. */
-    if (now - apr_atomic_read32(&store_g.failed_at) > SUSPECT_WINDOW
-        && apr_atomic_read32(&store_g.checked_at) == now)
-        return APR_SUCCESS;
-    rv = jwt_shared_store_get(s, canary_id(), buf, &len, p);
-    if (rv == APR_SUCCESS) {
-        if (len != sizeof(CANARY_VALUE) - 1 || memcmp(buf, CANARY_VALUE, len))
-            return noted(APR_EGENERAL, 1);   /* something else wrote there: not our store */
-        apr_atomic_set32(&store_g.checked_at, now);
-        if (now - apr_atomic_read32(&store_g.canary_at) > CANARY_REFRESH)
-            (void)write_canary(s, p);
-        return APR_SUCCESS;
-    }
-    if (rv != APR_NOTFOUND)
-        return rv;
-    /* gone: an empty (restarted) store, an eviction, or a client that marked every
-     * server dead and answers NOTFOUND; a write tells the last one apart */
-    if ((rv = write_canary(s, p)) != APR_SUCCESS)
-        return rv;
-    len = sizeof(buf);
-    rv = jwt_shared_store_get(s, canary_id(), buf, &len, p);   /* read back before trusting */
-    if (rv != APR_SUCCESS)
-        return noted(rv == APR_NOTFOUND ? APR_EGENERAL : rv, 1);
-    apr_atomic_set32(&store_g.checked_at, now);
-    *lost = 1;
-    return APR_SUCCESS;
-}
-
 /* ---------------------------------------------------------------- hooks */
 
 static apr_status_t store_destroy(void *data)
@@ -339,13 +283,11 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    {
-        const char *part = "mod_auth_jwt";
-        if (jwt_shared_store_id("canary", &part, 1, store_g.canary) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1108)
-                         "AuthJWTRevocationCache %s: cannot make ids (SHA-256)", store_g.spec);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (jwt_store_canary_post_config(pconf, s, store_g.dpop != NULL) != OK) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1108)
+                     "AuthJWTRevocationCache %s: cannot make the canary's ids (SHA-256) or "
+                     "its shared memory", store_g.spec);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     rv = store_g.provider->init(store_g.instance, "mod_auth_jwt", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
@@ -395,10 +337,8 @@ static void store_child_init(apr_pool_t *pchild, server_rec *s)
             return;
         }
     }
-    apr_atomic_set32(&store_g.canary_at, 0);
-    apr_atomic_set32(&store_g.checked_at, 0);
     apr_atomic_set32(&store_g.failed_at, 0);
-    (void)write_canary(s, pchild);   /* a store that is down now is found out per request */
+    jwt_store_canary_child_init(pchild, s);
 }
 
 void jwt_shared_store_register_hooks(apr_pool_t *p)

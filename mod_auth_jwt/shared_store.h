@@ -30,7 +30,8 @@
  *
  * A networked provider's client (apr_memcache, apr_redis) answers APR_NOTFOUND, not an
  * error, while every server is marked dead: a miss alone cannot tell "not there" from "the
- * store is gone". jwt_shared_store_alive reads a canary entry to tell them apart.
+ * store is gone". jwt_shared_store_alive (store_canary.h) reads a canary entry to tell them
+ * apart, and marks a store that lost its entries.
  */
 #ifndef JWT_SHARED_STORE_H
 #define JWT_SHARED_STORE_H
@@ -77,13 +78,12 @@ int jwt_shared_store_networked(void);
 
 apr_status_t jwt_shared_store_remove(server_rec *s, const unsigned char *id, apr_pool_t *p);
 
-/* Is the store answering and holding what was written to it? Reads the canary (rewritten
- * by each child once an hour); a missing canary is written again: APR_SUCCESS if that
- * works (*lost set to 1: the store lost entries, a restart or an eviction), else the
- * error. Call it after misses, before trusting them. The read is made at most once a
- * second per process, and on every call for 10 s after any failed call of this process
- * (a client marks a server dead only after a failed call: see shared_store.c). */
-apr_status_t jwt_shared_store_alive(server_rec *s, apr_pool_t *p, int *lost);
+/* Is the store answering and keeping what it is given? jwt_shared_store_alive and the
+ * "lost at T" marker: store_canary.h. For it: */
+/* Did a call of this process fail within the last `seconds` seconds? */
+int jwt_shared_store_failed_within(apr_uint32_t seconds);
+/* Count a failure found in an answer (a value not ours, a write not kept): returns rv. */
+apr_status_t jwt_shared_store_note_failure(apr_status_t rv);
 
 void jwt_shared_store_register_hooks(apr_pool_t *p);
 

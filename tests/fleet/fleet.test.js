@@ -5,8 +5,10 @@
  * server 1 (RFC 7009 endpoint); all three must refuse it within 1 s (the worst delay over
  * 20 trials is printed). Faults: the store stopped (deny: 503 + Retry-After; allow: 200 and
  * one log line per process), back again (normal within apr_redis / apr_memcache's 5 s
- * dead-server retry), and a restart that lost every entry is detected (AH-JWT-1112).
- * Tokens from npm jsonwebtoken. */
+ * dead-server retry), and a restart that lost every entry: detected (AH-JWT-1112) and marked
+ * in the store, so every server (one that joins later too) refuses the tokens issued
+ * before the loss until the horizon has passed, and judges later ones normally; the marker
+ * expires with the horizon (a short one). Tokens from npm jsonwebtoken. */
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
@@ -30,17 +32,28 @@ for (const kind of ['redis', 'memcache']) {
     const api = (s, token, p = '/api/ok.txt') => request(s.base, p, { headers: F.bearer(token), timeout: 10000 });
     const revoke = (s, token) => request(s.base, '/auth/revoke', {
       method: 'POST', headers: FORM, body: new URLSearchParams({ token }).toString() });
+    const revokedCount = async (s) => {
+      const r = await request(s.base, '/metrics');
+      assert.equal(r.status, 200);
+      const m = /^mod_auth_jwt_requests_total\{location="\/api",outcome="refused",reason="revoked"\} (\d+)$/m.exec(r.body);
+      return m ? Number(m[1]) : 0;
+    };
+    let conf;
 
     before(async () => {
       keys = generateKeys({ only: ['rsa'] });
       store = await startStore(kind);
       const k = `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTIssuer ${ISS}\n`;
-      const conf = `AuthJWTRevocationCache ${store.spec}
+      conf = `AuthJWTRevocationCache ${store.spec}
 ${F.location('/api', 'api', `${k}  AuthJWTRevocation On\n  Require valid-user`)}
 ${F.location('/allow', 'allow', `${k}  AuthJWTRevocation On\n  AuthJWTRevocationOnError allow\n  Require valid-user`)}
 <Location /auth/revoke>
   SetHandler jwt-revoke-handler
 ${k}</Location>
+<Location /metrics>
+  SetHandler jwt-metrics-handler
+  Require all granted
+</Location>
 `;
       for (let i = 0; i < 3; i++) {
         servers.push(await startHttpd({ name: `fleet-${kind}-${i + 1}`, modules: [`socache_${kind}`], conf }));
@@ -131,31 +144,135 @@ ${k}</Location>
       });
 
       await store.start();                       // empty: --save "" --appendonly no
+      const restartedAt = now();
       const t0 = Date.now();
-      for (const s of servers) {
+      const answered = async (s, token) => {
         for (;;) {
-          const r = await api(s, good);
-          if (r.status === 200) break;
-          assert.equal(r.status, 503);
-          assert.ok(Date.now() - t0 < 15000, `still ${r.status} ${Date.now() - t0} ms after the store came back`);
+          const r = await api(s, token);
+          if (r.status !== 503) return r;
+          assert.equal(r.headers['retry-after'], '5');
+          assert.ok(Date.now() - t0 < 15000, `still 503 ${Date.now() - t0} ms after the store came back`);
           await sleep(100);
         }
-      }
+      };
+      // the restart lost the revocation: every server answers again, and refuses what was
+      // issued before the loss -- `good` (never revoked, but nobody can know) included
+      for (const s of servers) A.expectInvalidToken(await answered(s, good), 'api', good, 'revocation_lost');
       const back = Date.now() - t0;
-      t.diagnostic(`${kind} back: every server normal after ${back} ms`);
+      t.diagnostic(`${kind} back: every server answers after ${back} ms`);
       assert.ok(back < 8000, `${back} ms`);
-      // the restart lost the revocation: detected and logged, not silently trusted
-      await sleep(200);
-      assert.ok(servers.some((s) => /AH-JWT-1112: the revocation store .* had lost its entries/.test(s.errorLog())),
-        'no server noticed that the store lost its entries');
+      const metricBefore = await revokedCount(servers[1]);
+      for (const s of servers) A.expectInvalidToken(await api(s, revokedBefore), 'api', revokedBefore, 'revocation_lost');
+      // counted as a revocation refusal (the existing reason label)
+      for (const deadline = Date.now() + 5000; await revokedCount(servers[1]) !== metricBefore + 1;) {
+        assert.ok(Date.now() < deadline, 'the refusal was not counted under reason="revoked"');
+        await sleep(50);
+      }
+      // every server saw the old canary, so each knows it lost its entries, and says until when
+      servers.forEach((s, i) => assert.match(s.errorLog(),
+        /AH-JWT-1112: the revocation store .* had lost its entries .*tokens issued before \d+ \(or without iat\) are refused until \d+/,
+        `server ${i + 1} did not log the loss`));
       assert.ok(servers.some((s) => /AH-JWT-1113: revocation store .* answers again/.test(s.errorLog())));
-      // and revocation works again
+      // the marker in the store itself: T between the restart and now, kept for the horizon
+      const marks = (await store.entries()).filter((e) => /^mod_auth_jwt shared store lost its entries at \d+$/.test(e.value));
+      assert.equal(marks.length, 1, JSON.stringify(marks));
+      const lostAt = Number(/(\d+)$/.exec(marks[0].value)[1]);
+      assert.ok(lostAt > restartedAt && lostAt <= now() + 1, `marker T ${lostAt}, restarted at ${restartedAt}`);
+      assert.ok(Math.abs(marks[0].expiresAt - (lostAt + 86400) * 1000) < 5000, `marker expires at ${marks[0].expiresAt}`);
+      // tokens issued from T on are judged normally: a fresh one passes, and a revocation of it holds
+      while (now() < lostAt) await sleep(50);
+      const fresh = sign();
+      for (const s of servers) A.expectOk(await api(s, fresh));
       const after = sign();
       assert.equal((await revoke(servers[2], after)).status, 200);
       for (const s of servers) A.expectInvalidToken(await api(s, after), 'api', after, 'revoked');
-      // what the restart took is gone (no persistence): accepted again, and logged above
-      A.expectOk(await api(servers[1], revokedBefore));
+      // a server that joins now never saw the store before: the marker alone tells it
+      const late = await startHttpd({ name: `fleet-${kind}-4`, modules: [`socache_${kind}`], conf });
+      servers.push(late);
+      A.expectInvalidToken(await api(late, revokedBefore), 'api', revokedBefore, 'revocation_lost');
+      A.expectInvalidToken(await api(late, good), 'api', good, 'revocation_lost');
+      A.expectOk(await api(late, fresh));
+      A.expectInvalidToken(await api(late, after), 'api', after, 'revoked');
+      assert.match(late.errorLog(), new RegExp(`AH-JWT-1118: the shared store .* is marked as having lost its entries at ${lostAt} `));
+      assert.doesNotMatch(late.errorLog(), /AH-JWT-1112/);
       for (const s of servers) assert.doesNotMatch(s.errorLog(), /exit signal|Segmentation/, 'a child crashed');
+    });
+  });
+
+  describe(`a ${kind} store that lost its entries: the marker lasts AuthJWTRevocationHorizon (5 s)`, () => {
+    const H = 5;
+    let keys; let store; let server;
+    // lifetimes within the horizon: exp - iat <= H, exp <= now + H (AuthJWTLeeway 0)
+    const sign = (claims, opts = {}) => jsonwebtoken.sign({ sub: 'bob', iss: ISS, jti: crypto.randomUUID(), ...claims },
+      keys.rsa.privateKey, { algorithm: 'RS256', ...opts });
+    const noIat = () => sign({ exp: now() + H - 1 }, { noTimestamp: true });
+    const api = (token) => request(server.base, '/api/ok.txt', { headers: F.bearer(token), timeout: 10000 });
+
+    before(async () => {
+      keys = generateKeys({ only: ['rsa'] });
+      store = await startStore(kind);
+      server = await startHttpd({ name: `fleet-${kind}-horizon`, modules: [`socache_${kind}`], conf: `AuthJWTRevocationCache ${store.spec}
+AuthJWTRevocationHorizon ${H}
+${F.location('/api', 'api', `  AuthJWTKeyFile "${keys.rsa.pubPath}"\n  AuthJWTIssuer ${ISS}\n  AuthJWTLeeway 0\n  AuthJWTRevocation On\n  Require valid-user`)}` });
+    });
+    after(async () => {
+      await server?.stop();
+      await store?.kill();
+      keys?.cleanup();
+    });
+
+    test('a new store refuses nothing; after a loss at T: iat before T or no iat refused, later iat accepted; from T + horizon on the marker is gone and the refusal ends', async () => {
+      // a brand-new deployment on an empty store: a token issued before the server started passes
+      const early = sign({ iat: now() - 2, exp: now() + H - 2 });
+      A.expectOk(await api(early));
+      A.expectOk(await api(noIat()));
+      assert.match(server.errorLog(), /AH-JWT-1115: the shared store .* has no canary and this server never saw one/);
+      assert.doesNotMatch(server.errorLog(), /AH-JWT-1112/);
+      // a canary read over a second later finds the canary this server wrote: now it has seen it
+      await sleep(1100);
+      A.expectOk(await api(noIat()));
+
+      await store.stop();
+      await store.start();
+      const restartedAt = now();
+      const t0 = Date.now();
+      let r;
+      for (;;) {
+        r = await api(noIat());
+        if (r.status !== 503) break;
+        assert.ok(Date.now() - t0 < 15000, 'still 503 15 s after the store came back');
+        await sleep(100);
+      }
+      A.expectInvalidToken(r, 'api', null, 'revocation_lost');
+      const marks = (await store.entries()).filter((e) => /^mod_auth_jwt shared store lost its entries at \d+$/.test(e.value));
+      assert.equal(marks.length, 1, JSON.stringify(await store.entries()));
+      const T = Number(/(\d+)$/.exec(marks[0].value)[1]);
+      assert.ok(T > restartedAt && T <= now() + 1, `T ${T}, restarted at ${restartedAt}`);
+      // the entry expires at T + horizon (redis PTTL / memcached exp, whole seconds)
+      assert.ok(Math.abs(marks[0].expiresAt - (T + H) * 1000) <= 2000, `marker expires at ${marks[0].expiresAt}, T + H = ${(T + H) * 1000}`);
+      assert.match(server.errorLog(), new RegExp(`AH-JWT-1112: .*tokens issued before ${T} \\(or without iat\\) are refused until ${T + H} `));
+
+      const before = sign({ iat: T - 1, exp: T + H - 2 });     // issued before T, ends before T + H
+      const since = sign({ iat: T, exp: T + H - 1 });
+      while (now() < T) await sleep(50);                         // since's iat is not in the future
+      if (now() < T + H - 2) {
+        A.expectInvalidToken(await api(before), 'api', before, 'revocation_lost');
+      }
+      if (now() < T + H - 1) A.expectOk(await api(since));
+      if (now() < T + H) A.expectInvalidToken(await api(noIat()), 'api', null, 'revocation_lost');
+
+      // T + horizon: no token issued before T can be valid any more (the horizon bounds every
+      // lifetime), so the marker is gone and the refusal ends
+      await sleep(Math.max(0, (T + H) * 1000 - Date.now()) + 50);
+      for (const deadline = Date.now() + 5000; ;) {
+        const left = (await store.entries()).filter((e) => e.value.startsWith('mod_auth_jwt shared store lost'));
+        if (!left.length) break;
+        assert.ok(Date.now() < deadline, `the marker is still there ${Date.now() - (T + H) * 1000} ms after T + horizon`);
+        await sleep(200);
+      }
+      A.expectOk(await api(noIat()));
+      A.expectInvalidToken(await api(before), 'api', before, 'expired');
+      assert.doesNotMatch(server.errorLog(), /exit signal|Segmentation/, 'a child crashed');
     });
   });
 }

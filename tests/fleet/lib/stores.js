@@ -9,6 +9,9 @@
  *   await st.stop()     SIGTERM, wait for the exit (the port is kept for start())
  *   await st.start()    again on the same port, empty (redis: --save "" --appendonly no)
  *   await st.count()    entries in the store (redis DBSIZE, memcached curr_items)
+ *   await st.entries()  [{ key, value, expiresAt }] read from the store itself (redis-cli --scan,
+ *                       GET, PTTL; memcached lru_crawler metadump + get); expiresAt in ms, or
+ *                       null for an entry that never expires
  *   await st.kill()     stop and remove the temp dir
  * Every store started is killed if the test process exits.
  */
@@ -92,6 +95,32 @@ async function startStore(kind) {
       }
       const r = await ask(port, 'stats\r\n', (b) => b.endsWith('END\r\n'));
       return Number(/STAT curr_items (\d+)/.exec(r)[1]);
+    },
+    async entries() {
+      if (kind === 'redis') {
+        const cli = (...a) => {
+          const r = spawnSync('/usr/bin/redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...a],
+            { encoding: 'latin1' });
+          if (r.status !== 0) throw new Error(`redis-cli ${a.join(' ')}: ${r.stderr}`);
+          return r.stdout.replace(/\n$/, '');
+        };
+        return cli('--scan').split('\n').filter(Boolean).map((key) => {
+          const pttl = Number(cli('PTTL', key));
+          return { key, value: cli('GET', key), expiresAt: pttl >= 0 ? Date.now() + pttl : null };
+        });
+      }
+      const dump = await ask(port, 'lru_crawler metadump all\r\n', (b) => /(^|\n)(END|ERROR[^\n]*)\r?\n$/.test(b));
+      const out = [];
+      for (const m of dump.matchAll(/^key=(\S+) exp=(-?\d+)/gm)) {
+        const key = decodeURIComponent(m[1]);
+        const r = await ask(port, `get ${key}\r\n`, (b) => b.endsWith('END\r\n'));
+        const v = /^VALUE \S+ \d+ (\d+)\r\n/.exec(r);
+        if (!v) continue;                      // expired or gone in between
+        const start = v[0].length;
+        out.push({ key, value: r.slice(start, start + Number(v[1])),
+          expiresAt: Number(m[2]) < 0 ? null : Number(m[2]) * 1000 });
+      }
+      return out;
     },
     async kill() {
       await st.stop();

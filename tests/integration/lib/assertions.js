@@ -64,6 +64,7 @@ const REASONS = {
   iat_future: 'token issued in the future', lifetime: 'token lifetime too long',
   issuer: 'issuer not accepted', audience: 'audience not accepted', type: 'token type not accepted',
   revoked: 'token revoked',
+  revocation_lost: 'revocation state was lost after this token was issued; get a new token',
 };
 
 function expectInvalidToken(res, realm, token, reason) {
