@@ -42,6 +42,7 @@
 #include "revoke.h"
 #include "revocation_audit.h"
 #include "shared_store.h"
+#include "store_canary.h"
 #include "metrics_request.h"
 #include "metrics_export.h"
 #include "expiry_watch.h"
@@ -121,6 +122,7 @@ static void jwt_register_hooks(apr_pool_t *p)
     jwt_key_bindings_register_hooks(p);
     jwt_cache_register_hooks(p);
     jwt_shared_store_register_hooks(p);
+    jwt_store_canary_register_hooks(p);
     jwt_revocation_register_hooks(p);
     jwt_revocation_audit_register_hooks(p);
     jwt_metrics_register_hooks(p);

@@ -4,7 +4,6 @@
  * directive is main-server only, like mod_ssl's SSLSessionCache.
  */
 #include "shared_store.h"
-#include "store_canary.h"
 #include "jwt_module.h"
 
 #include <string.h>
@@ -283,12 +282,6 @@ static int store_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    if (jwt_store_canary_post_config(pconf, s, store_g.dpop != NULL) != OK) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1108)
-                     "AuthJWTRevocationCache %s: cannot make the canary's ids (SHA-256) or "
-                     "its shared memory", store_g.spec);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     rv = store_g.provider->init(store_g.instance, "mod_auth_jwt", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1102)
@@ -338,7 +331,7 @@ static void store_child_init(apr_pool_t *pchild, server_rec *s)
         }
     }
     apr_atomic_set32(&store_g.failed_at, 0);
-    jwt_store_canary_child_init(pchild, s);
+    /* store_canary.c's child_init runs next and takes a first look at the store */
 }
 
 void jwt_shared_store_register_hooks(apr_pool_t *p)

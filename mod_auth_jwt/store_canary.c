@@ -332,36 +332,51 @@ static seen_t *retained_seen(server_rec *s)
     return apr_shm_baseaddr_get(r->shm);
 }
 
-int jwt_store_canary_post_config(apr_pool_t *pconf, server_rec *s, int networked)
+static int canary_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                              server_rec *s)
 {
     const char *part = CANARY_ID_PART;
 
-    (void)pconf;
+    (void)pconf; (void)plog; (void)ptemp;
     apr_atomic_set32(&canary_g.canary_at, 0);
     apr_atomic_set32(&canary_g.checked_at, 0);
-    if (jwt_shared_store_id("canary", &part, 1, canary_g.canary) != 0
-        || jwt_shared_store_id("canary-lost", &part, 1, canary_g.marker) != 0)
-        return HTTP_INTERNAL_SERVER_ERROR;
     memset(&process_seen, 0, sizeof(process_seen));
     canary_g.seen = &process_seen;
+    if (!jwt_shared_store_configured())
+        return OK;
     /* shmcb is made anew by each generation: "never saw it", per process (a graceful
-     * restart's old children still use the old segment) */
-    if (networked) {
-        seen_t *shared = retained_seen(s);
-        if (!shared)
-            return HTTP_INTERNAL_SERVER_ERROR;   /* the caller logs AH-JWT-1108 */
-        canary_g.seen = shared;
+     * restart's old children still use the old segment); redis / memcache: the server's */
+    if (jwt_shared_store_id("canary", &part, 1, canary_g.canary) != 0
+        || jwt_shared_store_id("canary-lost", &part, 1, canary_g.marker) != 0
+        || (jwt_shared_store_networked() && !(canary_g.seen = retained_seen(s)))) {
+        canary_g.seen = &process_seen;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, JWT_LOGNO(1108)
+                     "AuthJWTRevocationCache %s: cannot make the canary's ids (SHA-256) or "
+                     "the shared memory that remembers what this server saw of the store",
+                     jwt_shared_store_describe());
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
 }
 
-void jwt_store_canary_child_init(apr_pool_t *pchild, server_rec *s)
+static void canary_child_init(apr_pool_t *pchild, server_rec *s)
 {
     int lost = 0;
 
+    if (!jwt_shared_store_configured())
+        return;
     apr_atomic_set32(&canary_g.canary_at, 0);
     apr_atomic_set32(&canary_g.checked_at, 0);
     /* a first look (a store that is down now is found out per request); never a blind
      * write, which would hide a loss from the servers that saw the old canary */
     (void)jwt_shared_store_alive(s, pchild, &lost);
+}
+
+void jwt_store_canary_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    /* after shared_store.c's hooks (APR_HOOK_MIDDLE): the store is ready in post_config,
+     * its mutex reopened in child_init */
+    ap_hook_post_config(canary_post_config, NULL, NULL, APR_HOOK_MIDDLE + 1);
+    ap_hook_child_init(canary_child_init, NULL, NULL, APR_HOOK_MIDDLE + 1);
 }

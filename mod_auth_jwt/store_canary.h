@@ -54,9 +54,8 @@ apr_int64_t jwt_shared_store_lost_at(void);
  * by the revocation configuration check (default 86400). */
 void jwt_store_canary_keep_losses(apr_int64_t seconds);
 
-/* Called by shared_store.c's hooks: post_config (ids; the shared memory), child_init (the
- * first look at the canary, once the store is usable in the child). */
-int jwt_store_canary_post_config(apr_pool_t *pconf, server_rec *s, int networked);
-void jwt_store_canary_child_init(apr_pool_t *pchild, server_rec *s);
+/* post_config (the ids; the shared memory) and child_init (a first look at the canary),
+ * both after shared_store.c's (the store initialised, its mutex reopened in the child). */
+void jwt_store_canary_register_hooks(apr_pool_t *p);
 
 #endif
