@@ -324,7 +324,7 @@ static seen_t *retained_seen(server_rec *s)
         r->shm = NULL;
         return NULL;
     }
-    if (strcmp(r->spec, spec)) {
+    if (strncmp(r->spec, spec, sizeof(r->spec) - 1)) {   /* as far as it was kept */
         /* another store: what was seen of the last one says nothing of it */
         memset(apr_shm_baseaddr_get(r->shm), 0, sizeof(seen_t));
         apr_cpystrn(r->spec, spec, sizeof(r->spec));
