@@ -17,11 +17,9 @@
  *          bench/crypto_floor.h. Segments are base64url-decoded beforehand, outside the timing.
  * It prints CPU µs per token of both and the difference. Not a test: run by hand
  * (bench/run.sh runs it), figures go in bench/RESULTS.md. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <apr_general.h>
 #include <apr_pools.h>
@@ -35,6 +33,7 @@
 #include "jwt_jws.h"
 #include "jwt_key.h"
 
+#include "cost_timing.h"
 #include "crypto_floor.h"
 
 #define MAX_TOKENS 20000
@@ -61,28 +60,6 @@ typedef struct {
     pre_t *pre;
     int ntokens;
 } row_t;
-
-typedef struct {
-    row_t *row;
-    int core;
-    double seconds, cpu_us;
-    long done;
-    int failures;
-} job_t;
-
-static double thread_cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int core_once(row_t *row, apr_pool_t *p, const char *tok)
 {
@@ -209,64 +186,64 @@ static int floor_once(row_t *row, const floor_t *f, int i, unsigned char *scratc
     return ok;
 }
 
-static void *run_job(void *arg)
-{
-    job_t *j = arg;
-    row_t *row = j->row;
+/* The timing loop's calls (bench/cost_timing.h): a thread's pool, cleared per token on the
+ * core's path, or its floor and the buffer the floor decrypts the inner token into. */
+typedef struct {
+    row_t *row;
+    int core;
     apr_pool_t *p;
     floor_t f;
-    unsigned char *scratch = malloc(16384);   /* the decrypted inner token */
-    double c0, end;
-    int i = 0;
+    unsigned char *scratch;
+} thread_t;
 
-    apr_pool_create(&p, NULL);
-    if (!j->core && !floor_init(row, &f)) {
-        j->failures = 1;
-        floor_free(&f);
-        apr_pool_destroy(p);
-        free(scratch);
+static void *thread_start(void *arg, int core)
+{
+    thread_t *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->row = arg;
+    t->core = core;
+    t->scratch = malloc(16384);   /* the decrypted inner token */
+    apr_pool_create(&t->p, NULL);
+    if (!core && !floor_init(t->row, &t->f)) {
+        floor_free(&t->f);
+        apr_pool_destroy(t->p);
+        free(t->scratch);
+        free(t);
         return NULL;
     }
-    c0 = thread_cpu_now();
-    end = wall_now() + j->seconds;
-    while (wall_now() < end) {
-        for (int k = 0; k < 16; k++) {
-            int ok = j->core ? core_once(row, p, row->tokens[i]) : floor_once(row, &f, i, scratch);
-            if (!ok)
-                j->failures++;
-            if (j->core)
-                apr_pool_clear(p);
-            j->done++;
-            if (++i == row->ntokens)
-                i = 0;
-        }
-    }
-    j->cpu_us = (thread_cpu_now() - c0) * 1e6;
-    if (!j->core)
-        floor_free(&f);
-    apr_pool_destroy(p);
-    free(scratch);
-    return NULL;
+    return t;
 }
+
+static int thread_once(void *state, int i)
+{
+    thread_t *t = state;
+    int ok;
+
+    if (!t->core)
+        return floor_once(t->row, &t->f, i, t->scratch);
+    ok = core_once(t->row, t->p, t->row->tokens[i]);
+    apr_pool_clear(t->p);
+    return ok;
+}
+
+static void thread_stop(void *state)
+{
+    thread_t *t = state;
+
+    if (!t->core)
+        floor_free(&t->f);
+    apr_pool_destroy(t->p);
+    free(t->scratch);
+    free(t);
+}
+
+static const cost_loop_t loop = { thread_start, thread_once, thread_stop, 16 };
 
 static double measure(row_t *row, int core, double seconds, int threads, int *failures)
 {
-    pthread_t tid[16];
-    job_t jobs[16];
-    long done = 0;
-    double cpu = 0;
-
-    for (int t = 0; t < threads; t++) {
-        jobs[t] = (job_t){ .row = row, .core = core, .seconds = seconds };
-        pthread_create(&tid[t], NULL, run_job, &jobs[t]);
-    }
-    for (int t = 0; t < threads; t++) {
-        pthread_join(tid[t], NULL);
-        done += jobs[t].done;
-        cpu += jobs[t].cpu_us;
-        *failures += jobs[t].failures;
-    }
-    return done ? cpu / done : 0;
+    return cost_measure(&loop, row, row->ntokens, core, seconds, threads, failures);
 }
 
 static const unsigned char *seg(apr_pool_t *p, const char *s, size_t n, size_t *len)
@@ -370,18 +347,16 @@ static int load_row(apr_pool_t *p, const char *dir, row_t *row)
 int main(int argc, char **argv)
 {
     apr_pool_t *p;
-    double seconds = argc > 2 ? atof(argv[2]) : 3;
-    int threads = argc > 3 ? atoi(argv[3]) : 1;
+    double seconds;
+    int threads;
     int bad = 0;
     row_t rows[] = {
         { "JWE-RS", "jwe-rsa.pem", "bench-jwe-rs", "rs256.pub.pem", "bench-rs", 0, JWT_ALG_RS256, 0 },
         { "JWE-ES", "jwe-ec.pem", "bench-jwe-es", "es256.pub.pem", "bench-es", 1, JWT_ALG_ES256, 0 },
     };
 
-    if (argc < 2 || threads < 1 || threads > 16 || seconds <= 0) {
-        fprintf(stderr, "usage: %s STATE_DIR [SECONDS_PER_ROW] [THREADS (1..16)]\n", argv[0]);
+    if (!cost_args(argc, argv, &seconds, &threads))
         return 2;
-    }
     apr_initialize();
     apr_pool_create(&p, NULL);
     printf("jwe-cost: %d thread(s), %.1f s per row, CPU µs per token\n\n", threads, seconds);
@@ -399,8 +374,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         EVP_PKEY_free(rows[r].priv);
         if (failures) {
-            fprintf(stderr, "jwe-cost: %s: %d tokens refused (expired? re-mint with bench/run.sh)\n",
-                    rows[r].name, failures);
+            cost_report_failures("jwe-cost", rows[r].name, failures);
             bad = 1;
         }
     }

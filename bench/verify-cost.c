@@ -17,11 +17,9 @@
  * without httpd or wrk noise. THREADS > 1 shows lock contention inside OpenSSL or the core.
  * Not a test: run by hand, figures go in bench/RESULTS.md.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <apr_general.h>
 #include <apr_pools.h>
@@ -33,6 +31,7 @@
 #include "jwt_jws.h"
 #include "jwt_key.h"
 
+#include "cost_timing.h"
 #include "crypto_floor.h"
 
 #define MAX_TOKENS 20000
@@ -49,29 +48,6 @@ typedef struct {
     size_t *sig_lens;
     size_t *input_lens;
 } row_t;
-
-typedef struct {
-    row_t *row;
-    int core;                   /* 1: the core's path, 0: the crypto alone */
-    double seconds;
-    long done;
-    double cpu_us;
-    int failures;
-} job_t;
-
-static double thread_cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int core_once(row_t *row, apr_pool_t *p, const char *tok)
 {
@@ -110,61 +86,59 @@ static int floor_once(row_t *row, const crypto_floor_t *f, int i)
                                row->sigs[i], row->sig_lens[i]);
 }
 
-static void *run_job(void *arg)
-{
-    job_t *j = arg;
-    row_t *row = j->row;
+/* The timing loop's calls (bench/cost_timing.h): a thread's pool, cleared per token on the
+ * core's path, or its crypto floor. */
+typedef struct {
+    row_t *row;
+    int core;
     apr_pool_t *p;
     crypto_floor_t f;
-    double t0, c0, end;
-    int i = 0;
+} thread_t;
 
-    apr_pool_create(&p, NULL);
-    if (!j->core && !floor_init(row, &f)) {
-        j->failures = 1;
-        apr_pool_destroy(p);
+static void *thread_start(void *arg, int core)
+{
+    thread_t *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->row = arg;
+    t->core = core;
+    apr_pool_create(&t->p, NULL);
+    if (!core && !floor_init(t->row, &t->f)) {
+        apr_pool_destroy(t->p);
+        free(t);
         return NULL;
     }
-    c0 = thread_cpu_now();
-    t0 = wall_now();
-    end = t0 + j->seconds;
-    while (wall_now() < end) {
-        for (int k = 0; k < 64; k++) {
-            int ok = j->core ? core_once(row, p, row->tokens[i]) : floor_once(row, &f, i);
-            if (!ok)
-                j->failures++;
-            if (j->core)
-                apr_pool_clear(p);
-            j->done++;
-            if (++i == row->ntokens)
-                i = 0;
-        }
-    }
-    j->cpu_us = (thread_cpu_now() - c0) * 1e6;
-    if (!j->core)
-        crypto_floor_free(&f);
-    apr_pool_destroy(p);
-    return NULL;
+    return t;
 }
+
+static int thread_once(void *state, int i)
+{
+    thread_t *t = state;
+    int ok;
+
+    if (!t->core)
+        return floor_once(t->row, &t->f, i);
+    ok = core_once(t->row, t->p, t->row->tokens[i]);
+    apr_pool_clear(t->p);
+    return ok;
+}
+
+static void thread_stop(void *state)
+{
+    thread_t *t = state;
+
+    if (!t->core)
+        crypto_floor_free(&t->f);
+    apr_pool_destroy(t->p);
+    free(t);
+}
+
+static const cost_loop_t loop = { thread_start, thread_once, thread_stop, 64 };
 
 static double measure(row_t *row, int core, double seconds, int threads, int *failures)
 {
-    pthread_t tid[16];
-    job_t jobs[16];
-    long done = 0;
-    double cpu = 0;
-
-    for (int t = 0; t < threads; t++) {
-        jobs[t] = (job_t){ .row = row, .core = core, .seconds = seconds };
-        pthread_create(&tid[t], NULL, run_job, &jobs[t]);
-    }
-    for (int t = 0; t < threads; t++) {
-        pthread_join(tid[t], NULL);
-        done += jobs[t].done;
-        cpu += jobs[t].cpu_us;
-        *failures += jobs[t].failures;
-    }
-    return done ? cpu / done : 0;
+    return cost_measure(&loop, row, row->ntokens, core, seconds, threads, failures);
 }
 
 static int load_row(apr_pool_t *p, const char *dir, row_t *row)
@@ -211,8 +185,8 @@ static int load_row(apr_pool_t *p, const char *dir, row_t *row)
 int main(int argc, char **argv)
 {
     apr_pool_t *p;
-    double seconds = argc > 2 ? atof(argv[2]) : 3;
-    int threads = argc > 3 ? atoi(argv[3]) : 1;
+    double seconds;
+    int threads;
     int bad = 0;
     row_t rows[] = {
         { "HS256", "hs256.jwk", NULL, JWT_ALG_HS256, 0 },
@@ -221,10 +195,8 @@ int main(int argc, char **argv)
         { "EdDSA", "ed25519.pub.pem", "bench-ed", JWT_ALG_EDDSA, 0 },
     };
 
-    if (argc < 2 || threads < 1 || threads > 16 || seconds <= 0) {
-        fprintf(stderr, "usage: %s STATE_DIR [SECONDS_PER_ROW] [THREADS (1..16)]\n", argv[0]);
+    if (!cost_args(argc, argv, &seconds, &threads))
         return 2;
-    }
     apr_initialize();
     apr_pool_create(&p, NULL);
     printf("verify-cost: %d thread(s), %.1f s per row, CPU µs per token\n\n", threads, seconds);
@@ -239,8 +211,7 @@ int main(int argc, char **argv)
         printf("| %s | %.2f | %.2f | %+.2f |\n", rows[r].name, core, crypto, core - crypto);
         fflush(stdout);
         if (failures) {
-            fprintf(stderr, "verify-cost: %s: %d tokens refused (expired? re-mint with "
-                    "bench/run.sh)\n", rows[r].name, failures);
+            cost_report_failures("verify-cost", rows[r].name, failures);
             bad = 1;
         }
     }
