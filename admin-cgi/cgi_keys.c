@@ -76,6 +76,28 @@ static void load_secrets(admin_ctx_t *c, jwt_keyring_t *ring, apr_array_header_t
                                            usable == 1 ? "" : "s"));
 }
 
+void admin_key_list_start(apr_pool_t *p, const char *list, key_list_t *it)
+{
+    it->state = NULL;
+    it->next = apr_strtok(apr_pstrdup(p, list), " \t", &it->state);
+}
+
+int admin_key_list_next(key_list_t *it, const char **word, const char **kid)
+{
+    char *w = it->next;
+
+    if (!w)
+        return 0;
+    it->next = apr_strtok(NULL, " \t", &it->state);
+    *kid = NULL;
+    if (it->next && strncmp(it->next, "kid=", 4) == 0 && it->next[4] != '\0') {
+        *kid = it->next + 4;
+        it->next = apr_strtok(NULL, " \t", &it->state);
+    }
+    *word = w;
+    return 1;
+}
+
 jwt_keyring_t *admin_keyring(admin_ctx_t *c, apr_array_header_t **sources)
 {
     jwt_keyring_t *ring = jwt_keyring_make(c->p);
@@ -83,22 +105,16 @@ jwt_keyring_t *admin_keyring(admin_ctx_t *c, apr_array_header_t **sources)
     if (c->keys) {
         /* "PATH [kid=ID] URL PATH ...": kid= names the key of the word before it, as in
          * AuthJWTKeyFile PATH kid=ID */
-        char *list = apr_pstrdup(c->p, c->keys), *state = NULL;
-        char *w = apr_strtok(list, " \t", &state);
-        while (w) {
-            char *next = apr_strtok(NULL, " \t", &state);
-            const char *kid = NULL;
-            if (next && strncmp(next, "kid=", 4) == 0 && next[4] != '\0') {
-                kid = next + 4;
-                next = apr_strtok(NULL, " \t", &state);
-            }
+        key_list_t it;
+        const char *w, *kid;
+        admin_key_list_start(c->p, c->keys, &it);
+        while (admin_key_list_next(&it, &w, &kid)) {
             if (strncmp(w, "kid=", 4) == 0)
                 report(*sources, w, 0, "kid= must follow a key file");
             else if (is_url(w))
                 load_url(c, ring, w, *sources);
             else
                 load_file(c, ring, w, kid, *sources);
-            w = next;
         }
     }
     if (c->secrets_path)
