@@ -34,27 +34,35 @@ static void *run_job(void *arg)
 {
     job_t *j = arg;
     const cost_loop_t *loop = j->loop;
-    void *state = loop->start(j->row, j->core);
+    apr_pool_t *p;
+    void *floor = NULL;
     double c0, end;
     int i = 0;
 
-    if (!state) {
+    apr_pool_create(&p, NULL);
+    if (!j->core && !(floor = loop->floor_start(j->row))) {
         j->failures = 1;
+        apr_pool_destroy(p);
         return NULL;
     }
     c0 = thread_cpu_now();
     end = wall_now() + j->seconds;
     while (wall_now() < end) {
         for (int k = 0; k < loop->batch; k++) {
-            if (!loop->once(state, i))
+            int ok = j->core ? loop->core_once(j->row, p, i) : loop->floor_once(j->row, floor, i);
+            if (!ok)
                 j->failures++;
+            if (j->core)
+                apr_pool_clear(p);
             j->done++;
             if (++i == j->ntokens)
                 i = 0;
         }
     }
     j->cpu_us = (thread_cpu_now() - c0) * 1e6;
-    loop->stop(state);
+    if (!j->core)
+        loop->floor_stop(floor);
+    apr_pool_destroy(p);
     return NULL;
 }
 

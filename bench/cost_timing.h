@@ -1,24 +1,28 @@
 /* cost_timing.h -- the timing loop bench/verify-cost.c and bench/jwe-cost.c share: THREADS
- * threads at once, each calling a program's "once" over the row's tokens in a loop for a
- * given time, and the thread CPU µs per call over all threads (the figure both print). */
+ * threads at once, each calling the program's core path (in a pool cleared per token) or
+ * its floor over the row's tokens in a loop for a given time, and the thread CPU µs per
+ * call over all threads (the figure both print). */
 #ifndef BENCH_COST_TIMING_H
 #define BENCH_COST_TIMING_H
+
+#include <apr_pools.h>
 
 #define COST_MAX_THREADS 16
 
 typedef struct {
-    /* Per thread, before its clock starts: its state (core: 1 the core's path, 0 the floor),
-     * or NULL when it cannot be made (counted as one failure; start cleans up after itself). */
-    void *(*start)(void *row, int core);
-    /* One token (index i of the row's ntokens): 1 accepted, 0 refused (a failure). */
-    int (*once)(void *state, int i);
-    /* Per thread, after its clock stopped. */
-    void (*stop)(void *state);
+    /* The core's path for token i of the row, in p (cleared after each call): 1 accepted,
+     * 0 refused (a failure). */
+    int (*core_once)(void *row, apr_pool_t *p, int i);
+    /* The floor: a thread's state, made before its clock starts (NULL when it cannot be
+     * made: one failure, and floor_start cleaned up after itself); one token; its end. */
+    void *(*floor_start)(void *row);
+    int (*floor_once)(void *row, void *floor, int i);
+    void (*floor_stop)(void *floor);
     int batch;                  /* calls between two looks at the wall clock */
 } cost_loop_t;
 
-/* The CPU µs per call of loop over row's ntokens tokens, in threads threads for seconds;
- * adds the refused calls to *failures. */
+/* The CPU µs per call of the core's path (core 1) or the floor (core 0) over row's ntokens
+ * tokens, in threads threads for seconds; adds the refused calls to *failures. */
 double cost_measure(const cost_loop_t *loop, void *row, int ntokens, int core, double seconds,
                     int threads, int *failures);
 

@@ -61,8 +61,10 @@ typedef struct {
     int ntokens;
 } row_t;
 
-static int core_once(row_t *row, apr_pool_t *p, const char *tok)
+static int core_once(void *arg, apr_pool_t *p, int i)
 {
+    row_t *row = arg;
+    const char *tok = row->tokens[i];
     jwt_jwe_t *jwe = NULL;
     jwt_token_t *t = NULL;
     const jwt_key_t *used = NULL;
@@ -165,8 +167,17 @@ static int ecdh_cek(const floor_t *f, const pre_t *t, unsigned char *cek)
     return ok;
 }
 
-static int floor_once(row_t *row, const floor_t *f, int i, unsigned char *scratch)
+/* A thread's floor, and the buffer it decrypts the inner token into. */
+typedef struct {
+    floor_t f;
+    unsigned char scratch[16384];
+} floor_state_t;
+
+static int floor_once(void *arg, void *floor, int i)
 {
+    row_t *row = arg;
+    const floor_t *f = &((floor_state_t *)floor)->f;
+    unsigned char *scratch = ((floor_state_t *)floor)->scratch;
     const pre_t *t = &row->pre[i];
     unsigned char cek[512];
     size_t cl = sizeof(cek);
@@ -186,60 +197,24 @@ static int floor_once(row_t *row, const floor_t *f, int i, unsigned char *scratc
     return ok;
 }
 
-/* The timing loop's calls (bench/cost_timing.h): a thread's pool, cleared per token on the
- * core's path, or its floor and the buffer the floor decrypts the inner token into. */
-typedef struct {
-    row_t *row;
-    int core;
-    apr_pool_t *p;
-    floor_t f;
-    unsigned char *scratch;
-} thread_t;
-
-static void *thread_start(void *arg, int core)
+static void *floor_start(void *row)
 {
-    thread_t *t = calloc(1, sizeof(*t));
-
-    if (!t)
-        return NULL;
-    t->row = arg;
-    t->core = core;
-    t->scratch = malloc(16384);   /* the decrypted inner token */
-    apr_pool_create(&t->p, NULL);
-    if (!core && !floor_init(t->row, &t->f)) {
-        floor_free(&t->f);
-        apr_pool_destroy(t->p);
-        free(t->scratch);
-        free(t);
+    floor_state_t *st = malloc(sizeof(*st));
+    if (st && !floor_init(row, &st->f)) {
+        floor_free(&st->f);
+        free(st);
         return NULL;
     }
-    return t;
+    return st;
 }
 
-static int thread_once(void *state, int i)
+static void floor_stop(void *floor)
 {
-    thread_t *t = state;
-    int ok;
-
-    if (!t->core)
-        return floor_once(t->row, &t->f, i, t->scratch);
-    ok = core_once(t->row, t->p, t->row->tokens[i]);
-    apr_pool_clear(t->p);
-    return ok;
+    floor_free(&((floor_state_t *)floor)->f);
+    free(floor);
 }
 
-static void thread_stop(void *state)
-{
-    thread_t *t = state;
-
-    if (!t->core)
-        floor_free(&t->f);
-    apr_pool_destroy(t->p);
-    free(t->scratch);
-    free(t);
-}
-
-static const cost_loop_t loop = { thread_start, thread_once, thread_stop, 16 };
+static const cost_loop_t loop = { core_once, floor_start, floor_once, floor_stop, 16 };
 
 static double measure(row_t *row, int core, double seconds, int threads, int *failures)
 {

@@ -49,8 +49,10 @@ typedef struct {
     size_t *input_lens;
 } row_t;
 
-static int core_once(row_t *row, apr_pool_t *p, const char *tok)
+static int core_once(void *arg, apr_pool_t *p, int i)
 {
+    row_t *row = arg;
+    const char *tok = row->tokens[i];
     jwt_token_t *t = NULL;
     const jwt_key_t *used = NULL;
     jwt_claims_policy_t pol;
@@ -80,61 +82,30 @@ static int floor_init(row_t *row, crypto_floor_t *f)
     return crypto_floor_init(f, alg, k->pkey, k->secret, k->secret_len);
 }
 
-static int floor_once(row_t *row, const crypto_floor_t *f, int i)
+static int floor_once(void *arg, void *floor, int i)
 {
-    return crypto_floor_verify(f, (const unsigned char *)row->tokens[i], row->input_lens[i],
+    row_t *row = arg;
+    return crypto_floor_verify(floor, (const unsigned char *)row->tokens[i], row->input_lens[i],
                                row->sigs[i], row->sig_lens[i]);
 }
 
-/* The timing loop's calls (bench/cost_timing.h): a thread's pool, cleared per token on the
- * core's path, or its crypto floor. */
-typedef struct {
-    row_t *row;
-    int core;
-    apr_pool_t *p;
-    crypto_floor_t f;
-} thread_t;
-
-static void *thread_start(void *arg, int core)
+static void *floor_start(void *row)
 {
-    thread_t *t = calloc(1, sizeof(*t));
-
-    if (!t)
-        return NULL;
-    t->row = arg;
-    t->core = core;
-    apr_pool_create(&t->p, NULL);
-    if (!core && !floor_init(t->row, &t->f)) {
-        apr_pool_destroy(t->p);
-        free(t);
+    crypto_floor_t *f = malloc(sizeof(*f));
+    if (f && !floor_init(row, f)) {
+        free(f);
         return NULL;
     }
-    return t;
+    return f;
 }
 
-static int thread_once(void *state, int i)
+static void floor_stop(void *floor)
 {
-    thread_t *t = state;
-    int ok;
-
-    if (!t->core)
-        return floor_once(t->row, &t->f, i);
-    ok = core_once(t->row, t->p, t->row->tokens[i]);
-    apr_pool_clear(t->p);
-    return ok;
+    crypto_floor_free(floor);
+    free(floor);
 }
 
-static void thread_stop(void *state)
-{
-    thread_t *t = state;
-
-    if (!t->core)
-        crypto_floor_free(&t->f);
-    apr_pool_destroy(t->p);
-    free(t);
-}
-
-static const cost_loop_t loop = { thread_start, thread_once, thread_stop, 64 };
+static const cost_loop_t loop = { core_once, floor_start, floor_once, floor_stop, 64 };
 
 static double measure(row_t *row, int core, double seconds, int threads, int *failures)
 {
