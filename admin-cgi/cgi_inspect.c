@@ -173,6 +173,21 @@ static void check_row(checks_t *k, const char *name, const char *state, const ch
         k->first_failure = apr_pstrcat(k->c->p, name, ": ", reason, NULL);
 }
 
+/* Closes the checks table and says what the module would do: accept, or refuse with the
+ * number of failed checks and the first one. */
+static void render_verdict(page_t *b, const checks_t *k)
+{
+    page_markup(b, "</table>\n");
+    if (k->failures == 0)
+        page_markup(b, "<p class=\"verdict pass\" id=\"verdict\">The module would accept this token.</p>");
+    else {
+        page_markupf(b, "<p class=\"verdict fail\" id=\"verdict\">The module would refuse this token "
+                        "(%d failed check%s). First: ", k->failures, k->failures == 1 ? "" : "s");
+        page_text(b, k->first_failure);
+        page_markup(b, "</p>");
+    }
+}
+
 static void check_result(checks_t *k, const char *name, jwt_code_t rc, const jwt_err_t *err,
                          const char *pass_reason)
 {
@@ -314,15 +329,7 @@ static void render_checks(admin_ctx_t *c, const char *tok, size_t len, const cha
     } else {
         check_row(&k, "signature", "skip", "the token could not be parsed");
     }
-    page_markup(b, "</table>\n");
-    if (k.failures == 0)
-        page_markup(b, "<p class=\"verdict pass\" id=\"verdict\">The module would accept this token.</p>");
-    else {
-        page_markupf(b, "<p class=\"verdict fail\" id=\"verdict\">The module would refuse this token "
-                        "(%d failed check%s). First: ", k.failures, k.failures == 1 ? "" : "s");
-        page_text(b, k.first_failure);
-        page_markup(b, "</p>");
-    }
+    render_verdict(b, &k);
     if (sources)
         render_key_sources(c, sources);
     page_markup(b, "</section>\n");
@@ -442,15 +449,7 @@ static void render_claims_checks(admin_ctx_t *c, const jwt_jwe_t *jwe, const cha
     else {
         check_row(&k, "parse", "fail", "the decrypted payload is not a JSON object");
     }
-    page_markup(b, "</table>\n");
-    if (k.failures == 0)
-        page_markup(b, "<p class=\"verdict pass\" id=\"verdict\">The module would accept this token.</p>");
-    else {
-        page_markupf(b, "<p class=\"verdict fail\" id=\"verdict\">The module would refuse this token "
-                        "(%d failed check%s). First: ", k.failures, k.failures == 1 ? "" : "s");
-        page_text(b, k.first_failure);
-        page_markup(b, "</p>");
-    }
+    render_verdict(b, &k);
     page_markup(b, "</section>\n");
     render_rules(c, rules, t.payload);
 }

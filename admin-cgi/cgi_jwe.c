@@ -5,6 +5,7 @@
 #include "jwt_json.h"
 #include "jwt_secrets.h"
 #include "cgi_jwe.h"
+#include "cgi_keys.h"
 
 int admin_is_jwe(const char *tok, size_t len)
 {
@@ -35,15 +36,10 @@ static jwt_jwe_keyring_t *decryption_keys(admin_ctx_t *c)
 
     page_markup(b, "<ul class=\"sources\" id=\"jwe-keys\">");
     if (c->decryption_keys) {
-        char *list = apr_pstrdup(c->p, c->decryption_keys), *state = NULL;
-        char *w = apr_strtok(list, " \t", &state);
-        while (w) {
-            char *next = apr_strtok(NULL, " \t", &state);
-            const char *kid = NULL;
-            if (next && strncmp(next, "kid=", 4) == 0 && next[4] != '\0') {
-                kid = next + 4;
-                next = apr_strtok(NULL, " \t", &state);
-            }
+        key_list_t it;
+        const char *w, *kid;
+        admin_key_list_start(c->p, c->decryption_keys, &it);
+        while (admin_key_list_next(&it, &w, &kid)) {
             n = 0;
             jwt_err_clear(&err);
             if (strncmp(w, "kid=", 4) == 0)
@@ -52,7 +48,6 @@ static jwt_jwe_keyring_t *decryption_keys(admin_ctx_t *c)
                 source_row(c, w, 0, err.message);
             else
                 source_row(c, w, 1, apr_psprintf(c->p, "%d decryption key%s", n, n == 1 ? "" : "s"));
-            w = next;
         }
     }
     if (c->secrets_path) {

@@ -9,6 +9,7 @@
 
 #define ADMIN_FETCH_TIMEOUT_MS 3000   /* the page must answer promptly even if an IdP hangs */
 
+/* detail is kept until the page is rendered: pool memory, never a jwt_err_t's message. */
 static void report(apr_array_header_t *sources, const char *source, int ok, const char *detail)
 {
     key_source_t *ks = apr_array_push(sources);
@@ -38,7 +39,7 @@ static void load_url(admin_ctx_t *c, jwt_keyring_t *ring, const char *url,
         return;
     }
     if (jwt_keys_from_buffer(ring, res->body, res->len, url, NULL, &count, &err) != JWT_OK) {
-        report(sources, url, 0, err.message);
+        report(sources, url, 0, apr_pstrdup(c->p, err.message));
         return;
     }
     report(sources, url, 1, apr_psprintf(c->p, "%d key%s (fetched now)", count,
@@ -51,7 +52,7 @@ static void load_file(admin_ctx_t *c, jwt_keyring_t *ring, const char *path, con
     jwt_err_t err;
     int count = 0, before = ring->keys->nelts;
     if (jwt_keys_from_file(ring, path, kid, &count, &err) != JWT_OK) {
-        report(sources, path, 0, err.message);
+        report(sources, path, 0, apr_pstrdup(c->p, err.message));
         return;
     }
     jwt_keyring_name_by_thumbprint(ring, before);
@@ -65,7 +66,7 @@ static void load_secrets(admin_ctx_t *c, jwt_keyring_t *ring, apr_array_header_t
     const char *label = apr_pstrcat(c->p, "secrets:", c->secrets_path, NULL);
     if (jwt_secrets_load(c->p, c->secrets_path, &s, &err) != JWT_OK ||
         jwt_secrets_add_to_keyring(s, c->secrets_path, ring, &err) != JWT_OK) {
-        report(sources, label, 0, err.message);
+        report(sources, label, 0, apr_pstrdup(c->p, err.message));
         return;
     }
     int usable = 0;
@@ -76,6 +77,28 @@ static void load_secrets(admin_ctx_t *c, jwt_keyring_t *ring, apr_array_header_t
                                            usable == 1 ? "" : "s"));
 }
 
+void admin_key_list_start(apr_pool_t *p, const char *list, key_list_t *it)
+{
+    it->state = NULL;
+    it->next = apr_strtok(apr_pstrdup(p, list), " \t", &it->state);
+}
+
+int admin_key_list_next(key_list_t *it, const char **word, const char **kid)
+{
+    char *w = it->next;
+
+    if (!w)
+        return 0;
+    it->next = apr_strtok(NULL, " \t", &it->state);
+    *kid = NULL;
+    if (it->next && strncmp(it->next, "kid=", 4) == 0 && it->next[4] != '\0') {
+        *kid = it->next + 4;
+        it->next = apr_strtok(NULL, " \t", &it->state);
+    }
+    *word = w;
+    return 1;
+}
+
 jwt_keyring_t *admin_keyring(admin_ctx_t *c, apr_array_header_t **sources)
 {
     jwt_keyring_t *ring = jwt_keyring_make(c->p);
@@ -83,22 +106,16 @@ jwt_keyring_t *admin_keyring(admin_ctx_t *c, apr_array_header_t **sources)
     if (c->keys) {
         /* "PATH [kid=ID] URL PATH ...": kid= names the key of the word before it, as in
          * AuthJWTKeyFile PATH kid=ID */
-        char *list = apr_pstrdup(c->p, c->keys), *state = NULL;
-        char *w = apr_strtok(list, " \t", &state);
-        while (w) {
-            char *next = apr_strtok(NULL, " \t", &state);
-            const char *kid = NULL;
-            if (next && strncmp(next, "kid=", 4) == 0 && next[4] != '\0') {
-                kid = next + 4;
-                next = apr_strtok(NULL, " \t", &state);
-            }
+        key_list_t it;
+        const char *w, *kid;
+        admin_key_list_start(c->p, c->keys, &it);
+        while (admin_key_list_next(&it, &w, &kid)) {
             if (strncmp(w, "kid=", 4) == 0)
                 report(*sources, w, 0, "kid= must follow a key file");
             else if (is_url(w))
                 load_url(c, ring, w, *sources);
             else
                 load_file(c, ring, w, kid, *sources);
-            w = next;
         }
     }
     if (c->secrets_path)

@@ -17,6 +17,19 @@ typedef struct {
     const char *detail;   /* "3 keys" or the error message */
 } key_source_t;
 
+/* The words of a key list, "PATH [kid=ID] PATH ..." (JWT_ADMIN_KEYS,
+ * JWT_ADMIN_DECRYPTION_KEYS), split on blanks and tabs: each word comes with the ID of the
+ * kid= right after it (NULL without one; "kid=" alone is not an ID). A kid= with no word
+ * before it comes as a word of its own, for the caller to refuse. */
+typedef struct {
+    char *state;
+    char *next;
+} key_list_t;
+
+void admin_key_list_start(apr_pool_t *p, const char *list, key_list_t *it);
+/* 1 and the next *word and *kid, or 0 at the end of the list. */
+int admin_key_list_next(key_list_t *it, const char **word, const char **kid);
+
 /* Build one keyring from every source. *sources (key_source_t) describes each. */
 jwt_keyring_t *admin_keyring(admin_ctx_t *c, apr_array_header_t **sources);
 

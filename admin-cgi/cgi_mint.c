@@ -77,7 +77,7 @@ static const char *mint(admin_ctx_t *c, const jwt_secrets_t *s, const char *kid,
         json_object_object_add(payload, "exp", json_object_new_int64(c->now + lifetime));
     jwt_key_t *key = NULL;
     if (jwt_key_from_secret(c->p, sec->k, sec->k_len, sec->kid, "secrets", &key, &err) != JWT_OK) {
-        *error = err.message;
+        *error = apr_pstrdup(c->p, err.message);   /* err goes with this frame */
         return NULL;
     }
     jwt_alg_t alg = sec->has_alg ? sec->alg : JWT_ALG_HS256;
@@ -86,7 +86,7 @@ static const char *mint(admin_ctx_t *c, const jwt_secrets_t *s, const char *kid,
     char *token = NULL;
     if (jwt_sign_compact(c->p, alg, key, (typ && *typ) ? typ : NULL, payload, &token,
                          &err) != JWT_OK) {
-        *error = err.message;
+        *error = apr_pstrdup(c->p, err.message);   /* err goes with this frame */
         return NULL;
     }
     return token;

@@ -173,6 +173,23 @@ static void render_list(admin_ctx_t *c)
     page_markup(b, "</table></section>\n");
 }
 
+/* The form that revokes by one claim (jti, or sub: every token of the subject) of an
+ * issuer. title, claim and button are constant markup. */
+static void by_claim_form(admin_ctx_t *c, const char *title, const char *claim,
+                          const char *button)
+{
+    page_t *b = c->resp->body;
+
+    page_markupf(b, "<section><h3>%s</h3>", title);
+    layout_form_open(c, "revocations", "revoke");
+    layout_hidden(c, "do", claim);
+    page_markupf(b, "<div class=\"row\"><label for=\"revoke-%s\">%s</label><input id=\"revoke-%s\" "
+                    "name=\"%s\"><label for=\"revoke-%s-iss\">iss</label><input "
+                    "id=\"revoke-%s-iss\" name=\"iss\" required></div><button type=\"submit\" "
+                    "id=\"revoke-%s-submit\">%s</button></form></section>\n",
+                 claim, claim, claim, claim, claim, claim, claim, button);
+}
+
 void page_revocations(admin_ctx_t *c)
 {
     page_t *b;
@@ -194,21 +211,9 @@ void page_revocations(admin_ctx_t *c)
                    "<textarea id=\"revoke-token\" name=\"token\" rows=\"4\" spellcheck=\"false\">"
                    "</textarea><button type=\"submit\" id=\"revoke-token-submit\">Revoke token"
                    "</button></form></section>\n");
-    page_markup(b, "<section><h3>Revoke by jti</h3>");
-    layout_form_open(c, "revocations", "revoke");
-    layout_hidden(c, "do", "jti");
-    page_markup(b, "<div class=\"row\"><label for=\"revoke-jti\">jti</label><input id=\"revoke-jti\" "
-                   "name=\"jti\"><label for=\"revoke-jti-iss\">iss</label><input "
-                   "id=\"revoke-jti-iss\" name=\"iss\" required></div><button type=\"submit\" "
-                   "id=\"revoke-jti-submit\">Revoke jti</button></form></section>\n");
-    page_markup(b, "<section><h3>Log a subject out everywhere</h3>");
-    layout_form_open(c, "revocations", "revoke");
-    layout_hidden(c, "do", "sub");
-    page_markup(b, "<div class=\"row\"><label for=\"revoke-sub\">sub</label><input id=\"revoke-sub\" "
-                   "name=\"sub\"><label for=\"revoke-sub-iss\">iss</label><input "
-                   "id=\"revoke-sub-iss\" name=\"iss\" required></div><button type=\"submit\" "
-                   "id=\"revoke-sub-submit\">Revoke every token of this subject issued up to now"
-                   "</button></form></section>\n");
+    by_claim_form(c, "Revoke by jti", "jti", "Revoke jti");
+    by_claim_form(c, "Log a subject out everywhere", "sub",
+                  "Revoke every token of this subject issued up to now");
     render_list(c);
     layout_end(c);
 }

@@ -17,11 +17,9 @@
  *          bench/crypto_floor.h. Segments are base64url-decoded beforehand, outside the timing.
  * It prints CPU µs per token of both and the difference. Not a test: run by hand
  * (bench/run.sh runs it), figures go in bench/RESULTS.md. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <apr_general.h>
 #include <apr_pools.h>
@@ -35,6 +33,7 @@
 #include "jwt_jws.h"
 #include "jwt_key.h"
 
+#include "cost_timing.h"
 #include "crypto_floor.h"
 
 #define MAX_TOKENS 20000
@@ -62,30 +61,10 @@ typedef struct {
     int ntokens;
 } row_t;
 
-typedef struct {
-    row_t *row;
-    int core;
-    double seconds, cpu_us;
-    long done;
-    int failures;
-} job_t;
-
-static double thread_cpu_now(void)
+static int core_once(void *arg, apr_pool_t *p, int i)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int core_once(row_t *row, apr_pool_t *p, const char *tok)
-{
+    row_t *row = arg;
+    const char *tok = row->tokens[i];
     jwt_jwe_t *jwe = NULL;
     jwt_token_t *t = NULL;
     const jwt_key_t *used = NULL;
@@ -188,8 +167,17 @@ static int ecdh_cek(const floor_t *f, const pre_t *t, unsigned char *cek)
     return ok;
 }
 
-static int floor_once(row_t *row, const floor_t *f, int i, unsigned char *scratch)
+/* A thread's floor, and the buffer it decrypts the inner token into. */
+typedef struct {
+    floor_t f;
+    unsigned char scratch[16384];
+} floor_state_t;
+
+static int floor_once(void *arg, void *floor, int i)
 {
+    row_t *row = arg;
+    const floor_t *f = &((floor_state_t *)floor)->f;
+    unsigned char *scratch = ((floor_state_t *)floor)->scratch;
     const pre_t *t = &row->pre[i];
     unsigned char cek[512];
     size_t cl = sizeof(cek);
@@ -209,64 +197,28 @@ static int floor_once(row_t *row, const floor_t *f, int i, unsigned char *scratc
     return ok;
 }
 
-static void *run_job(void *arg)
+static void *floor_start(void *row)
 {
-    job_t *j = arg;
-    row_t *row = j->row;
-    apr_pool_t *p;
-    floor_t f;
-    unsigned char *scratch = malloc(16384);   /* the decrypted inner token */
-    double c0, end;
-    int i = 0;
-
-    apr_pool_create(&p, NULL);
-    if (!j->core && !floor_init(row, &f)) {
-        j->failures = 1;
-        floor_free(&f);
-        apr_pool_destroy(p);
-        free(scratch);
+    floor_state_t *st = malloc(sizeof(*st));
+    if (st && !floor_init(row, &st->f)) {
+        floor_free(&st->f);
+        free(st);
         return NULL;
     }
-    c0 = thread_cpu_now();
-    end = wall_now() + j->seconds;
-    while (wall_now() < end) {
-        for (int k = 0; k < 16; k++) {
-            int ok = j->core ? core_once(row, p, row->tokens[i]) : floor_once(row, &f, i, scratch);
-            if (!ok)
-                j->failures++;
-            if (j->core)
-                apr_pool_clear(p);
-            j->done++;
-            if (++i == row->ntokens)
-                i = 0;
-        }
-    }
-    j->cpu_us = (thread_cpu_now() - c0) * 1e6;
-    if (!j->core)
-        floor_free(&f);
-    apr_pool_destroy(p);
-    free(scratch);
-    return NULL;
+    return st;
 }
+
+static void floor_stop(void *floor)
+{
+    floor_free(&((floor_state_t *)floor)->f);
+    free(floor);
+}
+
+static const cost_loop_t loop = { core_once, floor_start, floor_once, floor_stop, 16 };
 
 static double measure(row_t *row, int core, double seconds, int threads, int *failures)
 {
-    pthread_t tid[16];
-    job_t jobs[16];
-    long done = 0;
-    double cpu = 0;
-
-    for (int t = 0; t < threads; t++) {
-        jobs[t] = (job_t){ .row = row, .core = core, .seconds = seconds };
-        pthread_create(&tid[t], NULL, run_job, &jobs[t]);
-    }
-    for (int t = 0; t < threads; t++) {
-        pthread_join(tid[t], NULL);
-        done += jobs[t].done;
-        cpu += jobs[t].cpu_us;
-        *failures += jobs[t].failures;
-    }
-    return done ? cpu / done : 0;
+    return cost_measure(&loop, row, row->ntokens, core, seconds, threads, failures);
 }
 
 static const unsigned char *seg(apr_pool_t *p, const char *s, size_t n, size_t *len)
@@ -370,18 +322,16 @@ static int load_row(apr_pool_t *p, const char *dir, row_t *row)
 int main(int argc, char **argv)
 {
     apr_pool_t *p;
-    double seconds = argc > 2 ? atof(argv[2]) : 3;
-    int threads = argc > 3 ? atoi(argv[3]) : 1;
+    double seconds;
+    int threads;
     int bad = 0;
     row_t rows[] = {
         { "JWE-RS", "jwe-rsa.pem", "bench-jwe-rs", "rs256.pub.pem", "bench-rs", 0, JWT_ALG_RS256, 0 },
         { "JWE-ES", "jwe-ec.pem", "bench-jwe-es", "es256.pub.pem", "bench-es", 1, JWT_ALG_ES256, 0 },
     };
 
-    if (argc < 2 || threads < 1 || threads > 16 || seconds <= 0) {
-        fprintf(stderr, "usage: %s STATE_DIR [SECONDS_PER_ROW] [THREADS (1..16)]\n", argv[0]);
+    if (!cost_args(argc, argv, &seconds, &threads))
         return 2;
-    }
     apr_initialize();
     apr_pool_create(&p, NULL);
     printf("jwe-cost: %d thread(s), %.1f s per row, CPU µs per token\n\n", threads, seconds);
@@ -399,8 +349,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         EVP_PKEY_free(rows[r].priv);
         if (failures) {
-            fprintf(stderr, "jwe-cost: %s: %d tokens refused (expired? re-mint with bench/run.sh)\n",
-                    rows[r].name, failures);
+            cost_report_failures("jwe-cost", rows[r].name, failures);
             bad = 1;
         }
     }

@@ -17,11 +17,9 @@
  * without httpd or wrk noise. THREADS > 1 shows lock contention inside OpenSSL or the core.
  * Not a test: run by hand, figures go in bench/RESULTS.md.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <apr_general.h>
 #include <apr_pools.h>
@@ -33,6 +31,7 @@
 #include "jwt_jws.h"
 #include "jwt_key.h"
 
+#include "cost_timing.h"
 #include "crypto_floor.h"
 
 #define MAX_TOKENS 20000
@@ -50,31 +49,10 @@ typedef struct {
     size_t *input_lens;
 } row_t;
 
-typedef struct {
-    row_t *row;
-    int core;                   /* 1: the core's path, 0: the crypto alone */
-    double seconds;
-    long done;
-    double cpu_us;
-    int failures;
-} job_t;
-
-static double thread_cpu_now(void)
+static int core_once(void *arg, apr_pool_t *p, int i)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int core_once(row_t *row, apr_pool_t *p, const char *tok)
-{
+    row_t *row = arg;
+    const char *tok = row->tokens[i];
     jwt_token_t *t = NULL;
     const jwt_key_t *used = NULL;
     jwt_claims_policy_t pol;
@@ -104,67 +82,34 @@ static int floor_init(row_t *row, crypto_floor_t *f)
     return crypto_floor_init(f, alg, k->pkey, k->secret, k->secret_len);
 }
 
-static int floor_once(row_t *row, const crypto_floor_t *f, int i)
+static int floor_once(void *arg, void *floor, int i)
 {
-    return crypto_floor_verify(f, (const unsigned char *)row->tokens[i], row->input_lens[i],
+    row_t *row = arg;
+    return crypto_floor_verify(floor, (const unsigned char *)row->tokens[i], row->input_lens[i],
                                row->sigs[i], row->sig_lens[i]);
 }
 
-static void *run_job(void *arg)
+static void *floor_start(void *row)
 {
-    job_t *j = arg;
-    row_t *row = j->row;
-    apr_pool_t *p;
-    crypto_floor_t f;
-    double t0, c0, end;
-    int i = 0;
-
-    apr_pool_create(&p, NULL);
-    if (!j->core && !floor_init(row, &f)) {
-        j->failures = 1;
-        apr_pool_destroy(p);
+    crypto_floor_t *f = malloc(sizeof(*f));
+    if (f && !floor_init(row, f)) {
+        free(f);
         return NULL;
     }
-    c0 = thread_cpu_now();
-    t0 = wall_now();
-    end = t0 + j->seconds;
-    while (wall_now() < end) {
-        for (int k = 0; k < 64; k++) {
-            int ok = j->core ? core_once(row, p, row->tokens[i]) : floor_once(row, &f, i);
-            if (!ok)
-                j->failures++;
-            if (j->core)
-                apr_pool_clear(p);
-            j->done++;
-            if (++i == row->ntokens)
-                i = 0;
-        }
-    }
-    j->cpu_us = (thread_cpu_now() - c0) * 1e6;
-    if (!j->core)
-        crypto_floor_free(&f);
-    apr_pool_destroy(p);
-    return NULL;
+    return f;
 }
+
+static void floor_stop(void *floor)
+{
+    crypto_floor_free(floor);
+    free(floor);
+}
+
+static const cost_loop_t loop = { core_once, floor_start, floor_once, floor_stop, 64 };
 
 static double measure(row_t *row, int core, double seconds, int threads, int *failures)
 {
-    pthread_t tid[16];
-    job_t jobs[16];
-    long done = 0;
-    double cpu = 0;
-
-    for (int t = 0; t < threads; t++) {
-        jobs[t] = (job_t){ .row = row, .core = core, .seconds = seconds };
-        pthread_create(&tid[t], NULL, run_job, &jobs[t]);
-    }
-    for (int t = 0; t < threads; t++) {
-        pthread_join(tid[t], NULL);
-        done += jobs[t].done;
-        cpu += jobs[t].cpu_us;
-        *failures += jobs[t].failures;
-    }
-    return done ? cpu / done : 0;
+    return cost_measure(&loop, row, row->ntokens, core, seconds, threads, failures);
 }
 
 static int load_row(apr_pool_t *p, const char *dir, row_t *row)
@@ -211,8 +156,8 @@ static int load_row(apr_pool_t *p, const char *dir, row_t *row)
 int main(int argc, char **argv)
 {
     apr_pool_t *p;
-    double seconds = argc > 2 ? atof(argv[2]) : 3;
-    int threads = argc > 3 ? atoi(argv[3]) : 1;
+    double seconds;
+    int threads;
     int bad = 0;
     row_t rows[] = {
         { "HS256", "hs256.jwk", NULL, JWT_ALG_HS256, 0 },
@@ -221,10 +166,8 @@ int main(int argc, char **argv)
         { "EdDSA", "ed25519.pub.pem", "bench-ed", JWT_ALG_EDDSA, 0 },
     };
 
-    if (argc < 2 || threads < 1 || threads > 16 || seconds <= 0) {
-        fprintf(stderr, "usage: %s STATE_DIR [SECONDS_PER_ROW] [THREADS (1..16)]\n", argv[0]);
+    if (!cost_args(argc, argv, &seconds, &threads))
         return 2;
-    }
     apr_initialize();
     apr_pool_create(&p, NULL);
     printf("verify-cost: %d thread(s), %.1f s per row, CPU µs per token\n\n", threads, seconds);
@@ -239,8 +182,7 @@ int main(int argc, char **argv)
         printf("| %s | %.2f | %.2f | %+.2f |\n", rows[r].name, core, crypto, core - crypto);
         fflush(stdout);
         if (failures) {
-            fprintf(stderr, "verify-cost: %s: %d tokens refused (expired? re-mint with "
-                    "bench/run.sh)\n", rows[r].name, failures);
+            cost_report_failures("verify-cost", rows[r].name, failures);
             bad = 1;
         }
     }

@@ -21,6 +21,7 @@
 #include "binding_conf.h"
 #include "shared_store.h"
 #include "store_canary.h"
+#include "socache_store.h"
 
 #include <string.h>
 #include "ap_provider.h"
@@ -40,12 +41,7 @@
 #define DPOP_STORE_SIZE (16 * 1024 * 1024)
 #define DPOP_MARK 0xd9                  /* the one byte stored: shmcb compares the id itself */
 
-static struct {
-    const ap_socache_provider_t *provider;
-    ap_socache_instance_t *cache;
-    apr_global_mutex_t *mutex;
-    server_rec *server;
-} store;
+static jwt_socache_store_t store;
 
 static void replay_id(const char *jkt, const char *jti, unsigned char id[DPOP_ID_LEN])
 {
@@ -164,16 +160,6 @@ static int replay_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
     return OK;
 }
 
-static apr_status_t store_destroy(void *data)
-{
-    (void)data;
-    if (store.cache && store.provider)
-        store.provider->destroy(store.cache, store.server);
-    store.cache = NULL;
-    store.mutex = NULL;
-    return APR_SUCCESS;
-}
-
 static int replay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                               server_rec *s)
 {
@@ -201,16 +187,13 @@ static int replay_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
                      "DPoP replay store: cannot create it (%s)", arg);
         return 500;
     }
-    apr_pool_cleanup_register(pconf, NULL, store_destroy, apr_pool_cleanup_null);
+    jwt_socache_store_destroy_with(&store, pconf);
     return OK;
 }
 
 static void replay_child_init(apr_pool_t *p, server_rec *s)
 {
-    apr_status_t rv;
-    if (!store.mutex)
-        return;
-    rv = apr_global_mutex_child_init(&store.mutex, apr_global_mutex_lockfile(store.mutex), p);
+    apr_status_t rv = jwt_socache_store_child_init(&store, p);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, JWT_LOGNO(1325)
                      "DPoP replay store: cannot re-attach its lock");

@@ -6,6 +6,7 @@
 #include "dir_conf.h"
 #include "explain.h"
 #include "login_guard.h"
+#include "form_body.h"
 #include "jwt_json.h"
 
 #include <string.h>
@@ -131,44 +132,6 @@ static int send_error(request_rec *r, int status, const char *description)
     return send_json(r, status, o);
 }
 
-/* The form body, at most EXPLAIN_MAX_BODY bytes; wiped when the request ends (it holds a
- * token). Returns OK or an HTTP status. */
-static int read_form(request_rec *r, apr_table_t *form)
-{
-    char *buf = apr_palloc(r->pool, EXPLAIN_MAX_BODY + 1), *last = NULL, *pair;
-    apr_size_t len = 0;
-    long got;
-    int rc;
-
-    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
-        return rc;
-    jwt_wipe_at_end(r->pool, buf, EXPLAIN_MAX_BODY + 1);
-    if (ap_should_client_block(r)) {
-        while ((got = ap_get_client_block(r, buf + len, EXPLAIN_MAX_BODY + 1 - len)) > 0) {
-            len += (apr_size_t)got;
-            if (len > EXPLAIN_MAX_BODY)
-                return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-        if (got < 0)
-            return HTTP_BAD_REQUEST;
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len)
-        return HTTP_BAD_REQUEST;
-    for (pair = apr_strtok(buf, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
-        char *eq = strchr(pair, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(eq + 1) != OK)
-            return HTTP_BAD_REQUEST;
-        if (apr_table_get(form, pair))
-            return HTTP_BAD_REQUEST;   /* one of each: no ambiguity */
-        apr_table_setn(form, pair, eq + 1);
-    }
-    return OK;
-}
-
 static const char *query_param(request_rec *r, const char *name)
 {
     char *copy, *last = NULL, *pair;
@@ -289,7 +252,7 @@ int jwt_explain_handler(request_rec *r)
         return send_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
                           "send application/x-www-form-urlencoded");
     form = apr_table_make(r->pool, 4);
-    if ((rc = read_form(r, form)) != OK) {
+    if ((rc = jwt_form_read(r, EXPLAIN_MAX_BODY, form)) != OK) {
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)
             r->connection->keepalive = AP_CONN_CLOSE;
         return send_error(r, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? rc : HTTP_BAD_REQUEST,

@@ -15,6 +15,7 @@
 
 #include "jwt_fetch.h"
 #include "jwks_store.h"
+#include "socache_store.h"
 
 APLOG_USE_MODULE(auth_jwt);
 
@@ -28,12 +29,7 @@ APLOG_USE_MODULE(auth_jwt);
 
 /* Process-wide handles: set in the parent at post_config (child_init re-attaches the
  * mutex), read-only on the request path. */
-static struct {
-    const ap_socache_provider_t *provider;
-    ap_socache_instance_t *cache;
-    apr_global_mutex_t *mutex;
-    server_rec *server;
-} store;
+static jwt_socache_store_t store;
 
 void jwks_sha256(const char *buf, size_t len, unsigned char out[32])
 {
@@ -238,15 +234,6 @@ int jwks_store_check_config(server_rec *s)
     return 1;
 }
 
-static apr_status_t store_destroy(void *data)
-{
-    if (store.cache && store.provider)
-        store.provider->destroy(store.cache, store.server);
-    store.cache = NULL;
-    store.mutex = NULL;
-    return APR_SUCCESS;
-}
-
 int jwks_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, int nsources)
 {
     /* ids are 32-byte hashes; most items are whole chunks */
@@ -283,7 +270,7 @@ int jwks_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, 
                      "jwks_init: cannot create the shared JWKS store (%s)", arg);
         return 0;
     }
-    apr_pool_cleanup_register(pconf, NULL, store_destroy, apr_pool_cleanup_null);
+    jwt_socache_store_destroy_with(&store, pconf);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "jwks_init: shared JWKS store of %"
                  APR_SIZE_T_FMT " bytes for %d sources", size, nsources);
     return 1;
@@ -291,10 +278,7 @@ int jwks_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s, 
 
 void jwks_store_child_init(apr_pool_t *p, server_rec *s)
 {
-    apr_status_t rv;
-    if (store.mutex == NULL)
-        return;
-    rv = apr_global_mutex_child_init(&store.mutex, apr_global_mutex_lockfile(store.mutex), p);
+    apr_status_t rv = jwt_socache_store_child_init(&store, p);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "jwks_init: cannot re-attach the JWKS mutex");
 }

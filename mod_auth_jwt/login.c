@@ -17,6 +17,7 @@
 #include "login_answer.h"
 #include "metrics.h"
 #include "login_encrypt.h"
+#include "form_body.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -73,14 +74,12 @@ typedef struct {
     const char *password;
 } credentials_t;
 
-/* Reads at most JWT_LOGIN_MAX_BODY bytes; more -> 413 before the rest is read. */
+/* Reads at most JWT_LOGIN_MAX_BODY bytes; more -> 413 before the rest is read (a
+ * Content-Length over the limit: before any of it is read). It holds the password: wiped
+ * when the request ends, on every path (form_body.c). */
 static int read_body(request_rec *r, char **out, apr_size_t *outlen)
 {
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    char *buf = apr_palloc(r->pool, JWT_LOGIN_MAX_BODY + 1);
-    apr_size_t len = 0;
-    long got;
-    int rc;
 
     if (cl) {
         char *end = NULL;
@@ -88,22 +87,7 @@ static int read_body(request_rec *r, char **out, apr_size_t *outlen)
         if (end && *end == '\0' && n > JWT_LOGIN_MAX_BODY)
             return HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
-    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
-        return rc;
-    if (ap_should_client_block(r)) {
-        while ((got = ap_get_client_block(r, buf + len, JWT_LOGIN_MAX_BODY + 1 - len)) > 0) {
-            len += (apr_size_t)got;
-            if (len > JWT_LOGIN_MAX_BODY)
-                return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-        if (got < 0)
-            return HTTP_BAD_REQUEST;
-    }
-    buf[len] = '\0';
-    jwt_wipe_at_end(r->pool, buf, len);   /* it holds the password: wiped on every path */
-    *out = buf;
-    *outlen = len;
-    return OK;
+    return jwt_form_read_body(r, JWT_LOGIN_MAX_BODY, out, outlen);
 }
 
 /* Sets *field once; a second occurrence makes the request ambiguous (-> 400). */

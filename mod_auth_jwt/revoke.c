@@ -10,6 +10,7 @@
 #include "signature.h"
 #include "login_answer.h"
 #include "login_guard.h"
+#include "form_body.h"
 #include "jwt_json.h"
 #include "binding_conf.h"
 
@@ -120,44 +121,6 @@ void jwt_revoke_presented(request_rec *r, const jwt_dir_conf_t *conf)
 }
 
 /* ---------------------------------------------------------------- the handler */
-
-/* The form body, at most REVOKE_MAX_BODY bytes, one value per name; wiped when the request
- * ends (it holds a token). As explain.c's. OK or an HTTP status. */
-static int read_form(request_rec *r, apr_table_t *form)
-{
-    char *buf = apr_palloc(r->pool, REVOKE_MAX_BODY + 1), *last = NULL, *pair;
-    apr_size_t len = 0;
-    long got;
-    int rc;
-
-    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
-        return rc;
-    jwt_wipe_at_end(r->pool, buf, REVOKE_MAX_BODY + 1);
-    if (ap_should_client_block(r)) {
-        while ((got = ap_get_client_block(r, buf + len, REVOKE_MAX_BODY + 1 - len)) > 0) {
-            len += (apr_size_t)got;
-            if (len > REVOKE_MAX_BODY)
-                return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-        if (got < 0)
-            return HTTP_BAD_REQUEST;
-    }
-    buf[len] = '\0';
-    if (strlen(buf) != len)
-        return HTTP_BAD_REQUEST;
-    for (pair = apr_strtok(buf, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
-        char *eq = strchr(pair, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(eq + 1) != OK)
-            return HTTP_BAD_REQUEST;
-        if (apr_table_get(form, pair))
-            return HTTP_BAD_REQUEST;     /* one of each: no ambiguity */
-        apr_table_setn(form, pair, eq + 1);
-    }
-    return OK;
-}
 
 static int unavailable(request_rec *r, apr_status_t rv)
 {
@@ -282,7 +245,7 @@ int jwt_revoke_handler(request_rec *r)
                                     "cross-origin request refused");
     }
     form = apr_table_make(r->pool, 4);
-    if ((rc = read_form(r, form)) != OK) {
+    if ((rc = jwt_form_read(r, REVOKE_MAX_BODY, form)) != OK) {
         if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)
             r->connection->keepalive = AP_CONN_CLOSE;
         return jwt_login_send_error(r, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? rc

@@ -86,6 +86,15 @@ size_t jwt_alg_hash_len(jwt_alg_t alg)
     return alg_table[alg].hash_len;
 }
 
+jwt_algset_t jwt_algset_hmac_for_len(size_t len)
+{
+    jwt_algset_t set = 0;
+    if (len >= 32) set |= JWT_ALGSET(JWT_ALG_HS256);
+    if (len >= 48) set |= JWT_ALGSET(JWT_ALG_HS384);
+    if (len >= 64) set |= JWT_ALGSET(JWT_ALG_HS512);
+    return set;
+}
+
 static int is_separator(char c)
 {
     return c == ' ' || c == ',' || c == '\t';

@@ -31,6 +31,10 @@ const char *jwt_alg_name(jwt_alg_t alg);
  * 0 for EdDSA. */
 size_t jwt_alg_hash_len(jwt_alg_t alg);
 
+/* The HS algorithms a secret of len bytes may be used with: each whose hash output fits in
+ * it (RFC 7518 3.2); 0 for a secret shorter than 32 bytes. */
+jwt_algset_t jwt_algset_hmac_for_len(size_t len);
+
 /* Parse a space- or comma-separated list ("RS256 ES256 EdDSA") into a set.
  * Refuses "none" and unknown names with a message naming the word. */
 jwt_code_t jwt_algset_parse(const char *list, jwt_algset_t *out, jwt_err_t *err);

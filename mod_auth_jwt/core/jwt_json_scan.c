@@ -407,11 +407,29 @@ static jwt_code_t scan_member_name(scanner_t *sc)
     return JWT_OK;
 }
 
+/* After a member or an element: 1 on ',' (another must follow), 0 on the container's
+ * closing byte (consumed), else -1 with *rc the syntax error `expected`. */
+static int after_item(scanner_t *sc, char close, const char *expected, jwt_code_t *rc)
+{
+    skip_ws(sc);
+    if (peek(sc) == ',') {
+        sc->pos++;
+        return 1;
+    }
+    if (peek(sc) == close) {
+        sc->pos++;
+        return 0;
+    }
+    *rc = syntax_error(sc, expected);
+    return -1;
+}
+
 static jwt_code_t scan_object(scanner_t *sc, int depth)
 {
     size_t obj_start = sc->pos;
     size_t first = sc->names_used, arena_mark = sc->arena_used;
     jwt_code_t rc = ensure_scratch(sc);
+    int more;
     if (rc != JWT_OK)
         return rc;
     sc->pos++;                      /* '{' */
@@ -432,16 +450,10 @@ static jwt_code_t scan_object(scanner_t *sc, int depth)
         sc->pos++;
         if ((rc = scan_value(sc, depth)) != JWT_OK)
             return rc;
-        skip_ws(sc);
-        if (peek(sc) == ',') {
-            sc->pos++;
-            continue;
-        }
-        if (peek(sc) == '}') {
-            sc->pos++;
+        if ((more = after_item(sc, '}', "',' or '}' expected", &rc)) < 0)
+            return rc;
+        if (!more)
             break;
-        }
-        return syntax_error(sc, "',' or '}' expected");
     }
     rc = check_duplicates(sc, first, obj_start);
     sc->names_used = first;
@@ -452,6 +464,7 @@ static jwt_code_t scan_object(scanner_t *sc, int depth)
 static jwt_code_t scan_array(scanner_t *sc, int depth)
 {
     jwt_code_t rc;
+    int more;
     sc->pos++;                      /* '[' */
     skip_ws(sc);
     if (peek(sc) == ']') {
@@ -461,16 +474,8 @@ static jwt_code_t scan_array(scanner_t *sc, int depth)
     for (;;) {
         if ((rc = scan_value(sc, depth)) != JWT_OK)
             return rc;
-        skip_ws(sc);
-        if (peek(sc) == ',') {
-            sc->pos++;
-            continue;
-        }
-        if (peek(sc) == ']') {
-            sc->pos++;
-            return JWT_OK;
-        }
-        return syntax_error(sc, "',' or ']' expected");
+        if ((more = after_item(sc, ']', "',' or ']' expected", &rc)) <= 0)
+            return more < 0 ? rc : JWT_OK;
     }
 }
 

@@ -85,16 +85,6 @@ jwt_algset_t jwtk_okp_algs(const okp_curve_t *c)
     return JWT_ALGSET(JWT_ALG_EDDSA) | JWT_ALGSET(c->alg);
 }
 
-/* HMAC: every HS alg whose hash output fits in the secret (RFC 7518 3.2). */
-static jwt_algset_t hmac_algs_for_len(size_t len)
-{
-    jwt_algset_t set = 0;
-    if (len >= 32) set |= JWT_ALGSET(JWT_ALG_HS256);
-    if (len >= 48) set |= JWT_ALGSET(JWT_ALG_HS384);
-    if (len >= 64) set |= JWT_ALGSET(JWT_ALG_HS512);
-    return set;
-}
-
 const char *jwtk_kty_name(jwt_kty_t kty)
 {
     switch (kty) {
@@ -282,7 +272,7 @@ jwt_code_t jwt_key_from_secret(apr_pool_t *p, const unsigned char *secret, size_
     key->secret = copy;
     key->secret_len = len;
     key->bits = (int)(len * 8);
-    key->algs = hmac_algs_for_len(len);
+    key->algs = jwt_algset_hmac_for_len(len);
     key->can_sign = 1;
     key->kid = kid ? apr_pstrdup(p, kid) : NULL;
     *out = key;

@@ -265,16 +265,6 @@ static jwt_code_t parse_alg(json_object *jk, const char *path, const char *label
     return JWT_OK;
 }
 
-/* Every HS alg whose hash the secret is at least as long as (RFC 7518 3.2). */
-static jwt_algset_t hmac_algs_for_len(size_t len)
-{
-    jwt_algset_t set = 0;
-    if (len >= 32) set |= JWT_ALGSET(JWT_ALG_HS256);
-    if (len >= 48) set |= JWT_ALGSET(JWT_ALG_HS384);
-    if (len >= 64) set |= JWT_ALGSET(JWT_ALG_HS512);
-    return set;
-}
-
 static jwt_code_t parse_k(apr_pool_t *p, json_object *jk, const char *path, const char *label,
                           jwt_secret_t *sec, jwt_err_t *err)
 {
@@ -297,7 +287,7 @@ static jwt_code_t parse_k(apr_pool_t *p, json_object *jk, const char *path, cons
                        jwt_alg_name(weakest));
     sec->k = raw;
     sec->k_len = rawlen;
-    sec->algs = sec->has_alg ? JWT_ALGSET(sec->alg) : hmac_algs_for_len(rawlen);
+    sec->algs = sec->has_alg ? JWT_ALGSET(sec->alg) : jwt_algset_hmac_for_len(rawlen);
     return JWT_OK;
 }
 

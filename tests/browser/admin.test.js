@@ -17,10 +17,9 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { chromium } = require('playwright-core');
+const { launch, finish } = require('./lib/chromium');
 const { startHttpd, request, sleep, stage, adminCgi } = require('../integration/lib/httpd');
 const { generateKeys } = require('../integration/lib/keys');
 const T = require('../integration/lib/tokens');
@@ -168,16 +167,7 @@ describe('admin page in chromium', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     st = makeState();
     srv = await startHttpd({ name: 'browser', conf: conf(st), modules: ['authn_file', 'socache_shmcb'] });
-    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-chromium-'));
-    // a fresh profile per run (playwright passes it as --user-data-dir)
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1200, height: 900 },
-    });
-    profileDir = profile;
+    ({ context, profileDir } = await launch());
     page = context.pages()[0] || await context.newPage();
     page.on('dialog', async (d) => { dialogs.push(d.message()); await d.accept(); });
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -185,12 +175,7 @@ describe('admin page in chromium', () => {
     page.on('response', (r) => { if (r.status() >= 400) failedResponses.push(`${r.status()} ${new URL(r.url()).pathname}`); });
   });
 
-  after(async () => {
-    await context?.close();
-    await srv?.stop();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
-    if (!process.env.KEEP_HTTPD_DIRS) st?.keys.cleanup();
-  });
+  after(() => finish({ context, srv, profileDir, keys: st?.keys }));
 
   const url = (p) => `${srv.base}${p}`;
   const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

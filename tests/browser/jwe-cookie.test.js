@@ -19,10 +19,9 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const jose = require('jose');
-const { chromium } = require('playwright-core');
+const { launch, finish } = require('./lib/chromium');
 const { startHttpd, stage } = require('../integration/lib/httpd');
 const { generateKeys } = require('../integration/lib/keys');
 const L = require('../login/lib/login');
@@ -78,26 +77,13 @@ describe('encrypted login cookie in chromium', () => {
 <body><h1 id="app">${PAGE_TEXT}</h1></body></html>\n`),
     };
     srv = await startHttpd({ name: 'browser-jwe', conf: conf(st), modules: ['authn_file'] });
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwt-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1200, height: 900 },
-      timeout: STEP_MS * 2,
-    });
+    ({ context, profileDir } = await launch({ timeout: STEP_MS * 2 }));
     context.setDefaultTimeout(STEP_MS);
     context.setDefaultNavigationTimeout(STEP_MS);
     page = context.pages()[0] || await context.newPage();
   }, { timeout: 90000 });
 
-  after(async () => {
-    await context?.close();
-    await srv?.stop();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
-    if (!process.env.KEEP_HTTPD_DIRS) st?.keys.cleanup();
-  });
+  after(() => finish({ context, srv, profileDir, keys: st?.keys }));
 
   const url = (p) => `${srv.base}${p}`;
   const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

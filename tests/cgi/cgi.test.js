@@ -13,8 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 
-const CGI = path.join(process.env.JWT_BUILD_DIR || '', 'admin-cgi', 'jwt-admin.cgi');
-const HOST = '127.0.0.1:8080';
+const { CGI, HOST, parseCgi, noticeText } = require('./lib/cgi');
 
 const made = [];
 function tmpdir() {
@@ -35,19 +34,6 @@ function baseEnv(dir, extra = {}) {
     JWT_ADMIN_AUDIT_LOG: path.join(dir, 'audit.log'),
     ...extra,
   };
-}
-
-/* Parse a CGI answer into { status, headers (lower-cased), body }. */
-function parseCgi(out) {
-  const text = out.toString('utf8');
-  const sep = text.indexOf('\r\n\r\n');
-  assert.ok(sep > 0, `no header/body separator in: ${text.slice(0, 200)}`);
-  const headers = {};
-  for (const line of text.slice(0, sep).split('\r\n')) {
-    const i = line.indexOf(':');
-    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
-  }
-  return { status: Number(headers.status.split(' ')[0]), headers, body: text.slice(sep + 4) };
 }
 
 function get(env, query = '') {
@@ -87,7 +73,6 @@ const field = (html, name) => {
 };
 const form = (obj) => new URLSearchParams(obj).toString();
 const errorText = (html) => (html.match(/id="error" data-status="\d+">([^<]*)</) || [])[1];
-const noticeText = (html) => (html.match(/id="notice">([^<]*)</) || [])[1];
 
 function setup() {
   const dir = tmpdir();

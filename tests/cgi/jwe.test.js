@@ -16,8 +16,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const jose = require('jose');
 
-const CGI = path.join(process.env.JWT_BUILD_DIR || '', 'admin-cgi', 'jwt-admin.cgi');
-const HOST = '127.0.0.1:8080';
+const { CGI, HOST } = require('./lib/cgi');
 
 let dir; let env; let csrf; let encRsa; let sig; let oct;
 

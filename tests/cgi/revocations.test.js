@@ -20,24 +20,11 @@ const A = require('../integration/lib/assertions');
 const F = require('../integration/lib/fixture');
 const L = require('../login/lib/login');
 
-const CGI = path.join(process.env.JWT_BUILD_DIR || '', 'admin-cgi', 'jwt-admin.cgi');
-const HOST = '127.0.0.1:8080';
+const { CGI, HOST, parseCgi, field, noticeText } = require('./lib/cgi');
 const ISS = 'https://idp.example/';
 const now = () => Math.floor(Date.now() / 1000);
 const OPS = `Basic ${Buffer.from('ops:ops-pass').toString('base64')}`;
 
-function parseCgi(out) {
-  const text = out.toString('utf8');
-  const sep = text.indexOf('\r\n\r\n');
-  const headers = {};
-  for (const line of text.slice(0, sep).split('\r\n')) {
-    const i = line.indexOf(':');
-    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
-  }
-  return { status: Number(headers.status.split(' ')[0]), headers, body: text.slice(sep + 4) };
-}
-const field = (html, name) => (html.match(new RegExp(`name="${name}" value="([^"]*)"`)) || [])[1];
-const noticeText = (html) => (html.match(/id="notice">([^<]*)</) || [])[1];
 
 let keys; let srv; let dir; let env; let logFile;
 const sign = (extra = {}) => jsonwebtoken.sign({ sub: 'alice', iss: ISS, iat: now(), exp: now() + 600,

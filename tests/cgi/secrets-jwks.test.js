@@ -15,8 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
-const CGI = path.join(process.env.JWT_BUILD_DIR || '', 'admin-cgi', 'jwt-admin.cgi');
-const HOST = '127.0.0.1:8080';
+const { CGI, HOST, parseCgi, field, noticeText } = require('./lib/cgi');
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 
 const made = [];
@@ -33,18 +32,6 @@ function setupDir(jwks) {
     JWT_ADMIN_AUDIT_LOG: path.join(dir, 'audit.log'),
   };
   return { dir, file, env };
-}
-
-function parseCgi(out) {
-  const text = out.toString('utf8');
-  const sep = text.indexOf('\r\n\r\n');
-  assert.ok(sep > 0, `no header/body separator in: ${text.slice(0, 200)}`);
-  const headers = {};
-  for (const line of text.slice(0, sep).split('\r\n')) {
-    const i = line.indexOf(':');
-    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
-  }
-  return { status: Number(headers.status.split(' ')[0]), headers, body: text.slice(sep + 4) };
 }
 
 function get(env) {
@@ -64,8 +51,6 @@ function post(env, fields) {
   return parseCgi(r.stdout);
 }
 
-const field = (html, name) => (html.match(new RegExp(`name="${name}" value="([^"]*)"`)) || [])[1];
-const noticeText = (html) => (html.match(/id="notice">([^<]*)</) || [])[1];
 const row = (html, kid) => (html.match(new RegExp(`<tr data-kid="${kid}"[^]*?</tr>`)) || [])[0];
 const k = (n) => crypto.randomBytes(n).toString('base64url');
 

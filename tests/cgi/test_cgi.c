@@ -705,6 +705,9 @@ START_TEST(key_sources)
     ck_assert_int_eq(APR_ARRAY_IDX(src, 1, key_source_t).ok, 1);
     ck_assert_int_eq(APR_ARRAY_IDX(src, 2, key_source_t).ok, 0);
     ck_assert_str_eq(APR_ARRAY_IDX(src, 2, key_source_t).source, "/nonexistent/key.pem");
+    /* the reason outlives the load (it was a pointer into a jwt_err_t gone with its frame) */
+    const char *why = APR_ARRAY_IDX(src, 2, key_source_t).detail;
+    ck_assert_msg(strncmp(why, "cannot open key file /nonexistent/key.pem: ", 43) == 0, "%s", why);
     key_source_t *s3 = &APR_ARRAY_IDX(src, 3, key_source_t);
     ck_assert_int_eq(s3->ok, 0);
     ck_assert_msg(strncmp(s3->detail, "not checked here: ", 18) == 0, "%s", s3->detail);

@@ -81,6 +81,24 @@ START_TEST(test_hash_len)
 }
 END_TEST
 
+/* RFC 7518 3.2: an HS alg needs a key at least as long as its hash output (shared by the
+ * key files' secrets, jwt_key.c, and the secrets file's alg-less entries, jwt_secrets.c). */
+START_TEST(test_algset_hmac_for_len)
+{
+    const jwt_algset_t hs256 = JWT_ALGSET(JWT_ALG_HS256), hs384 = JWT_ALGSET(JWT_ALG_HS384),
+                       hs512 = JWT_ALGSET(JWT_ALG_HS512);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(0), 0);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(31), 0);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(32), hs256);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(47), hs256);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(48), hs256 | hs384);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(63), hs256 | hs384);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(64), JWT_ALGSET_HMAC);
+    ck_assert_uint_eq(jwt_algset_hmac_for_len(4096), JWT_ALGSET_HMAC);
+    ck_assert_uint_eq(hs512 & jwt_algset_hmac_for_len(63), 0);
+}
+END_TEST
+
 START_TEST(test_algset_parse_and_format)
 {
     jwt_algset_t s = 0;
@@ -141,6 +159,7 @@ Suite *suite_alg(void)
     tcase_add_test(tc, test_none_any_case);
     tcase_add_test(tc, test_unknown_name_message_sanitised);
     tcase_add_test(tc, test_hash_len);
+    tcase_add_test(tc, test_algset_hmac_for_len);
     tcase_add_test(tc, test_algset_parse_and_format);
     tcase_add_test(tc, test_algset_refusals);
     suite_add_tcase(s, tc);

@@ -96,6 +96,21 @@ START_TEST(test_error_messages_have_offsets)
     ck_assert_str_eq(e.message, "JSON: not an object");
     ck_assert_code(jwt_json_validate("", 0, NULL, 1, &e), JWT_ERR_JSON);
     ck_assert_str_eq(e.message, "JSON: empty input");
+    /* what may follow a member or an element: ',' or the container's own closing byte */
+    static const struct { const char *text, *message; } separators[] = {
+        { "{\"a\":1 \"b\":2}", "JSON: ',' or '}' expected at offset 7 (byte 0x22)" },
+        { "{\"a\":1]", "JSON: ',' or '}' expected at offset 6 (byte 0x5d)" },
+        { "{\"a\":1", "JSON: ',' or '}' expected at offset 6 (end of input)" },
+        { "{\"a\":[1 2]}", "JSON: ',' or ']' expected at offset 8 (byte 0x32)" },
+        { "{\"a\":[1}", "JSON: ',' or ']' expected at offset 7 (byte 0x7d)" },
+        { "{\"a\":[[1] ", "JSON: ',' or ']' expected at offset 10 (end of input)" },
+    };
+    for (size_t i = 0; i < sizeof(separators) / sizeof(separators[0]); i++) {
+        const char *t = separators[i].text;
+        ck_assert_code(jwt_json_validate(t, strlen(t), NULL, 1, &e), JWT_ERR_JSON);
+        ck_assert_str_eq(e.message, separators[i].message);
+    }
+    ck_assert_code(jwt_json_validate("{\"a\":[1 , 2 ] , \"b\" : { } }", 27, NULL, 1, &e), JWT_OK);
 }
 END_TEST
 

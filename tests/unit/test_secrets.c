@@ -25,45 +25,12 @@
 #define K31 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg"
 
 /* A per-test scratch folder; removed (with everything in it) at teardown. */
-static char dir[64];
+static const char *dir;
 
-static void remove_dir_contents(const char *d)
-{
-    DIR *dh = opendir(d);
-    if (dh == NULL) return;
-    struct dirent *e;
-    while ((e = readdir(dh)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", d, e->d_name);
-        unlink(path);
-    }
-    closedir(dh);
-}
+static void setup(void) { dir = tu_scratch_setup("jwt-secrets-test"); }
+static void teardown(void) { tu_scratch_teardown(); }
 
-static void setup(void)
-{
-    tu_setup();
-    snprintf(dir, sizeof(dir), "/tmp/jwt-secrets-test.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    remove_dir_contents(dir);
-    rmdir(dir);
-    tu_teardown();
-}
-
-static const char *spath(void) { return apr_pstrcat(tp, dir, "/secrets.jwks", NULL); }
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-    ck_assert_int_eq(fclose(f), 0);
-}
+static const char *spath(void) { return tu_scratch_path("secrets.jwks"); }
 
 static char *read_text(const char *path, size_t *len)
 {
@@ -107,7 +74,7 @@ START_TEST(load_valid_file)
                                    key_json("b", "HS384", K48, "verify"), ",",
                                    "{\"kty\":\"oct\",\"kid\":\"c\",\"alg\":\"HS512\",\"k\":\"" K64
                                    "\",\"status\":\"retired\",\"created\":0}]}", NULL);
-    write_text(spath(), text);
+    tu_write_text(spath(), text);
     jwt_secrets_t *s = NULL;
     jwt_err_t err;
     ck_assert_code(jwt_secrets_load(tp, spath(), &s, &err), JWT_OK);
@@ -197,7 +164,7 @@ static const struct { const char *name; const char *text; jwt_code_t want; } bad
 
 START_TEST(load_refuses_bad_file)
 {
-    write_text(spath(), bad_files[_i].text);
+    tu_write_text(spath(), bad_files[_i].text);
     jwt_secrets_t *s = NULL;
     jwt_err_t err;
     jwt_code_t rc = jwt_secrets_load(tp, spath(), &s, &err);
@@ -217,7 +184,7 @@ START_TEST(load_refuses_oversized_file)
     memset(text, ' ', n);
     memcpy(text, "{\"keys\":[]}", 11);
     text[n] = '\0';
-    write_text(spath(), text);
+    tu_write_text(spath(), text);
     jwt_secrets_t *s = NULL;
     jwt_err_t err;
     ck_assert_code(jwt_secrets_load(tp, spath(), &s, &err), JWT_ERR_TOO_LARGE);
@@ -239,7 +206,7 @@ END_TEST
 
 static jwt_secrets_t *load_three(void)
 {
-    write_text(spath(), apr_pstrcat(tp, "{\"keys\":[", key_json("act", "HS256", K64, "active"),
+    tu_write_text(spath(), apr_pstrcat(tp, "{\"keys\":[", key_json("act", "HS256", K64, "active"),
                                     ",", key_json("ver", "HS384", K48, "verify"), ",",
                                     key_json("ret", "HS256", K32, "retired"), "]}", NULL));
     jwt_secrets_t *s = NULL;
@@ -463,7 +430,7 @@ END_TEST
 START_TEST(leftover_temp_file_is_harmless)
 {
     load_three();
-    write_text(apr_pstrcat(tp, spath(), ".tmp.AbC123", NULL), "{\"keys\":[{garbage");
+    tu_write_text(apr_pstrcat(tp, spath(), ".tmp.AbC123", NULL), "{\"keys\":[{garbage");
     jwt_secrets_t *s = NULL;
     jwt_err_t err;
     ck_assert_code(jwt_secrets_load(tp, spath(), &s, &err), JWT_OK);

@@ -18,39 +18,13 @@
 #define K16 "AAECAwQFBgcICQoLDA0ODw"
 #define K15 "AAECAwQFBgcICQoLDA0O"
 
-static char dir[64];
+static void setup(void) { tu_scratch_setup("jwt-secrets-enc"); }
+static void teardown(void) { tu_scratch_teardown(); }
 
-static void setup(void)
-{
-    tu_setup();
-    snprintf(dir, sizeof(dir), "/tmp/jwt-secrets-enc.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
+static const char *spath(void) { return tu_scratch_path("secrets.jwks"); }
 
-static void teardown(void)
-{
-    DIR *dh = opendir(dir);
-    if (dh != NULL) {
-        struct dirent *e;
-        while ((e = readdir(dh)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            unlink(apr_pstrcat(tp, dir, "/", e->d_name, NULL));
-        }
-        closedir(dh);
-    }
-    rmdir(dir);
-    tu_teardown();
-}
-
-static const char *spath(void) { return apr_pstrcat(tp, dir, "/secrets.jwks", NULL); }
-
-static void write_text(const char *text)
-{
-    FILE *f = fopen(spath(), "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-    ck_assert_int_eq(fclose(f), 0);
-}
+/* the whole secrets file */
+static void write_text(const char *text) { tu_write_text(spath(), text); }
 
 static jwt_secrets_t *load_ok(void)
 {

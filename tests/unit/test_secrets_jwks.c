@@ -31,39 +31,12 @@
 #define HS384 JWT_ALGSET(JWT_ALG_HS384)
 #define HS512 JWT_ALGSET(JWT_ALG_HS512)
 
-static char dir[64];
+static const char *dir;
 
-static void setup(void)
-{
-    tu_setup();
-    snprintf(dir, sizeof(dir), "/tmp/jwt-secrets-jwks.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
+static void setup(void) { dir = tu_scratch_setup("jwt-secrets-jwks"); }
+static void teardown(void) { tu_scratch_teardown(); }
 
-static void teardown(void)
-{
-    DIR *dh = opendir(dir);
-    if (dh != NULL) {
-        struct dirent *e;
-        while ((e = readdir(dh)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            unlink(apr_pstrcat(tp, dir, "/", e->d_name, NULL));
-        }
-        closedir(dh);
-    }
-    rmdir(dir);
-    tu_teardown();
-}
-
-static const char *spath(void) { return apr_pstrcat(tp, dir, "/secrets.jwks", NULL); }
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-    ck_assert_int_eq(fclose(f), 0);
-}
+static const char *spath(void) { return tu_scratch_path("secrets.jwks"); }
 
 static int count_temp_files(void)
 {
@@ -79,7 +52,7 @@ static int count_temp_files(void)
 
 static jwt_secrets_t *load_ok(const char *text)
 {
-    write_text(spath(), text);
+    tu_write_text(spath(), text);
     jwt_secrets_t *s = NULL;
     jwt_err_t err;
     jwt_code_t rc = jwt_secrets_load(tp, spath(), &s, &err);
@@ -306,7 +279,7 @@ broken[] = {
 
 START_TEST(broken_form_exact_message)
 {
-    write_text(spath(), broken[_i].text);
+    tu_write_text(spath(), broken[_i].text);
     jwt_secrets_t *s = NULL;
     jwt_err_t err;
     jwt_code_t rc = jwt_secrets_load(tp, spath(), &s, &err);

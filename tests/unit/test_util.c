@@ -1,7 +1,9 @@
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include "test_util.h"
 
@@ -36,4 +38,42 @@ char *tu_slurp(const char *path, size_t *len)
     fclose(f);
     if (len) *len = (size_t)n;
     return buf;
+}
+
+static char scratch[64];
+
+const char *tu_scratch_setup(const char *prefix)
+{
+    tu_setup();
+    snprintf(scratch, sizeof(scratch), "/tmp/%s.XXXXXX", prefix);
+    ck_assert_ptr_nonnull(mkdtemp(scratch));
+    return scratch;
+}
+
+void tu_scratch_teardown(void)
+{
+    DIR *dh = opendir(scratch);
+    if (dh != NULL) {
+        struct dirent *e;
+        while ((e = readdir(dh)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            unlink(tu_scratch_path(e->d_name));
+        }
+        closedir(dh);
+    }
+    rmdir(scratch);
+    tu_teardown();
+}
+
+const char *tu_scratch_path(const char *name)
+{
+    return apr_pstrcat(tp, scratch, "/", name, NULL);
+}
+
+void tu_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+    ck_assert_int_eq(fclose(f), 0);
 }
