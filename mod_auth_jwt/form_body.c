@@ -16,6 +16,11 @@ int jwt_form_read_body(request_rec *r, apr_size_t max, char **out, apr_size_t *o
 
     if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK)
         return rc;
+    /* a Content-Length over the limit: refused before any of it is read (a client that
+     * announces 1 GB and sends nothing is answered at once, not waited for); a chunked
+     * body has none (0 here) and meets the limit while it is read */
+    if (r->remaining > (apr_off_t)max)
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
     /* registered before the first byte comes, so a refused (too large, broken) body is
      * wiped too */
     jwt_wipe_at_end(r->pool, buf, max + 1);

@@ -75,18 +75,10 @@ typedef struct {
 } credentials_t;
 
 /* Reads at most JWT_LOGIN_MAX_BODY bytes; more -> 413 before the rest is read (a
- * Content-Length over the limit: before any of it is read). It holds the password: wiped
- * when the request ends, on every path (form_body.c). */
+ * Content-Length over the limit: before any of it is read, form_body.c). It holds the
+ * password: wiped when the request ends, on every path. */
 static int read_body(request_rec *r, char **out, apr_size_t *outlen)
 {
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-
-    if (cl) {
-        char *end = NULL;
-        apr_int64_t n = apr_strtoi64(cl, &end, 10);
-        if (end && *end == '\0' && n > JWT_LOGIN_MAX_BODY)
-            return HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
     return jwt_form_read_body(r, JWT_LOGIN_MAX_BODY, out, outlen);
 }
 

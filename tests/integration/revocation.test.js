@@ -119,6 +119,29 @@ ${k}  AuthJWTRevocation On
     A.expectInvalidToken(await api(t2), 'api', t2, 'revoked');
   });
 
+  test('a form body over 16 KiB: 413 and the connection closed; a Content-Length over it is answered before the body comes', async () => {
+    // chunked, the limit met while reading
+    const big = await request(srv.base, '/auth/revoke', { method: 'POST',
+      headers: { ...FORM, 'Transfer-Encoding': 'chunked' }, body: form({ token: 'x'.repeat(17000) }) });
+    assert.equal(big.status, 413);
+    assert.match(big.body, /"error":"invalid_request"/);
+    // announced 1 MiB, 7 bytes sent and the socket left open: answered at once (it used to
+    // wait for the rest until httpd's Timeout)
+    const { port } = new URL(srv.base);
+    const out = await new Promise((resolve, reject) => {
+      const sock = require('node:net').connect(Number(port), '127.0.0.1');
+      let text = '';
+      const timer = setTimeout(() => { sock.destroy(); reject(new Error(`no answer in 10 s: ${text}`)); }, 10000);
+      sock.on('data', (d) => { text += d; });
+      sock.on('end', () => { clearTimeout(timer); resolve(text); });
+      sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+      sock.write('POST /auth/revoke HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+        + 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1048576\r\n\r\ntoken=x');
+    });
+    assert.match(out, /^HTTP\/1\.1 413 /, out.slice(0, 300));
+    assert.match(out, /^Connection: close\r$/mi);
+  });
+
   test('RFC 7009 2.2: an invalid or unknown token gets 200 and revokes nothing', async () => {
     const good = sign();
     for (const bad of [T.tamperSignature(good), 'not-a-jwt', sign({ iss: 'https://evil/' })]) {
