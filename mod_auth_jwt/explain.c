@@ -252,12 +252,9 @@ int jwt_explain_handler(request_rec *r)
         return send_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
                           "send application/x-www-form-urlencoded");
     form = apr_table_make(r->pool, 4);
-    if ((rc = jwt_form_read(r, EXPLAIN_MAX_BODY, form)) != OK) {
-        if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)
-            r->connection->keepalive = AP_CONN_CLOSE;
+    if ((rc = jwt_form_read(r, EXPLAIN_MAX_BODY, form)) != OK)
         return send_error(r, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? rc : HTTP_BAD_REQUEST,
                           "malformed or oversized form");
-    }
     path = apr_table_get(form, "path");
     if (!path)
         path = query_param(r, "path");

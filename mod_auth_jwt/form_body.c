@@ -7,6 +7,14 @@
 #include <apr_strings.h>
 #include "http_protocol.h"
 
+/* Over the limit: the rest of the body stays unread, so the connection cannot carry
+ * another request (its next bytes would be read as one). */
+static int too_large(request_rec *r)
+{
+    r->connection->keepalive = AP_CONN_CLOSE;
+    return HTTP_REQUEST_ENTITY_TOO_LARGE;
+}
+
 int jwt_form_read_body(request_rec *r, apr_size_t max, char **out, apr_size_t *outlen)
 {
     char *buf = apr_palloc(r->pool, max + 1);
@@ -20,7 +28,7 @@ int jwt_form_read_body(request_rec *r, apr_size_t max, char **out, apr_size_t *o
      * announces 1 GB and sends nothing is answered at once, not waited for); a chunked
      * body has none (0 here) and meets the limit while it is read */
     if (r->remaining > (apr_off_t)max)
-        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        return too_large(r);
     /* registered before the first byte comes, so a refused (too large, broken) body is
      * wiped too */
     jwt_wipe_at_end(r->pool, buf, max + 1);
@@ -28,7 +36,7 @@ int jwt_form_read_body(request_rec *r, apr_size_t max, char **out, apr_size_t *o
         while ((got = ap_get_client_block(r, buf + len, max + 1 - len)) > 0) {
             len += (apr_size_t)got;
             if (len > max)
-                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+                return too_large(r);
         }
         if (got < 0)
             return HTTP_BAD_REQUEST;

@@ -14,8 +14,8 @@
 /* Reads the body (dechunked), at most max bytes, NUL-terminated in *out (*outlen bytes
  * before the NUL, which may hold NULs of its own). Returns OK; HTTP_REQUEST_ENTITY_TOO_LARGE
  * for a Content-Length over max before reading anything, and as soon as more than max
- * bytes came of a chunked body (the rest is not read: the caller should close the
- * connection); HTTP_BAD_REQUEST when reading failed; or ap_setup_client_block's status. */
+ * bytes came of a chunked body (the rest is not read, so the connection is marked to
+ * close); HTTP_BAD_REQUEST when reading failed; or ap_setup_client_block's status. */
 int jwt_form_read_body(request_rec *r, apr_size_t max, char **out, apr_size_t *outlen);
 
 /* Reads a form body of at most max bytes into form, one value per name: a body with a NUL

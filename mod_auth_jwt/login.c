@@ -165,10 +165,8 @@ static int read_credentials(request_rec *r, credentials_t *cr)
         return refuse(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
                       "send application/x-www-form-urlencoded or application/json");
     rc = read_body(r, &body, &len);
-    if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE) {
-        r->connection->keepalive = AP_CONN_CLOSE;   /* the rest of the body is not read */
+    if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)       /* the connection closes (form_body.c) */
         return refuse(r, rc, "request body too large");
-    }
     if (rc != OK)
         return refuse(r, HTTP_BAD_REQUEST, "cannot read the request body");
     if (strlen(body) != len)

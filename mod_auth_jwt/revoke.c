@@ -245,13 +245,10 @@ int jwt_revoke_handler(request_rec *r)
                                     "cross-origin request refused");
     }
     form = apr_table_make(r->pool, 4);
-    if ((rc = jwt_form_read(r, REVOKE_MAX_BODY, form)) != OK) {
-        if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)
-            r->connection->keepalive = AP_CONN_CLOSE;
+    if ((rc = jwt_form_read(r, REVOKE_MAX_BODY, form)) != OK)
         return jwt_login_send_error(r, rc == HTTP_REQUEST_ENTITY_TOO_LARGE ? rc
                                     : HTTP_BAD_REQUEST, "invalid_request",
                                     "malformed or oversized form");
-    }
     if (!jwt_shared_store_configured())
         return unavailable(r, APR_ENOTIMPL);
     who = op = operator_name(r, conf);
