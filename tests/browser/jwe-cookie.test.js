@@ -151,8 +151,16 @@ describe('encrypted login cookie in chromium', () => {
     await context.clearCookies();
     await context.addCookies([{ ...cookie, value: tampered }]);
     assert.equal((await tokenCookie())?.value, tampered, 'the browser holds the tampered cookie');
+    const sent = [];
+    const onRequest = (r) => sent.push(r.headers().cookie || '(no cookie)');
+    page.on('request', onRequest);
     const resp = await page.goto(url('/app/secret.html'));
-    assert.equal(resp.status(), 401);
+    page.off('request', onRequest);
+    // seen once in CI (run 9) and once in a local group run, never alone: a 200 here. What
+    // the browser sent and what httpd logged go with the failure, for whoever meets it next
+    assert.equal(resp.status(), 401, `the tampered cookie was answered ${resp.status()}; `
+      + `cookies sent: ${JSON.stringify(sent).slice(0, 1500)}; tampered: ${tampered.slice(0, 120)}; `
+      + `httpd error log: ${srv.errorLog().slice(-4000)}; access log: ${srv.accessLog().slice(-1500)}`);
     assert.equal(new URL(page.url()).pathname, '/app/secret.html', 'a bad token is not sent to the login page');
     assert.equal(resp.headers()['www-authenticate'],
       'Bearer realm="jwe-app", error="invalid_token", error_description="token could not be decrypted"');
